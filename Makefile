@@ -1,0 +1,49 @@
+# customer-mdm. `make demo` and `make test` work on a fresh clone with nothing installed by hand.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3.11
+export UV_COMPILE_BYTECODE := 1
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+export PYTHONDONTWRITEBYTECODE :=
+
+.PHONY: setup demo test test-fast lint lock system-deps bench clean
+
+## setup: create .venv and install the project with its locked dependencies (nothing else)
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install -q uv
+	uv venv -q --allow-existing $(VENV) --python $(PYTHON)
+	VIRTUAL_ENV=$(VENV) uv pip install -q -r requirements.lock
+	VIRTUAL_ENV=$(VENV) uv pip install -q --no-deps -e .
+	@mkdir -p $(DAGSTER_HOME) && cp -n pipelines/dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
+	@touch $@
+
+## demo: generate the demo data and run one complete nightly run on it
+demo: setup
+	$(BIN)/mdm demo
+
+## test: lint, type-check and run the whole test suite
+test: setup lint
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+## test-fast: the suite without tests marked slow or browser
+test-fast: setup
+	$(BIN)/pytest -n 2 -m "not slow and not browser"
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy .
+
+## lock: re-resolve requirements.lock (commit it on its own, after the whole suite passes)
+lock:
+	uv pip compile -q pyproject.toml --extra dev -o requirements.lock
+
+## system-deps: Debian packages the browser and PostgreSQL tests need (run as root, as CI does)
+system-deps:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql >/dev/null
+
+clean:
+	rm -rf $(VENV) var .dagster_home .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,46 @@
+"""Options and helpers shared by every `mdm` command."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from mdm.config import ConfigError, MdmConfig, load_config
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def config_option(func: F) -> F:
+    """`--config FILE` (default: $MDM_CONFIG, ./mdm.yaml, else the bundled demo config)."""
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Config file (default: $MDM_CONFIG, ./mdm.yaml, else the bundled demo config).",
+    )(func)
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")(func)
+
+
+class ConfigProblem(click.ClickException):
+    """An invalid or missing config file: exit code 2, every problem listed."""
+
+    exit_code = 2
+
+
+def get_config(config_path: str | None) -> MdmConfig:
+    """Load the config or exit 2 with every problem listed."""
+    try:
+        return load_config(config_path)
+    except ConfigError as exc:
+        raise ConfigProblem(str(exc)) from exc
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))

@@ -1,0 +1,116 @@
+"""`mdm run` and `mdm demo`: one complete nightly run, the same code path as the Dagster job."""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any
+
+import click
+
+from cli.options import config_option, echo_json, get_config, json_option
+from mdm.config import BUNDLED_DEMO_CONFIG, MdmConfig
+from mdm.runner import STAGES, PipelineFailed, RunSummary, run_pipeline
+
+
+def _total(value: Any) -> int:
+    if isinstance(value, dict):
+        return sum(_total(v) for v in value.values())
+    return int(value or 0)
+
+
+def _by_key(value: Any) -> str:
+    if not isinstance(value, dict) or not value:
+        return ""
+    return ", ".join(f"{k} {v}" for k, v in sorted(value.items(), key=lambda kv: (-_total(kv[1]), kv[0])))
+
+
+def format_summary(config: MdmConfig, summary: RunSummary) -> str:
+    """The short, human summary printed after a run. Counts only: no personal data."""
+    counts = summary.counts()
+    ingest = counts.get("ingest", {})
+    validate = counts.get("validate", {})
+    match = counts.get("match", {})
+    merge = counts.get("merge", {})
+    expire = counts.get("expire", {})
+    publish = counts.get("publish", {})
+    published = config.paths.published
+    lines = [
+        f"Run {summary.run_id}: {summary.status}",
+        f"  records received   {_total(ingest.get('received', {})):>7}   {_by_key(ingest.get('received', {}))}",
+    ]
+    if _total(ingest.get("failed_loads", {})):
+        lines.append(
+            f"  failed loads       {_total(ingest.get('failed_loads')):>7}   {_by_key(ingest.get('failed_loads'))}"
+            f"   (files moved to {config.paths.rejected})"
+        )
+    if ingest.get("skipped_already_loaded"):
+        lines.append(f"  files already loaded {ingest['skipped_already_loaded']:>5}   (skipped)")
+    lines += [
+        f"  quarantined        {_total(validate.get('quarantined', {})):>7}   {_by_key(validate.get('quarantined', {}))}",
+        f"  duplicates found   {int(match.get('duplicates_found', 0)):>7}   "
+        f"({int(match.get('auto_matches', 0))} auto-matched pairs, {int(match.get('review', 0))} pairs for review)",
+        f"  golden customers   {int(merge.get('golden_customers', 0)):>7}",
+        f"  records expired    {_total(expire.get('expired', {})):>7}   {_by_key(expire.get('expired', {}))}",
+    ]
+    if publish:
+        lines += [
+            f"Published: {published}",
+            "Query it: "
+            + shlex.join(
+                ["duckdb", "-readonly", str(published), "SELECT * FROM golden.customer LIMIT 10"]
+            ),
+            "      or: "
+            + shlex.join(
+                [
+                    "python",
+                    "-c",
+                    f"import duckdb; print(duckdb.connect({str(published)!r}, read_only=True)"
+                    ".sql('SELECT * FROM golden.customer LIMIT 10'))",
+                ]
+            ),
+        ]
+    return "\n".join(lines)
+
+
+def _run(config: MdmConfig, until: str | None, as_json: bool) -> None:
+    try:
+        summary = run_pipeline(config, until=until)
+    except PipelineFailed as exc:
+        raise click.ClickException(f"{exc}\nThe published database was not changed.") from exc
+    if as_json:
+        echo_json({"run_id": summary.run_id, "status": summary.status, "stages": summary.counts()})
+    else:
+        click.echo(format_summary(config, summary))
+
+
+@click.command("run")
+@config_option
+@click.option(
+    "--until",
+    type=click.Choice(list(STAGES)),
+    default=None,
+    help="Stop after this stage (publish is the last; nothing is published before it).",
+)
+@json_option
+def run_command(config_path: str | None, until: str | None, as_json: bool) -> None:
+    """Run the pipeline once: ingest, standardise, validate, match, merge, expire, publish."""
+    _run(get_config(config_path), until, as_json)
+
+
+@click.command("demo")
+@click.option("--people", default=5000, show_default=True, help="How many distinct people to generate.")
+@click.option("--seed", default=42, show_default=True, help="Random seed: the same seed gives the same files.")
+@json_option
+def demo_command(people: int, seed: int, as_json: bool) -> None:
+    """Generate the demo inbox (four messy French customer files) and run the pipeline on it."""
+    from demo.generate import generate
+
+    config = get_config(str(BUNDLED_DEMO_CONFIG))
+    config.paths.ensure()
+    generated = generate(config.paths.inbox, config.paths.home / "demo_truth.csv", people=people, seed=seed)
+    if not as_json:
+        click.echo(f"Demo data: {len(generated.files)} files in {config.paths.inbox}")
+    _run(config, None, as_json)
+
+
+commands = [run_command, demo_command]

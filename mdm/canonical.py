@@ -1,0 +1,52 @@
+"""The canonical customer record every source is mapped onto.
+
+Sources map their own columns onto these names in `mdm.yaml` (`mapping:`); the standardiser
+produces `staging.customers` with these fields (plus matching keys and status columns).
+"""
+
+from __future__ import annotations
+
+#: Person and contact fields, in display order. `full_name` exists only as a mapping target:
+#: the standardiser splits it into first and last name.
+PERSON_FIELDS: tuple[str, ...] = (
+    "title",
+    "first_name",
+    "last_name",
+    "full_name",
+    "email",
+    "phone",
+    "street",
+    "postcode",
+    "city",
+    "country",
+    "birth_date",
+)
+
+#: Business fields (B2B records and relationship state).
+BUSINESS_FIELDS: tuple[str, ...] = (
+    "company",
+    "siret",
+    "vat_number",
+    "customer_status",
+    "opt_in",
+)
+
+#: Dates that drive survivorship ("most recent") and retention.
+ACTIVITY_FIELDS: tuple[str, ...] = (
+    "created_at",
+    "updated_at",
+    "last_contact_at",
+    "relationship_end_at",
+    "last_order_at",
+)
+
+CANONICAL_FIELDS: tuple[str, ...] = PERSON_FIELDS + BUSINESS_FIELDS + ACTIVITY_FIELDS
+
+#: Fields carried into the golden record (full_name is split before it gets there).
+GOLDEN_FIELDS: tuple[str, ...] = tuple(
+    f for f in PERSON_FIELDS + BUSINESS_FIELDS if f not in ("full_name",)
+)
+
+#: Fields that identify a person directly: never logged, hashed in audit trails, searched for
+#: in the bytes of every file after an erasure.
+DIRECT_IDENTIFIERS: tuple[str, ...] = ("first_name", "last_name", "full_name", "email", "phone", "street")

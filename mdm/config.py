@@ -1,0 +1,187 @@
+"""`mdm.yaml`: the one configuration file a steward can read.
+
+Each package owns the model of its own section (`sources.config`, `matching.settings`, ...);
+this module assembles them and reports every error with its YAML path, e.g.
+`sources[0] (crm) > mapping: unknown canonical field(s) ['nom']`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from expectations.config import ValidationConfig
+from matching.merge.config import SurvivorshipConfig
+from matching.settings import MatchingConfig
+from sources.config import SourceConfig
+from warehouse.retention.config import RetentionConfig
+from web.config import WebConfig
+
+DEFAULT_HOME = "var"
+BUNDLED_DEMO_CONFIG = Path(__file__).resolve().parent.parent / "demo" / "mdm.yaml"
+
+
+class ConfigError(ValueError):
+    """The config file is missing or invalid; the message lists every problem with its YAML path."""
+
+
+class Paths(BaseModel):
+    """Where runtime state lives. Everything is under one home folder ($MDM_HOME, default ./var)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    home: Path
+
+    @property
+    def inbox(self) -> Path:
+        return self.home / "inbox"
+
+    @property
+    def rejected(self) -> Path:
+        """Files that could not be loaded are moved here, next to a `.reason.txt`."""
+        return self.home / "rejected"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def lock(self) -> Path:
+        return self.home / "warehouse.lock"
+
+    @property
+    def published_dir(self) -> Path:
+        return self.home / "published"
+
+    @property
+    def published(self) -> Path:
+        return self.published_dir / "golden.duckdb"
+
+    @property
+    def steward_db(self) -> Path:
+        return self.home / "steward.sqlite"
+
+    @property
+    def archive(self) -> Path:
+        return self.home / "archive" / "archive.duckdb"
+
+    @property
+    def reports(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def models(self) -> Path:
+        return self.home / "models"
+
+    def ensure(self) -> None:
+        for folder in (self.home, self.inbox, self.rejected, self.published_dir, self.reports, self.models):
+            folder.mkdir(parents=True, exist_ok=True)
+
+
+class PrivacyConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    salt_env: str = Field(
+        default="MDM_SALT",
+        description="Environment variable holding the secret salt for hashes; a per-home salt file is used if unset.",
+    )
+
+
+class MdmConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    home: str | None = Field(default=None, description="Runtime folder; $MDM_HOME wins, default ./var.")
+    sources: list[SourceConfig]
+    validation: ValidationConfig = Field(default_factory=ValidationConfig)
+    matching: MatchingConfig = Field(default_factory=MatchingConfig)
+    survivorship: SurvivorshipConfig = Field(default_factory=SurvivorshipConfig)
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+
+    #: Set by `load_config`: the file it came from, and the resolved paths.
+    config_path: Path | None = None
+    paths: Paths = Field(default_factory=lambda: Paths(home=Path(DEFAULT_HOME).resolve()))
+
+    @model_validator(mode="after")
+    def _unique_source_names(self) -> MdmConfig:
+        names = [s.name for s in self.sources]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"source names must be unique; repeated: {dupes}")
+        return self
+
+    def source(self, name: str) -> SourceConfig:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(f"no source named {name!r} in the config")
+
+
+def _yaml_path(loc: tuple[Any, ...], raw: dict[str, Any]) -> str:
+    """Render a pydantic error location as a YAML path, naming sources by their `name`."""
+    parts: list[str] = []
+    node: Any = raw
+    for item in loc:
+        if isinstance(item, int):
+            label = f"[{item}]"
+            if isinstance(node, list) and item < len(node):
+                node = node[item]
+                if isinstance(node, dict) and "name" in node:
+                    label += f" ({node['name']})"
+            parts[-1:] = [(parts[-1] if parts else "") + label]
+            continue
+        parts.append(str(item))
+        node = node.get(item) if isinstance(node, dict) else None
+    return " > ".join(parts) or "(top level)"
+
+
+def resolve_home(config_home: str | None, config_dir: Path) -> Path:
+    env_home = os.environ.get("MDM_HOME")
+    if env_home:
+        return Path(env_home).expanduser().resolve()
+    if config_home:
+        home = Path(config_home).expanduser()
+        return (home if home.is_absolute() else config_dir / home).resolve()
+    return Path(DEFAULT_HOME).resolve()
+
+
+def parse_config(raw: Any, source_label: str, config_dir: Path) -> MdmConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source_label}: expected a mapping at the top level, got {type(raw).__name__}")
+    try:
+        config = MdmConfig.model_validate(raw)
+    except ValidationError as exc:
+        lines = [f"{source_label}: {exc.error_count()} problem(s)"]
+        for error in exc.errors():
+            lines.append(f"  - {_yaml_path(error['loc'], raw)}: {error['msg']}")
+        raise ConfigError("\n".join(lines)) from None
+    config.paths = Paths(home=resolve_home(config.home, config_dir))
+    return config
+
+
+def default_config_path() -> Path:
+    """`$MDM_CONFIG`, else `./mdm.yaml`, else the bundled demo config."""
+    env = os.environ.get("MDM_CONFIG")
+    if env:
+        return Path(env)
+    local = Path("mdm.yaml")
+    return local if local.exists() else BUNDLED_DEMO_CONFIG
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> MdmConfig:
+    """Read and validate a config file; raise `ConfigError` listing every problem."""
+    config_path = Path(path) if path is not None else default_config_path()
+    if not config_path.exists():
+        raise ConfigError(f"config file not found: {config_path}")
+    try:
+        raw = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{config_path}: not valid YAML: {exc}") from None
+    config = parse_config(raw, str(config_path), config_path.resolve().parent)
+    config.config_path = config_path.resolve()
+    return config

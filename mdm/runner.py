@@ -1,0 +1,167 @@
+"""One nightly run: the stages in order, each a plain function `run(ctx) -> StageResult`.
+
+The CLI (`mdm run`) calls `run_pipeline`; each Dagster asset calls `run_stage` for its own
+stage. Both build the context with `open_context`, so the two take the same code path.
+
+Each stage runs inside one DuckDB transaction: a stage that fails leaves the working warehouse
+as it was before that stage, and publication (the last stage) is what makes a run visible, so a
+failed run never changes the published database.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from mdm.clock import now
+from mdm.config import MdmConfig
+from mdm.context import RunContext, StageResult
+from warehouse.connection import open_writer
+from warehouse.lock import pipeline_lock
+
+log = logging.getLogger("mdm.runner")
+
+#: Stage name -> "module:function". The order is the order of a run.
+STAGES: dict[str, str] = {
+    "ingest": "sources.ingest:run",
+    "standardise": "standardise.stage:run",
+    "validate": "expectations.stage:run",
+    "match": "matching.stage:run",
+    "merge": "matching.merge.stage:run",
+    "expire": "warehouse.retention.stage:run",
+    "publish": "warehouse.publish:run",
+}
+
+StageFn = Callable[[RunContext], StageResult]
+
+
+class PipelineFailed(RuntimeError):
+    """A stage raised; the message names the stage. The published database is untouched."""
+
+    def __init__(self, run_id: str, stage: str, error: BaseException):
+        super().__init__(f"run {run_id} failed in stage '{stage}': {type(error).__name__}: {error}")
+        self.run_id = run_id
+        self.stage = stage
+        self.error = error
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    status: str
+    results: dict[str, StageResult] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, dict[str, Any]]:
+        return {name: result.counts for name, result in self.results.items()}
+
+
+def stage_function(name: str) -> StageFn:
+    if name not in STAGES:
+        raise KeyError(f"unknown stage {name!r}; stages are {list(STAGES)}")
+    module_name, func_name = STAGES[name].split(":")
+    fn: StageFn = getattr(importlib.import_module(module_name), func_name)
+    return fn
+
+
+def new_run_id() -> str:
+    return now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+
+
+@contextmanager
+def open_context(config: MdmConfig, run_id: str, lock_timeout_s: float = 0.0) -> Iterator[RunContext]:
+    """Take the pipeline lock, open the single writer, and hand out a context."""
+    config.paths.ensure()
+    with pipeline_lock(config.paths.lock, timeout_s=lock_timeout_s):
+        con = open_writer(config.paths)
+        try:
+            yield RunContext(config=config, con=con, run_id=run_id, now=now(), log=log)
+        finally:
+            con.close()
+
+
+def _record_run_start(ctx: RunContext) -> None:
+    ctx.con.execute(
+        "INSERT INTO ops.runs (run_id, started_at, status, summary) VALUES (?, ?, 'running', '{}') "
+        "ON CONFLICT (run_id) DO NOTHING",
+        [ctx.run_id, ctx.now],
+    )
+
+
+def _record_stage(ctx: RunContext, result: StageResult) -> None:
+    row = ctx.con.execute("SELECT summary FROM ops.runs WHERE run_id = ?", [ctx.run_id]).fetchone()
+    summary = json.loads(row[0]) if row and row[0] else {}
+    summary[result.stage] = result.counts
+    ctx.con.execute(
+        "UPDATE ops.runs SET summary = ? WHERE run_id = ?", [json.dumps(summary, default=str), ctx.run_id]
+    )
+
+
+def _record_run_end(ctx: RunContext, status: str, stage: str | None = None, error: str | None = None) -> None:
+    ctx.con.execute(
+        "UPDATE ops.runs SET status = ?, finished_at = ?, failed_stage = ?, error = ? WHERE run_id = ?",
+        [status, now(), stage, error, ctx.run_id],
+    )
+
+
+def execute_stage(ctx: RunContext, name: str) -> StageResult:
+    """Run one stage inside a transaction; roll it back whole if it raises."""
+    fn = stage_function(name)
+    ctx.now = now()
+    ctx.con.execute("BEGIN TRANSACTION")
+    try:
+        result = fn(ctx)
+        _record_stage(ctx, result)
+        ctx.con.execute("COMMIT")
+    except BaseException:
+        ctx.con.execute("ROLLBACK")
+        raise
+    log.info("stage %s done: %s", name, json.dumps(result.counts, default=str))
+    return result
+
+
+def run_pipeline(
+    config: MdmConfig,
+    until: str | None = None,
+    run_id: str | None = None,
+    stages: list[str] | None = None,
+) -> RunSummary:
+    """Run the stages in order (all, or up to and including `until`) under one lock."""
+    names = stages or list(STAGES)
+    if until is not None:
+        if until not in STAGES:
+            raise KeyError(f"unknown stage {until!r}; stages are {list(STAGES)}")
+        names = names[: names.index(until) + 1]
+    run_id = run_id or new_run_id()
+    summary = RunSummary(run_id=run_id, status="running")
+    with open_context(config, run_id) as ctx:
+        _record_run_start(ctx)
+        for name in names:
+            try:
+                summary.results[name] = execute_stage(ctx, name)
+            except Exception as exc:
+                _record_run_end(ctx, "failed", name, f"{type(exc).__name__}")
+                summary.status = "failed"
+                raise PipelineFailed(run_id, name, exc) from exc
+        _record_run_end(ctx, "succeeded")
+    summary.status = "succeeded"
+    return summary
+
+
+def run_stage(config: MdmConfig, name: str, run_id: str, lock_timeout_s: float = 600.0) -> StageResult:
+    """Run a single stage (what one Dagster asset does), waiting for the lock if a run holds it."""
+    with open_context(config, run_id, lock_timeout_s=lock_timeout_s) as ctx:
+        _record_run_start(ctx)
+        try:
+            result = execute_stage(ctx, name)
+        except Exception as exc:
+            _record_run_end(ctx, "failed", name, f"{type(exc).__name__}")
+            raise PipelineFailed(run_id, name, exc) from exc
+        if name == list(STAGES)[-1]:
+            _record_run_end(ctx, "succeeded")
+        return result

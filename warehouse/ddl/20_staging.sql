@@ -1,0 +1,42 @@
+-- Standardised canonical records, one per source record (latest load wins). Owned by standardise/.
+CREATE SCHEMA IF NOT EXISTS staging;
+CREATE TABLE IF NOT EXISTS staging.customers (
+    record_key          VARCHAR PRIMARY KEY,
+    source              VARCHAR NOT NULL,
+    load_id             VARCHAR NOT NULL,
+    trust_rank          INTEGER NOT NULL,
+    retention_category  VARCHAR,
+    title               VARCHAR,
+    first_name          VARCHAR,
+    last_name           VARCHAR,
+    first_name_key      VARCHAR,           -- accent-folded, lower-case: for matching
+    last_name_key       VARCHAR,
+    email               VARCHAR,           -- normalised; NULL when missing or invalid
+    email_raw           VARCHAR,
+    email_status        VARCHAR,           -- valid | invalid | missing
+    email_flags         VARCHAR[],         -- e.g. domain_typo, role_address
+    phone               VARCHAR,           -- E.164; NULL when missing or invalid
+    phone_raw           VARCHAR,
+    phone_status        VARCHAR,           -- valid | invalid | missing
+    phone_type          VARCHAR,           -- mobile | fixed_line | ...
+    street              VARCHAR,
+    street_key          VARCHAR,           -- folded, abbreviations expanded: for matching
+    postcode            VARCHAR,
+    city                VARCHAR,
+    city_key            VARCHAR,
+    country             VARCHAR,           -- ISO 3166 alpha-2
+    birth_date          DATE,
+    birth_date_status   VARCHAR,           -- valid | invalid | missing
+    company             VARCHAR,
+    siret               VARCHAR,
+    vat_number          VARCHAR,
+    customer_status     VARCHAR,
+    opt_in              BOOLEAN,
+    created_at          TIMESTAMP,
+    updated_at          TIMESTAMP,
+    last_contact_at     TIMESTAMP,
+    relationship_end_at TIMESTAMP,
+    last_order_at       TIMESTAMP,
+    issues              VARCHAR[],         -- standardisation issue codes (not blocking by themselves)
+    standardised_at     TIMESTAMP NOT NULL
+);

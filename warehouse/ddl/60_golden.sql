@@ -1,0 +1,51 @@
+-- Golden customers. Owned by matching/merge/.
+CREATE SCHEMA IF NOT EXISTS golden;
+CREATE TABLE IF NOT EXISTS golden.customer (
+    golden_id        VARCHAR PRIMARY KEY,  -- generated (UUID), stable across runs
+    title            VARCHAR,
+    first_name       VARCHAR,
+    last_name        VARCHAR,
+    email            VARCHAR,
+    phone            VARCHAR,
+    street           VARCHAR,
+    postcode         VARCHAR,
+    city             VARCHAR,
+    country          VARCHAR,
+    birth_date       DATE,
+    company          VARCHAR,
+    siret            VARCHAR,
+    vat_number       VARCHAR,
+    customer_status  VARCHAR,
+    opt_in           BOOLEAN,
+    record_count     INTEGER NOT NULL,
+    sources          VARCHAR[] NOT NULL,
+    first_seen_at    TIMESTAMP NOT NULL,   -- when this golden id was created
+    last_activity_at TIMESTAMP,            -- latest activity date over its records
+    updated_at       TIMESTAMP NOT NULL    -- when its values last changed
+);
+CREATE TABLE IF NOT EXISTS golden.xref (
+    record_key VARCHAR NOT NULL,
+    source     VARCHAR NOT NULL,
+    golden_id  VARCHAR NOT NULL,
+    valid_from TIMESTAMP NOT NULL,
+    valid_to   TIMESTAMP                   -- NULL = current
+);
+CREATE TABLE IF NOT EXISTS golden.lineage (
+    golden_id  VARCHAR NOT NULL,
+    field      VARCHAR NOT NULL,
+    record_key VARCHAR NOT NULL,
+    rule       VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS golden.alias (
+    alias_id  VARCHAR PRIMARY KEY,
+    golden_id VARCHAR NOT NULL,
+    since     TIMESTAMP NOT NULL,
+    reason    VARCHAR NOT NULL             -- merge | steward_merge
+);
+CREATE TABLE IF NOT EXISTS golden.history (
+    golden_id  VARCHAR NOT NULL,
+    version    INTEGER NOT NULL,
+    "values"   JSON NOT NULL,
+    valid_from TIMESTAMP NOT NULL,
+    valid_to   TIMESTAMP
+);

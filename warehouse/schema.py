@@ -1,0 +1,26 @@
+"""Warehouse DDL: one `.sql` file per schema under `warehouse/ddl/`, applied in name order.
+
+Every statement is `CREATE ... IF NOT EXISTS`, so applying the DDL to an existing warehouse is a
+no-op; a change to an existing table goes into a numbered migration beside them.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import duckdb
+
+
+def ddl_files() -> list[str]:
+    folder = resources.files("warehouse") / "ddl"
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".sql"))
+
+
+def ddl_text(name: str) -> str:
+    return (resources.files("warehouse") / "ddl" / name).read_text(encoding="utf-8")
+
+
+def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every schema and table that does not exist yet."""
+    for name in ddl_files():
+        con.execute(ddl_text(name))
