@@ -1,0 +1,179 @@
+"""The stewards' decisions store: SQLite in WAL mode at `$MDM_HOME/steward.sqlite`.
+
+Why SQLite and not the warehouse: DuckDB allows one writing process, and the pipeline holds it
+during a run. Stewards must keep working then, so the web app and the CLI write their decisions
+here (WAL tolerates a writer beside readers) and the pipeline reads them at the start of the
+stages they steer:
+
+- `pair_decisions`      -> matching (match / non_match between two source records; latest wins)
+- `golden_actions`      -> merge (steward split / merge of golden customers)
+- `quarantine_actions`  -> validate (release a corrected row / discard it)
+
+Rows are never updated in place except to mark them applied or undone, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS pair_decisions (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    record_key_l TEXT NOT NULL,       -- record_key_l < record_key_r
+    record_key_r TEXT NOT NULL,
+    decision     TEXT NOT NULL CHECK (decision IN ('match', 'non_match')),
+    user_name    TEXT NOT NULL,
+    decided_at   TEXT NOT NULL,       -- ISO timestamp
+    comment      TEXT,
+    pair_version TEXT,                -- fingerprint of the pair as the steward saw it
+    undone_at    TEXT                 -- set when the steward undid it; ignored from then on
+);
+CREATE INDEX IF NOT EXISTS pair_decisions_pair ON pair_decisions (record_key_l, record_key_r);
+CREATE TABLE IF NOT EXISTS golden_actions (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    action          TEXT NOT NULL CHECK (action IN ('split', 'merge')),
+    golden_id       TEXT NOT NULL,
+    other_golden_id TEXT,             -- merge: the customer merged into golden_id
+    record_keys     TEXT,             -- split: JSON list of the record keys that leave
+    user_name       TEXT NOT NULL,
+    requested_at    TEXT NOT NULL,
+    applied_run_id  TEXT
+);
+CREATE TABLE IF NOT EXISTS quarantine_actions (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    record_key        TEXT NOT NULL,
+    action            TEXT NOT NULL CHECK (action IN ('release', 'discard')),
+    corrected_payload TEXT,           -- JSON {source column: value}; release only
+    user_name         TEXT NOT NULL,
+    requested_at      TEXT NOT NULL,
+    applied_run_id    TEXT
+);
+"""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (and create) the store: WAL, a busy timeout, rows as dicts."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+    con.row_factory = sqlite3.Row
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA busy_timeout=30000")
+    con.execute("PRAGMA foreign_keys=ON")
+    con.executescript(SCHEMA)
+    return con
+
+
+@contextmanager
+def transaction(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def ordered_pair(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a < b else (b, a)
+
+
+def add_pair_decision(
+    con: sqlite3.Connection,
+    key_a: str,
+    key_b: str,
+    decision: str,
+    user_name: str,
+    at: datetime,
+    comment: str | None = None,
+    pair_version: str | None = None,
+) -> int:
+    left, right = ordered_pair(key_a, key_b)
+    cur = con.execute(
+        "INSERT INTO pair_decisions (record_key_l, record_key_r, decision, user_name, decided_at, comment,"
+        " pair_version) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (left, right, decision, user_name, at.isoformat(), comment, pair_version),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def effective_pair_decisions(con: sqlite3.Connection) -> list[dict[str, Any]]:
+    """The latest not-undone decision per pair: what the matcher must obey."""
+    rows = con.execute(
+        """
+        SELECT record_key_l, record_key_r, decision, user_name, decided_at, comment
+        FROM pair_decisions d
+        WHERE undone_at IS NULL
+          AND id = (SELECT max(id) FROM pair_decisions x
+                    WHERE x.record_key_l = d.record_key_l AND x.record_key_r = d.record_key_r
+                      AND x.undone_at IS NULL)
+        """
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def add_golden_action(
+    con: sqlite3.Connection,
+    action: str,
+    golden_id: str,
+    user_name: str,
+    at: datetime,
+    other_golden_id: str | None = None,
+    record_keys: list[str] | None = None,
+) -> int:
+    cur = con.execute(
+        "INSERT INTO golden_actions (action, golden_id, other_golden_id, record_keys, user_name, requested_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (action, golden_id, other_golden_id, json.dumps(record_keys) if record_keys else None, user_name,
+         at.isoformat()),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def pending_golden_actions(con: sqlite3.Connection) -> list[dict[str, Any]]:
+    rows = con.execute("SELECT * FROM golden_actions WHERE applied_run_id IS NULL ORDER BY id").fetchall()
+    out = []
+    for r in rows:
+        item = dict(r)
+        item["record_keys"] = json.loads(item["record_keys"]) if item["record_keys"] else []
+        out.append(item)
+    return out
+
+
+def add_quarantine_action(
+    con: sqlite3.Connection,
+    record_key: str,
+    action: str,
+    user_name: str,
+    at: datetime,
+    corrected_payload: dict[str, Any] | None = None,
+) -> int:
+    cur = con.execute(
+        "INSERT INTO quarantine_actions (record_key, action, corrected_payload, user_name, requested_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (record_key, action, json.dumps(corrected_payload, ensure_ascii=False) if corrected_payload else None,
+         user_name, at.isoformat()),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def pending_quarantine_actions(con: sqlite3.Connection) -> list[dict[str, Any]]:
+    rows = con.execute("SELECT * FROM quarantine_actions WHERE applied_run_id IS NULL ORDER BY id").fetchall()
+    out = []
+    for r in rows:
+        item = dict(r)
+        item["corrected_payload"] = json.loads(item["corrected_payload"]) if item["corrected_payload"] else None
+        out.append(item)
+    return out
+
+
+def mark_applied(con: sqlite3.Connection, table: str, ids: list[int], run_id: str) -> None:
+    if table not in ("golden_actions", "quarantine_actions"):
+        raise ValueError(f"not an action table: {table}")
+    con.executemany(f"UPDATE {table} SET applied_run_id = ? WHERE id = ?", [(run_id, i) for i in ids])
