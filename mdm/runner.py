@@ -35,6 +35,7 @@ STAGES: dict[str, str] = {
     "match": "matching.stage:run",
     "merge": "matching.merge.stage:run",
     "expire": "warehouse.retention.stage:run",
+    "measure": "reports.metrics:run",
     "publish": "warehouse.publish:run",
 }
 

@@ -1,0 +1,89 @@
+"""What is waiting in the inbox: the files each source's glob matches, with a cheap change signal.
+
+Used by the Dagster inbox sensor to decide whether a run is due. Paths are confined to the
+inbox: a glob never reaches outside it, and symlinks pointing outside are ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from mdm.config import MdmConfig
+
+
+@dataclass(frozen=True)
+class InboxFile:
+    source: str
+    path: Path
+    relpath: str
+    size: int
+    mtime_ns: int
+
+    @property
+    def signature(self) -> str:
+        """Size and modification time: changes when the file is replaced or rewritten."""
+        return f"{self.size}:{self.mtime_ns}"
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def inbox_files(config: MdmConfig) -> list[InboxFile]:
+    """Files matched by the file sources' globs, sorted by path; nothing outside the inbox."""
+    inbox = config.paths.inbox
+    found: list[InboxFile] = []
+    if not inbox.exists():
+        return found
+    for source in config.sources:
+        if not source.path or Path(source.path).is_absolute() or ".." in Path(source.path).parts:
+            continue
+        for path in sorted(inbox.glob(source.path)):
+            if not path.is_file() or not _inside(path, inbox):
+                continue
+            stat = path.stat()
+            found.append(
+                InboxFile(
+                    source=source.name,
+                    path=path,
+                    relpath=path.relative_to(inbox).as_posix(),
+                    size=stat.st_size,
+                    mtime_ns=stat.st_mtime_ns,
+                )
+            )
+    return found
+
+
+def content_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class InboxChanges:
+    changed: list[InboxFile]
+    seen: dict[str, str]  # relpath -> signature, the sensor's new cursor
+
+    @property
+    def batch_key(self) -> str:
+        """Identifies this batch by content, so the same files never trigger two runs."""
+        digest = hashlib.sha256()
+        for item in sorted(self.changed, key=lambda f: f.relpath):
+            digest.update(f"{item.relpath}\0{content_hash(item.path)}\n".encode())
+        return digest.hexdigest()[:32]
+
+
+def changes_since(config: MdmConfig, seen: dict[str, str]) -> InboxChanges:
+    """Files that are new or rewritten since the signatures in `seen`."""
+    files = inbox_files(config)
+    changed = [f for f in files if seen.get(f.relpath) != f.signature]
+    return InboxChanges(changed=changed, seen={f.relpath: f.signature for f in files})
