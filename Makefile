@@ -34,7 +34,7 @@ test-fast: setup
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/mypy .
+	$(BIN)/mypy
 
 ## lock: re-resolve requirements.lock (commit it on its own, after the whole suite passes)
 lock:

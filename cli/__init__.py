@@ -16,6 +16,12 @@ from mdm import __version__
 #: Modules that contribute commands, in the order `mdm --help` lists them.
 COMMAND_MODULES: list[str] = [
     "cli.run",
+    "cli.sql",
+    "cli.sources",
+    "cli.report",
+    "cli.evaluate",
+    "cli.retention",
+    "cli.serve",
 ]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from typing import Any
 
 import click
@@ -49,25 +48,14 @@ def format_summary(config: MdmConfig, summary: RunSummary) -> str:
         f"  quarantined        {_total(validate.get('quarantined', {})):>7}   {_by_key(validate.get('quarantined', {}))}",
         f"  duplicates found   {int(match.get('duplicates_found', 0)):>7}   "
         f"({int(match.get('auto_matches', 0))} auto-matched pairs, {int(match.get('review', 0))} pairs for review)",
-        f"  golden customers   {int(merge.get('golden_customers', 0)):>7}",
+        f"  golden customers   {int(publish.get('golden_customers', merge.get('golden_customers', 0))):>7}"
+        + ("   published" if publish else "   (not published: the run stopped before publish)"),
         f"  records expired    {_total(expire.get('expired', {})):>7}   {_by_key(expire.get('expired', {}))}",
     ]
     if publish:
         lines += [
             f"Published: {published}",
-            "Query it: "
-            + shlex.join(
-                ["duckdb", "-readonly", str(published), "SELECT * FROM golden.customer LIMIT 10"]
-            ),
-            "      or: "
-            + shlex.join(
-                [
-                    "python",
-                    "-c",
-                    f"import duckdb; print(duckdb.connect({str(published)!r}, read_only=True)"
-                    ".sql('SELECT * FROM golden.customer LIMIT 10'))",
-                ]
-            ),
+            "Query it: .venv/bin/mdm sql \"SELECT first_name, last_name, email, city FROM golden.customer LIMIT 10\"",
         ]
     return "\n".join(lines)
 

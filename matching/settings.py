@@ -1,8 +1,126 @@
-"""Matching settings in `mdm.yaml` (`matching:`). Owned by `matching/`."""
+"""Matching settings in `mdm.yaml` (`matching:`). Owned by `matching/`.
+
+Everything has a default tuned for French customer data, so a config can say as little as
+
+```yaml
+matching:
+  auto_match_threshold: 0.95
+  review_threshold: 0.5
+```
+
+Blocking rules name *blocking keys* from a fixed vocabulary (`BLOCKING_KEYS`): the SQL behind
+each key is written in code, never taken from the config, so a config cannot inject SQL.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import hashlib
+import json
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+#: Blocking key -> column of the prepared matching input (`matching/prepare.py`) it reads.
+BLOCKING_KEYS: dict[str, str] = {
+    "email": "email",
+    "email_local": "email_local",
+    "phone": "phone",
+    "phone_tail": "phone_tail",
+    "first_name": "fn",
+    "last_name": "ln",
+    "first_name_canon": "fn_canon",
+    "first_initial": "fn_initial",
+    "last_initial": "ln_initial",
+    "first_name_phonetic": "fn_ph",
+    "last_name_phonetic": "ln_ph",
+    "name_pair": "name_pair",
+    "name_pair_phonetic": "name_pair_ph",
+    "birth_date": "dob",
+    "birth_year": "dob_year",
+    "birth_month_day": "dob_md",
+    "postcode": "postcode",
+    "city": "city",
+    "street": "street",
+    "street_number": "street_num",
+}
+
+#: Comparisons the engine knows (`matching/comparisons.py`).
+COMPARISONS: tuple[str, ...] = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "birth_date",
+    "street",
+    "postcode",
+    "city",
+)
+
+
+class BlockingRuleConfig(BaseModel):
+    """Records that share every key in `on` become a candidate pair."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    on: list[str] = Field(min_length=1, description=f"Blocking keys, from {sorted(BLOCKING_KEYS)}.")
+
+    @field_validator("on")
+    @classmethod
+    def _known_keys(cls, value: list[str]) -> list[str]:
+        unknown = [k for k in value if k not in BLOCKING_KEYS]
+        if unknown:
+            raise ValueError(f"unknown blocking key(s) {unknown}; known: {sorted(BLOCKING_KEYS)}")
+        return value
+
+
+def _default_rules() -> list[BlockingRuleConfig]:
+    rules = {
+        "email": ["email"],
+        "phone": ["phone"],
+        "name_dob": ["last_name", "birth_date"],
+        "first_name_dob": ["first_name_canon", "birth_date"],
+        "names": ["name_pair"],
+        "swapped_phonetic": ["name_pair_phonetic"],
+        "phonetic_names": ["last_name_phonetic", "first_name_phonetic"],
+        "postcode_initials": ["postcode", "first_initial", "last_initial"],
+        "postcode_dob": ["postcode", "birth_date"],
+        "postcode_last_name": ["postcode", "last_name_phonetic"],
+        "street_postcode": ["street", "postcode"],
+        "email_local_name": ["email_local", "first_initial"],
+        "phone_tail_initial": ["phone_tail", "last_initial"],
+        "city_dob_initial": ["city", "birth_month_day", "first_initial"],
+        "dob_first_initial": ["birth_date", "first_initial"],
+        "dob_last_initial": ["birth_date", "last_initial"],
+        "city_street_number": ["city", "street_number"],
+        "postcode_street_number": ["postcode", "street_number"],
+        "last_name_city": ["last_name", "city"],
+        "dob_city": ["birth_date", "city"],
+        "street_city": ["street", "city"],
+        "city_initials": ["city", "first_initial", "last_initial"],
+        "last_name_street_number": ["last_name_phonetic", "street_number"],
+    }
+    return [BlockingRuleConfig(name=n, on=on) for n, on in rules.items()]
+
+
+class TrainingConfig(BaseModel):
+    """How the Fellegi-Sunter model is fitted (u by random sampling, m by EM)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    retrain: Literal["auto", "always", "never"] = Field(
+        default="auto",
+        description="auto: fit when there is no model for these settings, when steward labels changed, or when "
+        "the data grew by `retrain_growth`; always: every run; never: reuse the latest model (fit once if none).",
+    )
+    retrain_growth: float = Field(default=0.5, ge=0, description="Relative growth of the record count that refits.")
+    u_sample_pairs: int = Field(default=1_000_000, ge=1000, description="Random pairs used to estimate u.")
+    em_iterations: int = Field(default=60, ge=1, le=1000)
+    em_tolerance: float = Field(default=1e-6, gt=0)
+    seed: int = Field(default=42, description="Seed of the random pair sample (same data + seed = same model).")
+    steward_label_weight: float = Field(
+        default=1.0, ge=0, description="How much each steward-labelled pair counts in EM (as observed truth)."
+    )
 
 
 class MatchingConfig(BaseModel):
@@ -10,3 +128,55 @@ class MatchingConfig(BaseModel):
 
     auto_match_threshold: float = Field(default=0.95, ge=0, le=1, description="Probability above: merged.")
     review_threshold: float = Field(default=0.5, ge=0, le=1, description="Probability above: review queue.")
+    store_threshold: float = Field(
+        default=0.01, ge=0, le=1, description="Pairs below this probability are not written to match.pairs."
+    )
+    blocking_rules: list[BlockingRuleConfig] = Field(default_factory=_default_rules)
+    max_block_size: int = Field(
+        default=400, ge=2, description="A block with more records is skipped with a warning (e.g. a shared phone)."
+    )
+    max_candidate_pairs: int = Field(
+        default=200_000_000, ge=1, description="Refuse to score when blocking would produce more pairs than this."
+    )
+    comparisons: list[str] = Field(default_factory=lambda: list(COMPARISONS))
+    tf_adjust: list[str] = Field(
+        default_factory=lambda: ["first_name", "last_name"],
+        description="Comparisons whose exact level is weighted by value frequency (rare agrees weigh more).",
+    )
+    tf_minimum: float = Field(default=1e-6, gt=0, description="Lower bound of a term frequency.")
+    max_cluster_size: int = Field(default=25, ge=2, description="Larger clusters go to review instead of merging.")
+    min_cluster_density: float = Field(
+        default=0.2, ge=0, le=1,
+        description="Clusters of at least `density_min_size` records whose share of linked pairs is lower go "
+        "to review instead of merging.",
+    )
+    density_min_size: int = Field(default=6, ge=3)
+    incremental: bool = Field(default=True, description="Score only new and changed records against the base.")
+    training: TrainingConfig = Field(default_factory=TrainingConfig)
+
+    @field_validator("comparisons", "tf_adjust")
+    @classmethod
+    def _known_comparisons(cls, value: list[str]) -> list[str]:
+        unknown = [c for c in value if c not in COMPARISONS]
+        if unknown:
+            raise ValueError(f"unknown comparison(s) {unknown}; known: {list(COMPARISONS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _thresholds_ordered(self) -> MatchingConfig:
+        if self.review_threshold > self.auto_match_threshold:
+            raise ValueError("review_threshold must not exceed auto_match_threshold")
+        names = [r.name for r in self.blocking_rules]
+        if len(set(names)) != len(names):
+            raise ValueError("blocking rule names must be unique")
+        return self
+
+    def model_fingerprint(self) -> str:
+        """What the fitted model depends on: comparisons, blocking and training settings."""
+        relevant = {
+            "comparisons": self.comparisons,
+            "blocking": [r.model_dump() for r in self.blocking_rules],
+            "max_block_size": self.max_block_size,
+            "training": self.training.model_dump(exclude={"retrain", "retrain_growth"}),
+        }
+        return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]

@@ -18,6 +18,7 @@ from expectations.config import ValidationConfig
 from matching.merge.config import SurvivorshipConfig
 from matching.settings import MatchingConfig
 from sources.config import SourceConfig
+from warehouse.publication.config import PublicationConfig
 from warehouse.retention.config import RetentionConfig
 from web.config import WebConfig
 
@@ -99,6 +100,7 @@ class MdmConfig(BaseModel):
     validation: ValidationConfig = Field(default_factory=ValidationConfig)
     matching: MatchingConfig = Field(default_factory=MatchingConfig)
     survivorship: SurvivorshipConfig = Field(default_factory=SurvivorshipConfig)
+    publication: PublicationConfig = Field(default_factory=PublicationConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
     web: WebConfig = Field(default_factory=WebConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)

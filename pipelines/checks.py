@@ -14,7 +14,7 @@ from pipelines.resources import MdmConfigResource
 
 @dg.asset_check(asset="merge", blocking=True, description="Every received record is linked, quarantined or held.")
 def every_record_accounted_for(context: dg.AssetCheckExecutionContext, mdm: MdmConfigResource) -> dg.AssetCheckResult:
-    with open_context(mdm.load(), run_id=context.run_id, lock_timeout_s=600) as ctx:
+    with open_context(mdm.load(), run_id=context.op_execution_context.run_id, lock_timeout_s=600) as ctx:
         figures = account(ctx.con)
     return dg.AssetCheckResult(
         passed=figures.ok,
@@ -25,10 +25,10 @@ def every_record_accounted_for(context: dg.AssetCheckExecutionContext, mdm: MdmC
 
 @dg.asset_check(asset="validate", description="Share of this run's rows sent to quarantine stays below 20 %.")
 def quarantine_rate(context: dg.AssetCheckExecutionContext, mdm: MdmConfigResource) -> dg.AssetCheckResult:
-    with open_context(mdm.load(), run_id=context.run_id, lock_timeout_s=600) as ctx:
+    with open_context(mdm.load(), run_id=context.op_execution_context.run_id, lock_timeout_s=600) as ctx:
         row = ctx.con.execute(
             "SELECT count(*) FILTER (WHERE run_id = ?), (SELECT count(*) FROM staging.customers) FROM quarantine.rows",
-            [context.run_id],
+            [context.op_execution_context.run_id],
         ).fetchone()
     quarantined, total = (int(row[0]), int(row[1])) if row else (0, 0)
     rate = quarantined / total if total else 0.0
@@ -44,7 +44,7 @@ def published_file_readable(context: dg.AssetCheckExecutionContext, mdm: MdmConf
     from warehouse.connection import open_published_reader
 
     config = mdm.load()
-    with open_context(config, run_id=context.run_id, lock_timeout_s=600) as ctx:
+    with open_context(config, run_id=context.op_execution_context.run_id, lock_timeout_s=600) as ctx:
         row = ctx.con.execute("SELECT count(*) FROM golden.customer").fetchone()
         expected = int(row[0]) if row else 0
     reader = open_published_reader(config.paths)

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mdm.canonical import CANONICAL_FIELDS
+from sources.inbox import check_pattern
 
 #: A mapping value is a source column name, or a small transform:
 #: `{column: X}`, `{split_full_name: X}`, `{join: [A, B], sep: " "}`, `{constant: V}`.
@@ -36,6 +37,26 @@ class SourceConfig(BaseModel):
         description="customer_status value -> retention category, overriding the default per record.",
     )
     suppression: bool = Field(default=True, description="Apply the erasure suppression list on ingest.")
+    optional_columns: list[str] = Field(
+        default_factory=list,
+        description="Mapped source columns that may be absent from a file (absent = empty); "
+        "any other mapped or key column missing from a file fails that load.",
+    )
+
+    @field_validator("path")
+    @classmethod
+    def _inside_inbox(cls, path: str | None) -> str | None:
+        return None if path is None else check_pattern(path)
+
+    def mapped_columns(self) -> list[str]:
+        """Source columns the mapping reads, in mapping order (constants read none)."""
+        return mapping_columns(self.mapping)
+
+    def required_columns(self) -> list[str]:
+        """Columns every file of this source must have: key columns and mapped, non-optional columns."""
+        optional = set(self.optional_columns)
+        ordered = dict.fromkeys([*self.key_columns, *self.mapped_columns()])
+        return [c for c in ordered if c not in optional]
 
     @field_validator("mapping")
     @classmethod
@@ -45,4 +66,44 @@ class SourceConfig(BaseModel):
             raise ValueError(
                 f"unknown canonical field(s) {unknown}; expected some of {list(CANONICAL_FIELDS)}"
             )
+        for target, value in mapping.items():
+            try:
+                _value_columns(value)
+            except ValueError as exc:
+                raise ValueError(f"{target}: {exc}") from None
         return mapping
+
+
+TRANSFORMS = ("column", "split_full_name", "join", "constant")
+
+
+def _value_columns(value: MappingValue) -> list[str]:
+    """Source columns one mapping value reads; ValueError naming the expected shapes otherwise."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        keys = set(value)
+        if keys == {"column"} and isinstance(value["column"], str):
+            return [value["column"]]
+        if keys == {"split_full_name"} and isinstance(value["split_full_name"], str):
+            return [value["split_full_name"]]
+        if "join" in keys and keys <= {"join", "sep"}:
+            parts = value["join"]
+            sep_ok = isinstance(value.get("sep", " "), str)
+            if isinstance(parts, list) and parts and all(isinstance(p, str) for p in parts) and sep_ok:
+                return list(parts)
+        if keys == {"constant"}:
+            return []
+    raise ValueError(
+        "expected a source column name, or one of {column: X}, {split_full_name: X}, "
+        "{join: [A, B], sep: ' '}, {constant: V}"
+    )
+
+
+def mapping_columns(mapping: dict[str, MappingValue]) -> list[str]:
+    """Every source column a mapping reads, without repeats, in order."""
+    ordered: dict[str, None] = {}
+    for value in mapping.values():
+        for column in _value_columns(value):
+            ordered.setdefault(column, None)
+    return list(ordered)

@@ -177,3 +177,21 @@ def mark_applied(con: sqlite3.Connection, table: str, ids: list[int], run_id: st
     if table not in ("golden_actions", "quarantine_actions"):
         raise ValueError(f"not an action table: {table}")
     con.executemany(f"UPDATE {table} SET applied_run_id = ? WHERE id = ?", [(run_id, i) for i in ids])
+
+
+def last_pair_decision(con: sqlite3.Connection, user_name: str) -> dict[str, Any] | None:
+    """The user's most recent decision that is not undone (what "undo last" takes back)."""
+    row = con.execute(
+        "SELECT * FROM pair_decisions WHERE user_name = ? AND undone_at IS NULL ORDER BY id DESC LIMIT 1",
+        (user_name,),
+    ).fetchone()
+    return dict(row) if row else None
+
+
+def undo_pair_decision(con: sqlite3.Connection, decision_id: int, user_name: str, at: datetime) -> bool:
+    """Mark one of the user's own decisions undone (never deleted). False if nothing changed."""
+    cur = con.execute(
+        "UPDATE pair_decisions SET undone_at = ? WHERE id = ? AND user_name = ? AND undone_at IS NULL",
+        (at.isoformat(), decision_id, user_name),
+    )
+    return cur.rowcount > 0

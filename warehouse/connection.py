@@ -3,8 +3,14 @@
 - `open_writer(paths)`: the pipeline's single read-write connection to the working warehouse,
   with the schema applied.
 - `open_published_reader(paths)`: a read-only connection to the published file. Readers never
-  touch the working warehouse (DuckDB forbids it while the pipeline writes), and they must
-  reconnect after a publication to see it (stack notes).
+  touch the working warehouse (DuckDB forbids it while the pipeline writes).
+
+Why readers ATTACH instead of `duckdb.connect(path)`: a file named `golden.duckdb` opened directly
+becomes the catalog `golden`, and `golden.customer` is then ambiguous with the schema `golden`
+(DuckDB refuses the query). Attached under the alias `published` and made the default with
+`USE`, `golden.customer` means what it says. A fresh in-memory database per reader also avoids
+DuckDB's per-process cache of open files, which would keep serving the file a publication has
+just replaced (stack notes): each new reader sees the latest publication.
 """
 
 from __future__ import annotations
@@ -15,6 +21,10 @@ import duckdb
 
 from mdm.config import Paths
 from warehouse.schema import apply_schema
+
+
+#: The catalog name readers see the published file under.
+READER_ALIAS = "published"
 
 
 def open_writer(paths: Paths) -> duckdb.DuckDBPyConnection:
@@ -28,7 +38,15 @@ def open_reader(path: Path) -> duckdb.DuckDBPyConnection:
     """Read-only connection to any DuckDB file we publish (never the working warehouse in a run)."""
     if not path.exists():
         raise FileNotFoundError(f"no database at {path}: run the pipeline first (mdm run)")
-    return duckdb.connect(str(path), read_only=True)
+    con = duckdb.connect()
+    con.execute(f"ATTACH {_sql_string(str(path))} AS {READER_ALIAS} (READ_ONLY)")
+    con.execute(f"USE {READER_ALIAS}")
+    return con
+
+
+def _sql_string(value: str) -> str:
+    """A SQL string literal (ATTACH takes no bound parameters); the path comes from our config."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def open_published_reader(paths: Paths) -> duckdb.DuckDBPyConnection:

@@ -22,3 +22,10 @@ CREATE TABLE IF NOT EXISTS raw.records (
     ingested_at TIMESTAMP NOT NULL,
     payload     JSON NOT NULL              -- {source column (dotted path for nested JSON): value as text}
 );
+-- What an incremental source remembers between loads (e.g. the SQL watermark). Owned by sources/.
+CREATE TABLE IF NOT EXISTS raw.source_state (
+    source      VARCHAR PRIMARY KEY,
+    state       JSON NOT NULL,             -- e.g. {"watermark": {"type": "int", "value": 42}}
+    load_id     VARCHAR,                   -- the load that set it
+    updated_at  TIMESTAMP NOT NULL
+);

@@ -1,4 +1,7 @@
 -- Standardised canonical records, one per source record (latest load wins). Owned by standardise/.
+-- A row is rewritten only when its source payload (or the source's config) changed; the
+-- validate stage then checks it (validated_run_id) and may quarantine it. The matching engine
+-- reads the view staging.valid_customers (defined in 30_quarantine.sql, after quarantine.rows).
 CREATE SCHEMA IF NOT EXISTS staging;
 CREATE TABLE IF NOT EXISTS staging.customers (
     record_key          VARCHAR PRIMARY KEY,
@@ -38,5 +41,17 @@ CREATE TABLE IF NOT EXISTS staging.customers (
     relationship_end_at TIMESTAMP,
     last_order_at       TIMESTAMP,
     issues              VARCHAR[],         -- standardisation issue codes (not blocking by themselves)
-    standardised_at     TIMESTAMP NOT NULL
+    standardised_at     TIMESTAMP NOT NULL,
+    email_suggestion    VARCHAR,           -- likely intended address when the domain looks misspelt
+    payload_hash        VARCHAR,           -- md5 of the payload standardised (unchanged = not redone)
+    config_hash         VARCHAR,           -- fingerprint of the source's config + standardiser version
+    standardised_run_id VARCHAR,
+    validated_run_id    VARCHAR            -- NULL until the validate stage has checked this version
+);
+-- Loads whose records the standardise stage has taken in (so the next run skips them).
+CREATE TABLE IF NOT EXISTS staging.standardised_loads (
+    load_id VARCHAR PRIMARY KEY,
+    source  VARCHAR NOT NULL,
+    run_id  VARCHAR NOT NULL,
+    standardised_at TIMESTAMP NOT NULL
 );

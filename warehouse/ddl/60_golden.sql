@@ -49,3 +49,15 @@ CREATE TABLE IF NOT EXISTS golden.history (
     valid_from TIMESTAMP NOT NULL,
     valid_to   TIMESTAMP
 );
+-- Steward split/merge decisions that must hold on every later run (matching re-clusters nightly).
+-- merge: every record listed (side 'together') stays in one golden customer;
+-- split: records on side 'leave' never share a golden customer with those on side 'stay'.
+-- A newer action removes the older constraints it contradicts (see matching/merge/steward.py).
+CREATE TABLE IF NOT EXISTS golden.steward_constraints (
+    action_id  BIGINT NOT NULL,            -- stewardship store golden_actions.id
+    action     VARCHAR NOT NULL,           -- merge | split
+    record_key VARCHAR NOT NULL,
+    side       VARCHAR NOT NULL,           -- together | leave | stay
+    applied_at TIMESTAMP NOT NULL,
+    run_id     VARCHAR
+);

@@ -11,3 +11,27 @@ CREATE TABLE IF NOT EXISTS retention.suppressed (
     kind            VARCHAR NOT NULL,      -- email | phone | record_key
     added_at        TIMESTAMP NOT NULL
 );
+-- What is left of anonymised records: non-identifying, generalised attributes for statistics.
+-- No record key, no golden id, no run id: a row cannot be linked back to a person or an audit row.
+CREATE TABLE IF NOT EXISTS retention.anonymised (
+    anon_id             VARCHAR PRIMARY KEY,  -- random UUID
+    source              VARCHAR NOT NULL,
+    retention_category  VARCHAR,
+    rule                VARCHAR NOT NULL,
+    country             VARCHAR,
+    postcode_area       VARCHAR,              -- first 2 characters of the postcode (French departement)
+    birth_year_band     INTEGER,              -- birth year rounded down to 5 years
+    customer_status     VARCHAR,
+    opt_in              BOOLEAN,
+    created_month       DATE,                 -- month of creation
+    last_activity_month DATE,                 -- month of the trigger date
+    anonymised_month    DATE NOT NULL
+);
+-- Records retired (expired, anonymised, archived) by a run whose copies in the published files
+-- (rollback versions, Parquet exports) are still to be removed: `compact_warehouse` does it after
+-- the run's last commit, then empties this table.
+CREATE TABLE IF NOT EXISTS retention.pending_purge (
+    record_key VARCHAR NOT NULL,
+    run_id     VARCHAR,
+    added_at   TIMESTAMP NOT NULL
+);

@@ -1,0 +1,1 @@
+"""Benchmarks: scale data generation (`benchmarks.datagen`) and the runs that use it."""

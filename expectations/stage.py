@@ -1,0 +1,154 @@
+"""The validate stage: circuit breaker on new loads, then the suites on newly standardised rows.
+
+1. Dataset level (`expectations.breaker`): each new load is compared with its source's previous
+   load; a failing load is held and its records fall back to their previous version.
+2. Row level (`expectations.suites` via `expectations.run`): every staging row not validated yet
+   is checked; rows failing a blocking rule go to `quarantine.rows` with the rule's reason codes,
+   rows passing close any earlier quarantine entry of theirs. Nothing is dropped: rows validated
+   = valid + quarantined, and `staging.valid_customers` is what matching reads.
+3. Every outcome is stored in `dq.validation_results`; Data Docs are built when configured.
+
+Counts: `validated`, `valid`, `quarantined` {reason: rows newly quarantined, each row counted
+once under its first reason}, `quarantined_rows`, `quarantine_reasons` {reason: rows, all
+reasons}, `warnings` {reason: rows}, `held_sources` and `held_loads` when any.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+import pandas as pd
+
+from expectations.breaker import check_new_loads
+from expectations.quarantine import quarantine_failures, supersede_passed
+from expectations.run import ValidationReport, Validator, validation_frame
+from expectations.suites import ERROR, suites_for
+from mdm.context import RunContext, StageResult
+
+log = logging.getLogger("mdm.validate")
+
+STAGE = "validate"
+
+#: Staging columns the rules read, plus checks computed in SQL from the standardisation issues.
+_COLUMNS_SQL = """
+    record_key, source, first_name, last_name, email, email_status, email_suggestion, phone, phone_status,
+    postcode, city, country, birth_date_status, last_contact_at, opt_in, siret, company, street,
+    CASE WHEN list_contains(issues, 'postcode_invalid') THEN 'invalid'
+         WHEN postcode IS NOT NULL THEN 'ok' END AS postcode_check,
+    CASE WHEN list_contains(issues, 'opt_in_unparseable') THEN 'invalid'
+         WHEN opt_in IS NOT NULL THEN 'ok' END AS opt_in_check,
+    CASE WHEN list_contains(issues, 'siret_invalid') THEN 'invalid'
+         WHEN siret IS NOT NULL THEN 'ok' END AS siret_check
+"""
+
+
+def run(ctx: RunContext) -> StageResult:
+    """Stage entry point (see `mdm.runner.STAGES`)."""
+    settings = ctx.config.validation
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    checks = check_new_loads(ctx, settings.circuit_breaker)
+    held = [c for c in checks if c.held]
+    held_sources = sorted({c.source for c in held})
+    if held_sources:
+        from standardise.stage import standardise_source
+
+        for name in held_sources:
+            standardise_source(ctx, ctx.config.source(name))
+    timings["circuit_breaker"] = round(time.perf_counter() - started, 3)
+
+    configured = {s.name for s in ctx.config.sources}
+    validator: Validator | None = None
+    docs_dir = ctx.config.paths.home / "data_docs" / ctx.run_id if settings.build_data_docs else None
+    counts: dict[str, Any] = {
+        "validated": 0, "valid": 0, "quarantined": {}, "quarantined_rows": 0, "quarantine_reasons": {},
+        "warnings": {}, "superseded": 0,
+    }
+    for source in ctx.config.sources:
+        t0 = time.perf_counter()
+        frame = ctx.con.execute(
+            f"SELECT {_COLUMNS_SQL} FROM staging.customers WHERE source = ? AND validated_run_id IS NULL "
+            "ORDER BY record_key",
+            [source.name],
+        ).df()
+        timings[f"{source.name}.read"] = round(time.perf_counter() - t0, 3)
+        if frame.empty:
+            continue
+        if validator is None:
+            t0 = time.perf_counter()
+            validator = Validator(docs_dir)
+            timings["gx_context"] = round(time.perf_counter() - t0, 3)
+        t0 = time.perf_counter()
+        report = validator.validate(source.name, validation_frame(frame), suites_for(source, ctx.config))
+        timings[f"{source.name}.gx"] = round(time.perf_counter() - t0, 3)
+        t0 = time.perf_counter()
+        _apply(ctx, report, frame, counts)
+        timings[f"{source.name}.apply"] = round(time.perf_counter() - t0, 3)
+    if validator is not None and validator.docs_index() is not None:
+        counts["data_docs"] = str(validator.docs_index())
+    # Rows of sources no longer configured are not validated: say so rather than hide them.
+    orphans = ctx.con.execute(
+        "SELECT source, count(*) FROM staging.customers WHERE validated_run_id IS NULL GROUP BY source"
+    ).fetchall()
+    warnings = [f"{n} staging rows of unconfigured source {s} not validated" for s, n in orphans
+                if s not in configured]
+    if held:
+        counts["held_sources"] = held_sources
+        counts["held_loads"] = {c.load_id: sorted({f[0] for f in c.failures}) for c in held}
+        for check in held:
+            warnings.append(
+                f"load {check.load_id} of {check.source} held by the circuit breaker: "
+                + ", ".join(f[0] + (f" ({f[1]})" if f[1] else "") for f in check.failures)
+            )
+    counts["loads_checked"] = len(checks)
+    log.info("validate timings: %s", json.dumps(timings))
+    return StageResult(stage=STAGE, counts=counts, warnings=warnings)
+
+
+def _apply(ctx: RunContext, report: ValidationReport, frame: pd.DataFrame, counts: dict[str, Any]) -> None:
+    failures = report.failures()
+    quarantined = quarantine_failures(ctx, failures)
+    failing = set(failures["record_key"])
+    passed = [k for k in frame["record_key"].tolist() if k not in failing]
+    counts["superseded"] += supersede_passed(ctx, passed)
+    counts["validated"] += len(frame)
+    counts["valid"] += len(passed)
+    counts["quarantined_rows"] += quarantined
+    for reasons in failures["reasons"]:
+        first = reasons[0]
+        counts["quarantined"][first] = counts["quarantined"].get(first, 0) + 1
+        for reason in reasons:
+            counts["quarantine_reasons"][reason] = counts["quarantine_reasons"].get(reason, 0) + 1
+    for outcome in report.outcomes:
+        if outcome.severity != ERROR and outcome.unexpected_count:
+            counts["warnings"][outcome.reason] = counts["warnings"].get(outcome.reason, 0) + outcome.unexpected_count
+    _store_results(ctx, report)
+    ctx.con.register("_mdm_validated", frame[["record_key"]])
+    try:
+        ctx.con.execute(
+            "UPDATE staging.customers SET validated_run_id = ? "
+            "WHERE record_key IN (SELECT record_key FROM _mdm_validated)",
+            [ctx.run_id],
+        )
+    finally:
+        ctx.con.unregister("_mdm_validated")
+
+
+def _store_results(ctx: RunContext, report: ValidationReport) -> None:
+    rows = [
+        (ctx.run_id, report.source, o.suite, o.reason, o.column, o.severity, o.success, o.element_count,
+         o.unexpected_count, ctx.now, None, json.dumps(o.observed), o.severity == ERROR and not o.success)
+        for o in report.outcomes
+    ]
+    if rows:
+        ctx.con.executemany(
+            """
+            INSERT INTO dq.validation_results (run_id, source, suite, expectation, column_name, severity, success,
+                element_count, unexpected_count, validated_at, load_id, observed, blocking)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::JSON, ?)
+            """,
+            rows,
+        )

@@ -1,0 +1,141 @@
+"""Multi-pass blocking: each rule pairs records that share all of its keys, in SQL.
+
+Pairs found by several rules are kept once, credited to the first rule that found them (the
+rule order in the config). A block larger than `max_block_size` (a shared office phone, MARTIN
+born on 1 January) is skipped with a warning instead of exploding into n^2 pairs: its records
+are still paired by the other rules.
+
+Incremental runs pair only records flagged `is_new` (new or changed) with everything, so the
+work grows with the new records, not with the base. Block sizes are always measured over the
+whole input, so a capped block is capped the same way in a full and an incremental run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+
+from matching.settings import BLOCKING_KEYS, BlockingRuleConfig
+from matching.sql import one
+
+CANDIDATES_TABLE = "match_candidates_new"
+
+
+@dataclass(frozen=True)
+class BlockingRule:
+    name: str
+    columns: tuple[str, ...]
+
+    @classmethod
+    def from_config(cls, rule: BlockingRuleConfig) -> BlockingRule:
+        return cls(rule.name, tuple(BLOCKING_KEYS[k] for k in rule.on))
+
+    def key_sql(self) -> str:
+        if len(self.columns) == 1:
+            return f"CAST({self.columns[0]} AS VARCHAR)"
+        return "concat_ws(chr(31), " + ", ".join(f"CAST({c} AS VARCHAR)" for c in self.columns) + ")"
+
+    def not_null_sql(self) -> str:
+        return " AND ".join(f"{c} IS NOT NULL" for c in self.columns)
+
+
+@dataclass
+class RuleStats:
+    rule: str
+    blocks: int = 0
+    estimated_pairs: int = 0
+    pairs: int = 0
+    new_pairs: int = 0
+    capped_blocks: int = 0
+    capped_records: int = 0
+
+
+@dataclass
+class BlockingResult:
+    rules: list[RuleStats] = field(default_factory=list)
+    candidate_pairs: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def _block_keys(con: duckdb.DuckDBPyConnection, rule: BlockingRule) -> None:
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE match_block_keys AS
+        SELECT record_key, {rule.key_sql()} AS bk, is_new
+        FROM match_input WHERE {rule.not_null_sql()}
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE match_block_sizes AS
+        SELECT bk, count(*) AS n, count(*) FILTER (WHERE is_new) AS n_new
+        FROM match_block_keys GROUP BY bk HAVING count(*) > 1
+    """)
+
+
+def estimate_rule(con: duckdb.DuckDBPyConnection, rule: BlockingRule, max_block_size: int) -> RuleStats:
+    """Blocks and comparisons a rule will produce (before any pair is built)."""
+    _block_keys(con, rule)
+    row = one(con,
+        """
+        SELECT count(*) FILTER (WHERE n <= ?),
+               coalesce(sum(n_new * (n - n_new) + n_new * (n_new - 1) / 2) FILTER (WHERE n <= ?), 0),
+               count(*) FILTER (WHERE n > ?),
+               coalesce(sum(n) FILTER (WHERE n > ?), 0)
+        FROM match_block_sizes
+        """,
+        [max_block_size] * 4,
+    )
+    assert row is not None
+    return RuleStats(rule.name, int(row[0]), int(row[1]), 0, 0, int(row[2]), int(row[3]))
+
+
+def block(
+    con: duckdb.DuckDBPyConnection,
+    rules: list[BlockingRule],
+    max_block_size: int,
+    max_candidate_pairs: int,
+) -> BlockingResult:
+    """Create `match_candidates_new(key_l, key_r, rule)`: pairs with at least one new record."""
+    from matching.blocking_report import check_limit
+
+    result = BlockingResult()
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {CANDIDATES_TABLE}_all (key_l VARCHAR, key_r VARCHAR, rule_idx INTEGER)"
+    )
+    for idx, rule in enumerate(rules):
+        stats = estimate_rule(con, rule, max_block_size)
+        check_limit(rule.name, stats.estimated_pairs + sum(s.estimated_pairs for s in result.rules),
+                    max_candidate_pairs)
+        if stats.capped_blocks:
+            result.warnings.append(
+                f"blocking rule {rule.name}: {stats.capped_blocks} block(s) over {max_block_size} records "
+                f"skipped ({stats.capped_records} records)"
+            )
+        con.execute(
+            f"""
+            INSERT INTO {CANDIDATES_TABLE}_all
+            SELECT l.record_key, r.record_key, ?
+            FROM match_block_keys l
+            JOIN match_block_keys r ON l.bk = r.bk AND l.record_key < r.record_key
+            JOIN match_block_sizes s ON s.bk = l.bk AND s.n <= ? AND s.n_new > 0
+            WHERE l.is_new OR r.is_new
+            """,
+            [idx, max_block_size],
+        )
+        result.rules.append(stats)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {CANDIDATES_TABLE} AS
+        SELECT key_l, key_r, min(rule_idx) AS rule_idx FROM {CANDIDATES_TABLE}_all GROUP BY key_l, key_r
+    """)
+    per_rule = dict(
+        con.execute(f"SELECT rule_idx, count(*) FROM {CANDIDATES_TABLE}_all GROUP BY rule_idx").fetchall()
+    )
+    first = dict(con.execute(f"SELECT rule_idx, count(*) FROM {CANDIDATES_TABLE} GROUP BY rule_idx").fetchall())
+    for idx, stats in enumerate(result.rules):
+        stats.pairs = int(per_rule.get(idx, 0))
+        stats.new_pairs = int(first.get(idx, 0))
+    row = one(con, f"SELECT count(*) FROM {CANDIDATES_TABLE}")
+    result.candidate_pairs = int(row[0]) if row else 0
+    con.execute(f"DROP TABLE {CANDIDATES_TABLE}_all")
+    con.execute("DROP TABLE IF EXISTS match_block_keys")
+    con.execute("DROP TABLE IF EXISTS match_block_sizes")
+    return result

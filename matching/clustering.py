@@ -1,0 +1,158 @@
+"""Clusters from accepted pairs, honouring cannot-link constraints, with suspicious ones held back.
+
+Plain connected components would merge A and C through B even when a steward said A is not C.
+So:
+
+1. Connected components over all accepted edges (steward matches and auto matches), vectorised
+   with scipy. Components with no cannot-link pair inside them are final: the common case.
+2. Only components that hold a cannot-link pair are rebuilt with a union-find that takes
+   steward matches first, then auto matches by descending weight (ties by record keys, so the
+   result is deterministic), and refuses any edge that would join two cannot-linked records.
+   Refused auto matches go to review.
+3. A cluster larger than `max_cluster_size`, or of at least `density_min_size` records whose
+   share of accepted pairs is below `min_cluster_density` (a chain), is suspicious: its auto
+   matches go to review and only steward matches hold it together.
+
+The cluster id is the smallest record key of the cluster (not a golden id: see matching/merge).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+REASON_CANNOT_LINK = "would join records a steward said are different"
+REASON_TOO_LARGE = "suspicious cluster: too large"
+REASON_LOOSE = "suspicious cluster: loosely connected"
+REASON_MUST_LINK_CONFLICT = "steward match conflicts with a steward non-match: not merged"
+
+
+@dataclass
+class ClusterResult:
+    clusters: pd.DataFrame                  # record_key, cluster_id
+    feedback: pd.DataFrame                  # record_key_l, record_key_r, reason
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    return labels
+
+
+class _UnionFind:
+    def __init__(self, nodes: list[int]):
+        self.parent = {x: x for x in nodes}
+        self.cannot: dict[int, set[int]] = {x: set() for x in nodes}
+
+    def find(self, x: int) -> int:
+        root = x
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[x] != root:
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    def forbid(self, a: int, b: int) -> None:
+        self.cannot[a].add(b)
+        self.cannot[b].add(a)
+
+    def union(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return True
+        if any(self.find(x) == rb for x in self.cannot[ra]):
+            return False
+        if len(self.cannot[ra]) < len(self.cannot[rb]):
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.cannot[ra] |= self.cannot[rb]
+        return True
+
+
+def cluster(
+    record_keys: np.ndarray,
+    edges: pd.DataFrame,
+    cannot_links: pd.DataFrame,
+    max_cluster_size: int,
+    min_density: float,
+    density_min_size: int,
+) -> ClusterResult:
+    """`edges`: record_key_l, record_key_r, match_weight, steward (bool); `cannot_links`: l, r keys.
+
+    `record_keys` must be sorted; every record gets a cluster (singletons included).
+    """
+    keys = pd.Index(record_keys)
+    n = len(keys)
+    edges = edges.sort_values(
+        ["steward", "match_weight", "record_key_l", "record_key_r"], ascending=[False, False, True, True]
+    ).reset_index(drop=True)
+    el = keys.get_indexer(edges["record_key_l"])
+    er = keys.get_indexer(edges["record_key_r"])
+    ok = (el >= 0) & (er >= 0)
+    edges, el, er = edges[ok].reset_index(drop=True), el[ok], er[ok]
+    cl = keys.get_indexer(cannot_links["record_key_l"]) if len(cannot_links) else np.array([], dtype=int)
+    cr = keys.get_indexer(cannot_links["record_key_r"]) if len(cannot_links) else np.array([], dtype=int)
+    keep = (cl >= 0) & (cr >= 0)
+    cl, cr = cl[keep], cr[keep]
+
+    accepted = np.ones(len(edges), dtype=bool)
+    feedback: list[tuple[str, str, str]] = []
+    labels = _components(n, el, er)
+    conflicted = np.unique(labels[cl][labels[cl] == labels[cr]]) if len(cl) else np.array([], dtype=int)
+    if len(conflicted):
+        in_conflict = np.isin(labels[el], conflicted)
+        nodes = np.flatnonzero(np.isin(labels, conflicted)).tolist()
+        uf = _UnionFind(nodes)
+        for a, b in zip(cl.tolist(), cr.tolist(), strict=True):
+            if a in uf.parent and b in uf.parent:
+                uf.forbid(a, b)
+        for i in np.flatnonzero(in_conflict).tolist():
+            if not uf.union(int(el[i]), int(er[i])):
+                accepted[i] = False
+                reason = REASON_MUST_LINK_CONFLICT if edges.at[i, "steward"] else REASON_CANNOT_LINK
+                feedback.append((edges.at[i, "record_key_l"], edges.at[i, "record_key_r"], reason))
+        labels = _components(n, el[accepted], er[accepted])
+
+    # suspicious clusters: too large, or a loose chain
+    sizes = np.bincount(labels, minlength=labels.max() + 1 if n else 0)
+    edge_comp = labels[el[accepted]]
+    edge_counts = np.bincount(edge_comp, minlength=len(sizes))
+    possible = sizes * (sizes - 1) / 2
+    density = np.divide(edge_counts, possible, out=np.ones(len(sizes)), where=possible > 0)
+    too_large = sizes > max_cluster_size
+    loose = (sizes >= density_min_size) & (density < min_density) & ~too_large
+    suspicious = too_large | loose
+    if suspicious.any():
+        idx = np.flatnonzero(accepted)
+        comp = labels[el[idx]]
+        hit = suspicious[comp] & ~edges["steward"].to_numpy()[idx]
+        for i, c in zip(idx[hit].tolist(), comp[hit].tolist(), strict=True):
+            accepted[i] = False
+            feedback.append((
+                edges.at[i, "record_key_l"], edges.at[i, "record_key_r"],
+                REASON_TOO_LARGE if too_large[c] else REASON_LOOSE,
+            ))
+        labels = _components(n, el[accepted], er[accepted])
+
+    frame = pd.DataFrame({"record_key": keys.to_numpy(), "label": labels})
+    frame["cluster_id"] = frame.groupby("label")["record_key"].transform("min")
+    final_sizes = frame.groupby("label")["record_key"].transform("size")
+    multi = int((final_sizes > 1).sum())
+    n_clusters = int(frame["label"].nunique()) if n else 0
+    stats = {
+        "clusters": n_clusters,
+        "multi_record_clusters": int(frame.loc[final_sizes > 1, "label"].nunique()),
+        "records_in_multi_clusters": multi,
+        "cannot_link_refusals": sum(1 for f in feedback if f[2] in (REASON_CANNOT_LINK, REASON_MUST_LINK_CONFLICT)),
+        "suspicious_clusters": int(suspicious.sum()),
+    }
+    return ClusterResult(
+        clusters=frame[["record_key", "cluster_id"]],
+        feedback=pd.DataFrame(feedback, columns=["record_key_l", "record_key_r", "reason"]),
+        stats=stats,
+    )

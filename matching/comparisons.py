@@ -1,0 +1,228 @@
+"""Comparisons: per field, an ordered list of levels from "missing" through exact to "different".
+
+A pair falls in the first level whose condition holds; the level's index is the pair's *gamma*
+for that comparison (0 = missing, so missing is neutral: neither agreement nor disagreement).
+Conditions read the prepared columns of `matching/prepare.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from matching import levels as lv
+
+
+@dataclass(frozen=True)
+class Comparison:
+    name: str
+    levels: tuple[lv.Level, ...]
+
+    def gamma_sql(self) -> str:
+        """SQL giving the level index of a pair (0 = missing)."""
+        whens = " ".join(f"WHEN {level.sql} THEN {i}" for i, level in enumerate(self.levels[:-1]))
+        return f"(CASE {whens} ELSE {len(self.levels) - 1} END)::TINYINT"
+
+    @property
+    def labels(self) -> list[str]:
+        return [level.label for level in self.levels]
+
+
+# Cheap equality guards come first in each condition: DuckDB evaluates the costly similarity
+# functions only on the rows an AND has not already ruled out.
+_SWAPPED = (
+    "l.fn_initial = r.ln_initial AND l.ln_initial = r.fn_initial AND l.fn <> l.ln"
+    " AND jaro_winkler_similarity(l.fn, r.ln) >= 0.9 AND jaro_winkler_similarity(l.ln, r.fn) >= 0.9"
+    " AND NOT (jaro_winkler_similarity(l.fn, r.fn) >= 0.9 AND jaro_winkler_similarity(l.ln, r.ln) >= 0.9)"
+)
+
+
+def _typo(column: str) -> str:
+    """One edit, or two adjacent characters swapped (Damerau distance 1), without Damerau.
+
+    DuckDB's `damerau_levenshtein` is about 5x slower than `levenshtein`, and `hamming` is far
+    faster still. Equal lengths: one substitution (hamming 1) or a swap (hamming 2, same letters);
+    lengths one apart: one insertion/deletion (levenshtein 1). CASE keeps hamming off rows of
+    unequal length, where it would raise.
+    """
+    l, r = f"l.{column}", f"r.{column}"
+    return (
+        f"(CASE WHEN length({l}) = length({r}) THEN (CASE WHEN hamming({l}, {r}) <= 1 THEN TRUE"
+        f" WHEN hamming({l}, {r}) = 2 THEN list_sort(string_split({l}, '')) = list_sort(string_split({r}, ''))"
+        f" ELSE FALSE END)"
+        f" WHEN abs(length({l}) - length({r})) = 1 THEN levenshtein({l}, {r}) <= 1 ELSE FALSE END)"
+    )
+
+
+def name_comparison_first() -> Comparison:
+    return Comparison(
+        "first_name",
+        (
+            lv.null_level("fn"),
+            lv.exact("fn_raw", "exact", tf=False),
+            lv.custom("equal without accents", "l.fn = r.fn"),
+            lv.custom("first and last name swapped", _SWAPPED),
+            lv.custom(
+                "equals the other record's last name (swapped)",
+                "(l.fn_initial = r.ln_initial AND jaro_winkler_similarity(l.fn, r.ln) >= 0.92)"
+                " OR (l.ln_initial = r.fn_initial AND jaro_winkler_similarity(l.ln, r.fn) >= 0.92)",
+            ),
+            lv.custom(
+                "nickname or initials",
+                "(len(l.fn_groups) > 0 AND len(r.fn_groups) > 0 AND list_has_any(l.fn_groups, r.fn_groups))"
+                " OR l.fn = r.fn_inits OR r.fn = l.fn_inits OR l.fn_compact = r.fn_compact",
+            ),
+            lv.jaro_winkler("fn", 0.92, "very similar (jaro-winkler >= 0.92)"),
+            lv.custom(
+                "part of a compound name",
+                "(l.fn_tokens[2] IS NOT NULL OR r.fn_tokens[2] IS NOT NULL)"
+                " AND list_has_any(l.fn_tokens, r.fn_tokens)",
+            ),
+            lv.jaro_winkler("fn", 0.8, "similar (jaro-winkler >= 0.8)"),
+            lv.custom("initial only", "(length(l.fn) = 1 OR length(r.fn) = 1) AND l.fn_initial = r.fn_initial"),
+            lv.else_level(),
+        ),
+    )
+
+
+def name_comparison_last() -> Comparison:
+    return Comparison(
+        "last_name",
+        (
+            lv.null_level("ln"),
+            lv.exact("ln_raw", "exact"),
+            lv.custom("equal without accents", "l.ln = r.ln"),
+            lv.custom("first and last name swapped", _SWAPPED),
+            lv.jaro_winkler("ln", 0.92, "very similar (jaro-winkler >= 0.92)"),
+            lv.custom(
+                "shares a name (compound or married name)",
+                "(l.ln_tokens[2] IS NOT NULL OR r.ln_tokens[2] IS NOT NULL) AND list_has_any(l.ln_tokens, r.ln_tokens)",
+            ),
+            lv.jaro_winkler("ln", 0.8, "similar (jaro-winkler >= 0.8)"),
+            lv.custom("initial only", "(length(l.ln) = 1 OR length(r.ln) = 1) AND l.ln_initial = r.ln_initial"),
+            lv.else_level(),
+        ),
+    )
+
+
+def email_comparison() -> Comparison:
+    return Comparison(
+        "email",
+        (
+            lv.null_level("email"),
+            lv.exact("email"),
+            lv.custom(
+                "same local part, typo in domain",
+                "l.email_local = r.email_local AND levenshtein(l.email_domain, r.email_domain) <= 2",
+            ),
+            lv.custom(
+                "typo in local part",
+                "l.email_domain = r.email_domain AND " + _typo("email_local"),
+            ),
+            lv.custom("same local part, other domain", "l.email_local = r.email_local"),
+            lv.else_level(),
+        ),
+    )
+
+
+def phone_comparison() -> Comparison:
+    return Comparison(
+        "phone",
+        (
+            lv.null_level("phone"),
+            lv.exact("phone", "exact (E.164)"),
+            lv.custom("same last 8 digits", "l.phone_tail = r.phone_tail"),
+            lv.custom("one digit typo", _typo("phone")),
+            lv.else_level(),
+        ),
+    )
+
+
+def birth_date_comparison() -> Comparison:
+    return Comparison(
+        "birth_date",
+        (
+            lv.null_level("dob"),
+            lv.exact("dob"),
+            lv.custom(
+                "day and month transposed",
+                "l.dob_year = r.dob_year AND substr(l.dob_str, 5, 2) = substr(r.dob_str, 7, 2)"
+                " AND substr(l.dob_str, 7, 2) = substr(r.dob_str, 5, 2)",
+            ),
+            lv.custom("one digit off or two digits swapped", _typo("dob_str")),
+            lv.custom("same year", "l.dob_year = r.dob_year"),
+            lv.else_level(),
+        ),
+    )
+
+
+# Token overlap (Jaccard) of the street's distinct tokens, hashed to integers in prepare.py:
+# `list_filter` + `list_contains` on integer lists is several times faster than `list_intersect`.
+_SHARED = "len(list_filter(l.street_hashes, lambda x: list_contains(r.street_hashes, x)))"
+_JACCARD = f"({_SHARED}::DOUBLE / greatest(len(l.street_hashes) + len(r.street_hashes) - {_SHARED}, 1))"
+_SAME_NUMBER = "(l.street_num IS NULL OR r.street_num IS NULL OR l.street_num = r.street_num)"
+
+
+def street_comparison() -> Comparison:
+    return Comparison(
+        "street",
+        (
+            lv.null_level("street"),
+            lv.exact("street"),
+            lv.custom(
+                "similar (token overlap >= 0.6 or jaro-winkler >= 0.92)",
+                f"{_SAME_NUMBER} AND ({_JACCARD} >= 0.6 OR jaro_winkler_similarity(l.street, r.street) >= 0.92)",
+            ),
+            lv.custom(
+                "partly similar (token overlap >= 0.3)",
+                f"{_JACCARD} >= 0.3 OR jaro_winkler_similarity(l.street, r.street) >= 0.8",
+            ),
+            lv.else_level(),
+        ),
+    )
+
+
+def postcode_comparison() -> Comparison:
+    return Comparison(
+        "postcode",
+        (
+            lv.null_level("postcode"),
+            lv.exact("postcode"),
+            lv.custom("one typo", _typo("postcode")),
+            lv.custom("same area (first 2 characters)", "left(l.postcode, 2) = left(r.postcode, 2)"),
+            lv.else_level(),
+        ),
+    )
+
+
+def city_comparison() -> Comparison:
+    return Comparison(
+        "city",
+        (
+            lv.null_level("city"),
+            lv.exact("city"),
+            lv.jaro_winkler("city", 0.9, "similar (jaro-winkler >= 0.9)"),
+            lv.else_level(),
+        ),
+    )
+
+
+_FACTORIES = {
+    "first_name": name_comparison_first,
+    "last_name": name_comparison_last,
+    "email": email_comparison,
+    "phone": phone_comparison,
+    "birth_date": birth_date_comparison,
+    "street": street_comparison,
+    "postcode": postcode_comparison,
+    "city": city_comparison,
+}
+
+#: Comparison -> prepared column whose value frequency adjusts its exact levels.
+TF_COLUMNS = {"first_name": "fn", "last_name": "ln", "email": "email", "phone": "phone"}
+
+#: Labels of the levels that get the term-frequency adjustment (exact agreement on the value).
+TF_LEVELS = ("exact", "exact (E.164)", "equal without accents")
+
+
+def build(names: list[str]) -> list[Comparison]:
+    return [_FACTORIES[n]() for n in names]

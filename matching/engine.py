@@ -1,0 +1,231 @@
+"""The matcher end to end on one DuckDB connection: prepare, block, compare, train, score, decide, cluster.
+
+Used by the pipeline stage (`matching/stage.py`) and by `mdm evaluate` (`matching/evaluation.py`),
+so both exercise exactly the same code. Never opens or commits a transaction: the caller owns it.
+
+Incremental runs: records whose matching fields are unchanged since the last run keep their
+stored candidate pairs and comparison vectors; new and changed records are blocked against the
+whole base and each other; pairs of changed or vanished records are dropped. Every stored vector is
+then rescored with the current model and term frequencies, and clustering runs over all pairs, so
+the outcome is the same as a full run with the same model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from matching import blocking, clustering, decisions, scoring, training
+from matching import model as model_store
+from matching.blocking_report import rule_report
+from matching.comparisons import build
+from matching.model import MatchModel
+from matching.prepare import prepare_input
+from matching.settings import MatchingConfig
+from matching.sql import one
+
+log = logging.getLogger("mdm.matching")
+
+
+@dataclass
+class MatchOutcome:
+    counts: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    model: MatchModel | None = None
+
+
+def candidates_fingerprint(cfg: MatchingConfig) -> str:
+    """What stored comparison vectors depend on: blocking rules, block cap and comparisons."""
+    data = repr(([r.model_dump() for r in cfg.blocking_rules], cfg.max_block_size, cfg.comparisons))
+    return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
+def _state(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    row = one(con, "SELECT value FROM match.state WHERE key = ?", [key])
+    return str(row[0]) if row else None
+
+
+def _set_state(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    con.execute("INSERT OR REPLACE INTO match.state (key, value) VALUES (?, ?)", [key, value])
+
+
+def _mark_new(con: duckdb.DuckDBPyConnection, full: bool) -> dict[str, int]:
+    """Flag new/changed records in `match_input` and drop stored pairs that are stale."""
+    if full:
+        con.execute("DELETE FROM match.candidates")
+        con.execute("DELETE FROM match.records")
+        con.execute("ALTER TABLE match_input ADD COLUMN is_new BOOLEAN DEFAULT TRUE")
+    else:
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE match_input AS
+            SELECT i.*, (m.content_hash IS NULL OR m.content_hash <> i.content_hash) AS is_new
+            FROM match_input i LEFT JOIN match.records m USING (record_key)
+        """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE match_stale AS
+        SELECT record_key FROM match.records
+        WHERE record_key NOT IN (SELECT record_key FROM match_input WHERE NOT is_new)
+    """)
+    con.execute("""
+        DELETE FROM match.candidates
+        WHERE record_key_l IN (SELECT record_key FROM match_stale)
+           OR record_key_r IN (SELECT record_key FROM match_stale)
+    """)
+    row = one(con, """
+        SELECT count(*) FILTER (WHERE is_new),
+               count(*) FILTER (WHERE is_new AND record_key IN (SELECT record_key FROM match.records)),
+               (SELECT count(*) FROM match.records WHERE record_key NOT IN (SELECT record_key FROM match_input))
+        FROM match_input
+    """)
+    assert row is not None
+    return {"new_or_changed": int(row[0]), "changed": int(row[1]), "removed": int(row[2])}
+
+
+def _add_steward_pairs(con: duckdb.DuckDBPyConnection) -> None:
+    """Steward-decided pairs blocking did not find are compared too, so they carry an explanation."""
+    con.execute(f"""
+        INSERT INTO {blocking.CANDIDATES_TABLE}
+        SELECT s.record_key_l, s.record_key_r, -1
+        FROM {decisions.STEWARD_TABLE} s
+        JOIN match_input l ON l.record_key = s.record_key_l
+        JOIN match_input r ON r.record_key = s.record_key_r
+        WHERE NOT EXISTS (SELECT 1 FROM {blocking.CANDIDATES_TABLE} c
+                          WHERE c.key_l = s.record_key_l AND c.key_r = s.record_key_r)
+          AND NOT EXISTS (SELECT 1 FROM match.candidates c
+                          WHERE c.record_key_l = s.record_key_l AND c.record_key_r = s.record_key_r)
+    """)
+
+
+def _needs_training(
+    cfg: MatchingConfig, current: MatchModel | None, fingerprint: str, labels: str, records: int
+) -> str | None:
+    """The reason to fit a new model, or None to reuse `current`."""
+    if current is None:
+        return "no model yet"
+    if cfg.training.retrain == "always":
+        return "retrain: always"
+    if cfg.training.retrain == "never":
+        return None
+    if current.settings_fingerprint != fingerprint:
+        return "matching settings changed"
+    if current.labels_fingerprint != labels:
+        return "steward decisions changed"
+    if current.records and records > current.records * (1 + cfg.training.retrain_growth):
+        return "data grew"
+    return None
+
+
+def run_matching(
+    con: duckdb.DuckDBPyConnection,
+    cfg: MatchingConfig,
+    models_dir: Path,
+    steward_decisions: list[dict[str, Any]],
+    run_id: str,
+    now: datetime,
+    source: str = "staging.valid_customers",
+    force_full: bool = False,
+) -> MatchOutcome:
+    outcome = MatchOutcome()
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    comparisons = build(cfg.comparisons)
+    rules = [blocking.BlockingRule.from_config(r) for r in cfg.blocking_rules]
+
+    n_records = prepare_input(con, source)
+    decisions.register_steward_decisions(con, steward_decisions)
+    cand_fp = candidates_fingerprint(cfg)
+    full = force_full or not cfg.incremental or _state(con, "candidates_fingerprint") != cand_fp
+    change = _mark_new(con, full)
+    timings["prepare"] = time.perf_counter() - t0
+
+    t = time.perf_counter()
+    blocked = blocking.block(con, rules, cfg.max_block_size, cfg.max_candidate_pairs)
+    outcome.warnings += blocked.warnings
+    _add_steward_pairs(con)
+    new_pairs = scoring.compute_gammas(con, comparisons, rules)
+    con.execute("DELETE FROM match.records")
+    con.execute("INSERT INTO match.records SELECT record_key, content_hash FROM match_input")
+    _set_state(con, "candidates_fingerprint", cand_fp)
+    timings["block_and_compare"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    fingerprint = cfg.model_fingerprint()
+    current = model_store.load_current(models_dir)
+    labels_fp = training.labels_fingerprint(con)
+    reason = _needs_training(cfg, current, fingerprint, labels_fp, n_records)
+    if reason is not None or current is None:
+        version = now.strftime("%Y%m%dT%H%M%S") + "-" + hashlib.sha256(run_id.encode()).hexdigest()[:6]
+        current = training.train(con, comparisons, cfg.training, fingerprint, version, now.isoformat())
+        model_store.save(current, models_dir)
+        log.info("match model %s fitted (%s)", current.version, reason)
+    outcome.model = current
+    timings["train"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    scoring.score_all(con, comparisons, current, cfg.tf_adjust, cfg.tf_minimum)
+    decisions.write_pairs(
+        con, comparisons, run_id, cfg.auto_match_threshold, cfg.review_threshold, cfg.store_threshold
+    )
+    timings["score"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    keys = con.execute("SELECT record_key FROM match_input ORDER BY record_key").df()["record_key"].to_numpy()
+    edges = con.execute("""
+        SELECT record_key_l, record_key_r, match_weight, decision = 'steward_match' AS steward
+        FROM match.pairs WHERE decision IN ('auto_match', 'steward_match')
+    """).df()
+    cannot = con.execute(
+        f"SELECT record_key_l, record_key_r FROM {decisions.STEWARD_TABLE} WHERE decision = 'non_match'"
+    ).df()
+    result = clustering.cluster(
+        keys, edges, cannot, cfg.max_cluster_size, cfg.min_cluster_density, cfg.density_min_size
+    )
+    decisions.apply_cluster_feedback(con, result.feedback)
+    con.execute("DELETE FROM match.clusters")
+    clusters: pd.DataFrame = result.clusters
+    con.register("match_clusters_frame", clusters)
+    try:
+        con.execute("INSERT INTO match.clusters SELECT record_key, cluster_id FROM match_clusters_frame")
+    finally:
+        con.unregister("match_clusters_frame")
+    decisions.mirror_decisions(con, now)
+    timings["cluster"] = time.perf_counter() - t
+
+    con.execute("DELETE FROM match.blocking_stats WHERE run_id = ?", [run_id])
+    for s in blocked.rules:
+        con.execute(
+            "INSERT INTO match.blocking_stats VALUES (?, ?, ?, ?, ?)",
+            [run_id, s.rule, s.pairs, s.new_pairs, s.capped_blocks],
+        )
+    by_decision = dict(con.execute("SELECT decision, count(*) FROM match.pairs GROUP BY decision").fetchall())
+    stored = one(con, "SELECT count(*) FROM match.candidates")
+    outcome.counts = {
+        "records": n_records,
+        "pairs_scored": int(stored[0]) if stored else 0,
+        "new_pairs_compared": new_pairs,
+        "auto_matches": int(by_decision.get("auto_match", 0)),
+        "review": int(by_decision.get("review", 0)),
+        "steward_matches": int(by_decision.get("steward_match", 0)),
+        "steward_non_matches": int(by_decision.get("steward_non_match", 0)),
+        "duplicates_found": result.stats["records_in_multi_clusters"] - result.stats["multi_record_clusters"],
+        "clusters": result.stats["clusters"],
+        "cannot_link_refusals": result.stats["cannot_link_refusals"],
+        "suspicious_clusters": result.stats["suspicious_clusters"],
+        "mode": "full" if full else "incremental",
+        "new_or_changed_records": change["new_or_changed"],
+        "removed_records": change["removed"],
+        "model_version": current.version,
+        "blocking": rule_report(blocked),
+        "seconds": {k: round(v, 3) for k, v in timings.items()},
+    }
+    for table in ("match_input", "match_stale", scoring.SCORED_TABLE, blocking.CANDIDATES_TABLE):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    return outcome

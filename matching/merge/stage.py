@@ -1,0 +1,134 @@
+"""Stage "merge": clusters -> golden customers with stable IDs, survivorship, lineage and history.
+
+Steps, all set-based in DuckDB inside the runner's transaction:
+1. pending steward split/merge requests become standing constraints (`steward.py`);
+2. the matcher's clusters are bent to those constraints (`merge_clusters`);
+3. identities: which cluster keeps which previous golden ID, aliases for merged IDs (`identity.py`);
+4. `golden.xref` rows are closed/opened for records that moved;
+5. values, lineage and history are recomputed from the current xref (`golden.py`);
+6. merges and splits are audited without personal data; the store's requests are marked applied.
+
+`rebuild_golden` is step 5 alone, for retention after it deleted records.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from matching.merge import golden, identity, steward
+from mdm.context import RunContext, StageResult
+from mdm.privacy import fingerprint
+from stewardship import store
+from warehouse.retention.salt import get_salt
+
+
+def _audit(ctx: RunContext, outcome: steward.StewardOutcome) -> int:
+    """One audit row per merged ID and per split customer: ids, counts and fingerprints only."""
+    salt = get_salt(ctx.config)
+    steward_merge = {}
+    steward_split = {}
+    for a in outcome.applied:
+        if a["action"] == "merge":
+            steward_merge[a["golden_id"]] = a["id"]
+            steward_merge[a.get("other_golden_id") or ""] = a["id"]
+        else:
+            steward_split[a["golden_id"]] = a["id"]
+    rows: list[tuple[Any, ...]] = []
+    merges = ctx.con.execute(
+        """
+        SELECT n.alias_id, n.golden_id, count(a.record_key)
+        FROM merge_new_aliases n LEFT JOIN merge_assign a ON a.golden_id = n.golden_id
+        GROUP BY ALL ORDER BY 1
+        """
+    ).fetchall()
+    for alias_id, survivor, records in merges:
+        action_id = steward_merge.get(alias_id) or steward_merge.get(survivor)
+        rule = f"steward_merge:{action_id}" if action_id else "match"
+        detail = {"surviving_id": survivor, "merged_id": alias_id, "records": int(records)}
+        rows.append((str(uuid.uuid4()), ctx.run_id, ctx.now, "merge", rule, fingerprint(survivor, salt),
+                     int(records), json.dumps(detail)))
+    splits = ctx.con.execute(
+        """
+        SELECT s.golden_id, s.parts,
+               list_sort(list_distinct(list(a.golden_id) FILTER (WHERE a.golden_id <> s.golden_id))) AS new_ids
+        FROM merge_splits s
+        JOIN merge_prev p ON p.golden_id = s.golden_id
+        JOIN merge_assign a ON a.record_key = p.record_key
+        GROUP BY s.golden_id, s.parts ORDER BY 1
+        """
+    ).fetchall()
+    for golden_id, parts, new_ids in splits:
+        action_id = steward_split.get(golden_id)
+        rule = f"steward_split:{action_id}" if action_id else "match"
+        detail = {"golden_id": golden_id, "parts": int(parts), "new_ids": list(new_ids or [])}
+        rows.append((str(uuid.uuid4()), ctx.run_id, ctx.now, "split", rule, fingerprint(golden_id, salt),
+                     int(parts), json.dumps(detail)))
+    for action_id, why in outcome.ignored:
+        rows.append((str(uuid.uuid4()), ctx.run_id, ctx.now, "steward_action_ignored", f"golden_action:{action_id}",
+                     None, 0, json.dumps({"reason": why})))
+    if rows:
+        ctx.con.executemany(
+            'INSERT INTO audit.events (event_id, run_id, "at", kind, rule, subject_hash, count, detail)'
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    return len(rows)
+
+
+def run(ctx: RunContext) -> StageResult:
+    con = ctx.con
+    store_con = store.connect(ctx.config.paths.steward_db)
+    try:
+        pending = store.pending_golden_actions(store_con)
+        outcome = steward.record_constraints(con, pending, ctx.now, ctx.run_id)
+        steward.constrained_clusters(con)
+        ids = identity.assign(con)
+        reasons = {}
+        for a in outcome.applied:
+            if a["action"] == "merge":
+                reasons[a["golden_id"]] = reasons[a["other_golden_id"]] = "steward_merge"
+        identity.record_aliases(con, ctx.now, {
+            str(r[0]): "steward_merge"
+            for r in con.execute("SELECT alias_id, golden_id FROM merge_new_aliases").fetchall()
+            if r[0] in reasons or r[1] in reasons
+        })
+        moved = identity.apply_xref(con, ctx.now)
+        counts = golden.refresh(con, ctx.now, ctx.config.survivorship, None)
+        audited = _audit(ctx, outcome)
+        steward.mark_applied(store_con, [int(a["id"]) for a in pending], ctx.run_id)
+    finally:
+        store_con.close()
+    warnings = [f"steward action {i} ignored: {why}" for i, why in outcome.ignored]
+    return StageResult(
+        stage="merge",
+        counts={
+            "golden_customers": counts.golden_customers,
+            "new_golden": ids.new_golden,
+            "merged": ids.merged,
+            "split": ids.split,
+            "changed": counts.changed,
+            "emptied": counts.removed - ids.merged,
+            "records_moved": moved,
+            "steward_actions_applied": len(outcome.applied),
+            "steward_actions_ignored": len(outcome.ignored),
+            "audit_events": audited,
+        },
+        warnings=warnings,
+    )
+
+
+def rebuild_golden(ctx: RunContext, golden_ids: list[str] | None = None) -> dict[str, int]:
+    """Recompute values/lineage/history of these golden customers (all if None) from the CURRENT
+    xref and staging; close xref rows of records gone from staging; delete customers left empty.
+
+    Retention calls it after deleting records. Runs inside the caller's transaction.
+    """
+    counts = golden.refresh(ctx.con, ctx.now, ctx.config.survivorship, golden_ids)
+    return {
+        "golden_customers": counts.golden_customers,
+        "changed": counts.changed,
+        "removed": counts.removed,
+        "xref_closed": counts.xref_closed_missing,
+    }

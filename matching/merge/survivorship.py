@@ -1,0 +1,137 @@
+"""Survivorship: which source record supplies each golden field, and why.
+
+Set-based: one window query per survivorship group over `(golden_id, record_key)` members joined
+with `staging.customers`. The rule chain becomes an ORDER BY (each rule one sort key, the record
+key last so ties are deterministic); `valid_only` is a filter. The winner is compared with the
+best other value to name the rule that actually decided (`golden.lineage.rule`):
+
+- a rule name (`trust`, `most_recent`, ...): the first rule on which the winner beat the best
+  candidate holding a different value;
+- `valid_only`: the only candidate left once invalid values were dropped;
+- `only_value`: a single record had a value; `unanimous`: every candidate had the same value;
+- `tie_break`: every rule tied, the smallest record key won.
+
+Output (temporary tables on the connection): `merge_values` (one row per golden_id, every golden
+field plus record_count, sources, last_activity_at) and `merge_lineage`.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from matching.merge.config import GOLDEN_FIELDS, GROUPS, SurvivorshipConfig
+
+#: A record's own date, newest first, for `most_recent`.
+RECENCY_SQL = "coalesce(s.updated_at, s.last_contact_at, s.last_order_at, s.created_at)"
+#: Activity dates for `golden.customer.last_activity_at`.
+ACTIVITY_SQL = "greatest(s.last_contact_at, s.last_order_at, s.updated_at, s.created_at)"
+#: Fields counted by `most_complete` (record completeness).
+COMPLETENESS_FIELDS: tuple[str, ...] = GOLDEN_FIELDS
+
+#: Fields whose validation result lives in a status column; others use `<field>_invalid` issue codes.
+STATUS_COLUMNS: dict[str, str] = {
+    "email": "email_status",
+    "phone": "phone_status",
+    "birth_date": "birth_date_status",
+}
+
+
+def _valid_sql(fields: tuple[str, ...]) -> str:
+    """True when none of the group's values failed validation."""
+    checks = []
+    for f in fields:
+        if f in STATUS_COLUMNS:
+            checks.append(f"coalesce(s.{STATUS_COLUMNS[f]}, 'valid') = 'valid'")
+        checks.append(f"NOT list_contains(coalesce(s.issues, []::VARCHAR[]), '{f}_invalid')")
+    return " AND ".join(checks)
+
+
+def _sort_key(rule: str, fields: tuple[str, ...]) -> tuple[str, str]:
+    """(expression, direction) of an ordering rule."""
+    if rule == "trust":
+        return "s.trust_rank", "ASC"
+    if rule == "most_recent":
+        return RECENCY_SQL, "DESC"
+    if rule == "most_complete":
+        record = " + ".join(f"(s.{f} IS NOT NULL)::INTEGER" for f in COMPLETENESS_FIELDS)
+        group = " + ".join(f"(s.{f} IS NOT NULL)::INTEGER" for f in fields)
+        return f"(({group}) * 100 + {record})", "DESC"
+    if rule == "most_frequent":
+        partition = ", ".join(f"s.{f}" for f in fields)
+        return f"count(*) OVER (PARTITION BY m.golden_id, {partition})", "DESC"
+    if rule == "longest":
+        return " + ".join(f"coalesce(length(s.{f}::VARCHAR), 0)" for f in fields), "DESC"
+    raise ValueError(f"unknown survivorship rule {rule!r}")
+
+
+def group_sql(group: str, chain: list[str], members: str) -> str:
+    """The SELECT choosing one record per golden_id for one group (see module docstring)."""
+    fields = GROUPS[group]
+    value_cols = ", ".join(f"s.{f}" for f in fields)
+    any_value = " OR ".join(f"s.{f} IS NOT NULL" for f in fields)
+    order_rules = [r for r in chain if r != "valid_only"]
+    keys = [_sort_key(r, fields) for r in order_rules]
+    key_cols = "".join(f", {expr} AS k{i}" for i, (expr, _) in enumerate(keys))
+    valid_filter = "WHERE _valid" if "valid_only" in chain else ""
+    order_by = ", ".join([f"k{i} {d} NULLS LAST" for i, (_, d) in enumerate(keys)] + ["record_key ASC"])
+    window = f"(PARTITION BY golden_id ORDER BY {order_by})"
+    value_hash = f"hash({', '.join(fields)})"
+    decided = "".join(f" WHEN w.k{i} IS DISTINCT FROM a.k{i} THEN '{r}'" for i, r in enumerate(order_rules))
+    field_list = ", ".join(f"w.{f}" for f in fields)
+    return f"""
+        WITH cand AS (
+            SELECT m.golden_id, s.record_key, {value_cols}, {_valid_sql(fields)} AS _valid,
+                   count(*) OVER (PARTITION BY m.golden_id) AS n_all{key_cols}
+            FROM {members} m JOIN staging.customers s ON s.record_key = m.record_key
+            WHERE {any_value}
+        ), kept AS (
+            SELECT *, count(*) OVER (PARTITION BY golden_id) AS n_kept, {value_hash} AS vh
+            FROM cand {valid_filter}
+        ), ranked AS (
+            SELECT *, row_number() OVER {window} AS rn FROM kept
+        ), win AS (
+            SELECT * FROM ranked WHERE rn = 1
+        ), alt AS (  -- the best candidate holding a DIFFERENT value: what the winner beat
+            SELECT r.* FROM ranked r JOIN win w ON w.golden_id = r.golden_id AND r.vh <> w.vh
+            QUALIFY row_number() OVER (PARTITION BY r.golden_id ORDER BY r.rn) = 1
+        )
+        SELECT w.golden_id, w.record_key, {field_list},
+               CASE WHEN w.n_kept = 1 AND w.n_all > 1 THEN 'valid_only'
+                    WHEN w.n_kept = 1 THEN 'only_value'
+                    WHEN a.golden_id IS NULL THEN 'unanimous'{decided}
+                    ELSE 'tie_break' END AS rule
+        FROM win w LEFT JOIN alt a ON a.golden_id = w.golden_id
+    """
+
+
+def compute(con: duckdb.DuckDBPyConnection, members: str, config: SurvivorshipConfig) -> None:
+    """Fill `merge_values` and `merge_lineage` for the golden ids in `members(golden_id, record_key)`.
+
+    `members` is a table name chosen by code (never data).
+    """
+    for group in GROUPS:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE merge_sv_{group} AS {group_sql(group, config.chain(group), members)}")
+    joins = "".join(f" LEFT JOIN merge_sv_{g} ON merge_sv_{g}.golden_id = base.golden_id" for g in GROUPS)
+    field_cols = ", ".join(f"merge_sv_{g}.{f}" for g, fields in GROUPS.items() for f in fields)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE merge_values AS
+        WITH base AS (
+            SELECT m.golden_id, count(*)::INTEGER AS record_count,
+                   list_sort(list_distinct(list(s.source))) AS sources,
+                   max({ACTIVITY_SQL}) AS last_activity_at
+            FROM {members} m JOIN staging.customers s ON s.record_key = m.record_key
+            GROUP BY m.golden_id
+        )
+        SELECT base.golden_id, {field_cols}, base.record_count, base.sources, base.last_activity_at
+        FROM base{joins}
+        """
+    )
+    lineage = " UNION ALL ".join(
+        f"SELECT golden_id, '{f}' AS field, record_key, rule FROM merge_sv_{g} WHERE {f} IS NOT NULL"
+        for g, fields in GROUPS.items()
+        for f in fields
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE merge_lineage AS {lineage}")
+    for group in GROUPS:
+        con.execute(f"DROP TABLE IF EXISTS merge_sv_{group}")

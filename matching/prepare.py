@@ -1,0 +1,141 @@
+"""Turn valid customer records into the matching input: one row per record with comparison keys.
+
+Why a separate step: every comparison and blocking rule reads the same derived columns (folded
+names, nickname groups, phonetic codes, email parts, phone tail, date parts). Deriving them once,
+set-wise in DuckDB, keeps the pair-level SQL simple and fast. The few derivations DuckDB cannot do
+(metaphone, the nickname table) run in Python once per *distinct* name, never per record or pair.
+
+The result is the temp table `match_input` with `content_hash`, which the incremental run compares
+with the previous run's hashes to find new and changed records.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+from importlib import resources
+
+import duckdb
+import jellyfish
+import pandas as pd
+
+from matching.sql import one
+
+INPUT_TABLE = "match_input"
+
+#: Columns of the matching input whose change makes a record "changed" for the incremental run.
+HASHED_COLUMNS = ("fn_raw", "fn", "ln_raw", "ln", "email", "phone", "street", "postcode", "city", "dob")
+
+
+def _fold(expr: str) -> str:
+    """SQL: lower-case, accents off, punctuation to single spaces, trimmed; NULL when empty."""
+    return (
+        "nullif(trim(regexp_replace(regexp_replace(lower(strip_accents(" + expr + ")), "
+        "'[^a-z0-9 ]+', ' ', 'g'), ' +', ' ', 'g')), '')"
+    )
+
+
+def _name(expr: str) -> str:
+    """Like `_fold` but letters only (digits in a name are noise)."""
+    return (
+        "nullif(trim(regexp_replace(regexp_replace(lower(strip_accents(" + expr + ")), "
+        "'[^a-z ]+', ' ', 'g'), ' +', ' ', 'g')), '')"
+    )
+
+
+@cache
+def nickname_groups() -> dict[str, tuple[str, ...]]:
+    """Name -> ids of the nickname groups it belongs to (French and English table)."""
+    text = (resources.files("matching") / "data" / "nicknames.csv").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    groups: dict[str, set[str]] = {}
+    for row in csv.DictReader(lines):
+        # names are space-separated; a multi-word name ("jean baptiste") is only the group id itself
+        for name in {*row["names"].split(" "), row["group"]} - {""}:
+            groups.setdefault(name, set()).add(row["group"])
+    return {k: tuple(sorted(v)) for k, v in groups.items()}
+
+
+@cache
+def phonetic(value: str) -> str:
+    """Metaphone of each token, joined: 'dupont martin' -> 'TPNT MRTN'."""
+    return " ".join(jellyfish.metaphone(t) for t in value.split(" ") if t)
+
+
+def _name_features(values: list[str]) -> pd.DataFrame:
+    groups = nickname_groups()
+    rows = []
+    for v in values:
+        g = list(groups.get(v, ()))
+        rows.append({"name": v, "ph": phonetic(v) or None, "groups": g, "canon": g[0] if g else v})
+    return pd.DataFrame(rows, columns=["name", "ph", "groups", "canon"])
+
+
+def prepare_input(con: duckdb.DuckDBPyConnection, source: str = "staging.valid_customers") -> int:
+    """Create the temp table `match_input` from `source`; return its row count.
+
+    `source` is a table or view name chosen by code (the stage, the evaluator), never by data.
+    """
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE match_base AS
+        SELECT record_key,
+               source,
+               nullif(lower(trim(first_name)), '') AS fn_raw,
+               {_name("coalesce(first_name_key, first_name)")} AS fn,
+               nullif(lower(trim(last_name)), '') AS ln_raw,
+               {_name("coalesce(last_name_key, last_name)")} AS ln,
+               nullif(lower(trim(email)), '') AS email,
+               nullif(trim(phone), '') AS phone,
+               {_fold("coalesce(street_key, street)")} AS street,
+               nullif(upper(regexp_replace(postcode, '[^0-9A-Za-z]', '', 'g')), '') AS postcode,
+               {_name("coalesce(city_key, city)")} AS city,
+               birth_date AS dob
+        FROM {source}
+    """)
+    distinct = con.execute(
+        "SELECT DISTINCT n FROM (SELECT fn AS n FROM match_base UNION SELECT ln FROM match_base) WHERE n IS NOT NULL"
+        " ORDER BY n"
+    ).fetchall()
+    features = _name_features([r[0] for r in distinct])
+    con.register("match_name_features", features)
+    try:
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE match_input AS
+            SELECT b.*,
+                   left(b.fn, 1) AS fn_initial,
+                   left(b.ln, 1) AS ln_initial,
+                   CASE WHEN b.fn LIKE '% %'
+                        THEN array_to_string(list_transform(string_split(b.fn, ' '), lambda x: left(x, 1)), '')
+                   END AS fn_inits,
+                   coalesce(ff.groups, []) AS fn_groups,
+                   string_split(b.fn, ' ') AS fn_tokens,
+                   replace(b.fn, ' ', '') AS fn_compact,
+                   coalesce(ff.canon, b.fn) AS fn_canon,
+                   ff.ph AS fn_ph,
+                   lf.ph AS ln_ph,
+                   string_split(b.ln, ' ') AS ln_tokens,
+                   CASE WHEN b.fn IS NOT NULL AND b.ln IS NOT NULL
+                        THEN least(b.fn, b.ln) || '|' || greatest(b.fn, b.ln) END AS name_pair,
+                   CASE WHEN ff.ph IS NOT NULL AND lf.ph IS NOT NULL
+                        THEN least(ff.ph, lf.ph) || '|' || greatest(ff.ph, lf.ph) END AS name_pair_ph,
+                   nullif(split_part(b.email, '@', 1), '') AS email_local,
+                   nullif(split_part(b.email, '@', 2), '') AS email_domain,
+                   CASE WHEN length(regexp_replace(b.phone, '[^0-9]', '', 'g')) >= 8
+                        THEN right(regexp_replace(b.phone, '[^0-9]', '', 'g'), 8) END AS phone_tail,
+                   list_distinct(list_transform(list_filter(string_split(b.street, ' '), lambda t: t <> ''),
+                                                lambda t: hash(t))) AS street_hashes,
+                   nullif(regexp_extract(b.street, '[0-9]+'), '') AS street_num,
+                   strftime(b.dob, '%Y%m%d') AS dob_str,
+                   CAST(year(b.dob) AS VARCHAR) AS dob_year,
+                   strftime(b.dob, '%m%d') AS dob_md,
+                   md5(concat_ws(chr(31), {", ".join(f"coalesce(CAST(b.{c} AS VARCHAR), '')" for c in HASHED_COLUMNS)}))
+                       AS content_hash
+            FROM match_base b
+            LEFT JOIN match_name_features ff ON ff.name = b.fn
+            LEFT JOIN match_name_features lf ON lf.name = b.ln
+        """)
+    finally:
+        con.unregister("match_name_features")
+    con.execute("DROP TABLE match_base")
+    row = one(con, "SELECT count(*) FROM match_input")
+    return int(row[0]) if row else 0

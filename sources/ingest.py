@@ -1,0 +1,302 @@
+"""The ingest stage: every configured source's new files into `raw.records`, all or nothing.
+
+For each item a connector discovers (a file in the inbox, or a database extract):
+
+1. hash it (sha256 of the bytes); a `loaded` load with the same hash for this source means the
+   item was ingested before: skip it, so re-running on the same inbox is a no-op;
+2. read it WHOLE with the connector into all-string Arrow tables, and check that every key
+   column and mapped column is there and that there is at least one row;
+3. insert it set-based (register the Arrow table, one `INSERT ... SELECT`) with its lineage,
+   and record a `loaded` row in `raw.loads`.
+
+Any failure in 2 records a `failed` load naming the file and the problem (never a cell value),
+moves the file to `rejected/<source>/` beside a `.reason.txt`, and goes on with the next item.
+Nothing is inserted before the whole item has been read and checked, and the stage runs inside
+the runner's transaction, so a file is never half-loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from mdm.clock import now
+from mdm.context import RunContext, StageResult
+from sources.base import (
+    ConnectorConfigError,
+    ReadResult,
+    SourceConnector,
+    SourceError,
+    SourceItem,
+    file_sha256,
+)
+from sources.config import SourceConfig
+from sources.inbox import confined
+from sources.keys import record_key_sql
+from sources.registry import Registry, UnknownKind, load_registry
+
+log = logging.getLogger("mdm.sources.ingest")
+
+STAGE = "ingest"
+_STAGED_VIEW = "_mdm_ingest_batch"
+
+
+@dataclass
+class ItemOutcome:
+    status: str  # loaded | failed | skipped | empty
+    rows: int = 0
+    load_id: str | None = None
+    error: str | None = None
+
+
+def run(ctx: RunContext) -> StageResult:
+    """Stage entry point (see `mdm.runner.STAGES`)."""
+    return ingest(ctx, load_registry())
+
+
+def ingest(ctx: RunContext, registry: Registry, sources: list[SourceConfig] | None = None) -> StageResult:
+    """Ingest `sources` (default: every configured source) with connectors from `registry`."""
+    sources = list(ctx.config.sources) if sources is None else sources
+    received = {s.name: 0 for s in sources}
+    failed = {s.name: 0 for s in sources}
+    skipped = loads = 0
+    warnings: list[str] = list(registry.problems)
+    for source in sources:
+        for outcome in ingest_source(ctx, registry, source):
+            if outcome.status == "loaded":
+                received[source.name] += outcome.rows
+                loads += 1
+            elif outcome.status == "failed":
+                failed[source.name] += 1
+                warnings.append(outcome.error or f"{source.name}: failed load")
+            elif outcome.status == "skipped":
+                skipped += 1
+    counts: dict[str, Any] = {
+        "received": received,
+        "failed_loads": failed,
+        "skipped_already_loaded": skipped,
+        "loads": loads,
+    }
+    log.info("ingest: %s", json.dumps(counts))
+    return StageResult(stage=STAGE, counts=counts, warnings=warnings)
+
+
+def ingest_source(ctx: RunContext, registry: Registry, source: SourceConfig) -> list[ItemOutcome]:
+    """All new items of one source; a connector or discovery problem is one failed load."""
+    inbox = ctx.config.paths.inbox
+    try:
+        connector = registry.create(source)
+        items = connector.discover(inbox, load_state(ctx.con, source.name))
+    except (UnknownKind, ConnectorConfigError, SourceError) as exc:
+        label = source.path or source.kind
+        return [_record_failure(ctx, source, SourceItem(label=label), None, str(exc), move=False)]
+    return [ingest_item(ctx, connector, item) for item in items]
+
+
+def ingest_item(ctx: RunContext, connector: SourceConnector, item: SourceItem) -> ItemOutcome:
+    source = connector.source
+    inbox = ctx.config.paths.inbox
+    content_hash: str | None = None
+    started = now()
+    if item.path is not None:
+        if not confined(inbox, item.path):
+            return _record_failure(ctx, source, item, None, f"{item.label}: path escapes the inbox; not read")
+        content_hash = file_sha256(item.path)
+        if already_loaded(ctx.con, source.name, content_hash):
+            return ItemOutcome(status="skipped")
+    try:
+        result = connector.read(item)
+        if item.path is None:
+            content_hash = result.content_hash
+            if result.rows == 0:
+                return ItemOutcome(status="empty")  # an extract with nothing new
+            if content_hash and already_loaded(ctx.con, source.name, content_hash):
+                return ItemOutcome(status="skipped")
+        check_result(source, item.label, result)
+    except SourceError as exc:
+        return _record_failure(ctx, source, item, content_hash, _named(str(exc), item.label))
+    except Exception as exc:  # unknown reader failure: name the type only, messages may hold values
+        log.warning("%s: unexpected %s while reading", source.name, type(exc).__name__)
+        return _record_failure(
+            ctx, source, item, content_hash, f"{item.label}: unreadable ({type(exc).__name__})"
+        )
+    load_id = new_load_id(ctx.run_id, source.name, item.label, content_hash)
+    for sheet in result.sheets:
+        insert_records(ctx.con, source, load_id, item.label, sheet.sheet, sheet.table, ctx.now)
+    _insert_load(ctx, load_id, source.name, item.label, content_hash, "loaded", result.rows, None, started)
+    if result.state:
+        save_state(ctx.con, source.name, result.state, load_id)
+    log.info("%s: loaded %s (%d rows)", source.name, item.label, result.rows)
+    return ItemOutcome(status="loaded", rows=result.rows, load_id=load_id)
+
+
+def check_result(source: SourceConfig, label: str, result: ReadResult) -> None:
+    """Refuse what cannot be loaded whole: no rows, or a key/mapped column missing."""
+    if result.rows == 0:
+        raise SourceError(f"{label}: no data rows (empty file or header only)")
+    required = source.required_columns()
+    for sheet in result.sheets:
+        bad_types = [n for n, t in zip(sheet.table.column_names, sheet.table.schema.types, strict=True)
+                     if not pa.types.is_string(t)]
+        if bad_types:
+            raise SourceError(f"{label}: connector returned non-text column(s) {bad_types}")
+        present = set(sheet.table.column_names)
+        missing = [c for c in required if c not in present]
+        if missing:
+            where = f" (sheet {sheet.sheet!r})" if sheet.sheet else ""
+            raise SourceError(
+                f"{label}{where}: missing column(s) {missing}; the file has {len(present)} column(s)"
+            )
+
+
+def _named(message: str, label: str) -> str:
+    return message if label in message else f"{label}: {message}"
+
+
+def new_load_id(run_id: str, source: str, label: str, content_hash: str | None) -> str:
+    digest = hashlib.sha256(f"{run_id}\x1f{source}\x1f{label}\x1f{content_hash}".encode()).hexdigest()
+    return f"{source}-{digest[:16]}"
+
+
+def already_loaded(con: duckdb.DuckDBPyConnection, source: str, content_hash: str) -> bool:
+    rows = con.execute(
+        "SELECT count(*) FROM raw.loads WHERE source = ? AND content_hash = ? AND status = 'loaded'",
+        [source, content_hash],
+    ).fetchall()  # fetchall, not fetchone: DuckDB 2 refuses `register` while a result is unfinished
+    return bool(rows[0][0])
+
+
+def load_state(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, Any]:
+    rows = con.execute("SELECT state FROM raw.source_state WHERE source = ?", [source]).fetchall()
+    return json.loads(rows[0][0]) if rows and rows[0][0] else {}
+
+
+def save_state(con: duckdb.DuckDBPyConnection, source: str, state: dict[str, Any], load_id: str) -> None:
+    con.execute(
+        "INSERT INTO raw.source_state (source, state, load_id, updated_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (source) DO UPDATE SET state = excluded.state, load_id = excluded.load_id, "
+        "updated_at = excluded.updated_at",
+        [source, json.dumps(state, default=str), load_id, now()],
+    )
+
+
+def key_parts(table: pa.Table, columns: list[str]) -> list[pa.Array]:
+    """Key columns normalised like `sources.keys.normalise_key_part` (text, stripped)."""
+    return [pc.utf8_trim_whitespace(table.column(c).combine_chunks()) for c in columns]
+
+
+def _add_parts(columns: dict[str, pa.Array], prefix: str, parts: list[pa.Array]) -> list[str]:
+    refs = []
+    for index, part in enumerate(parts):
+        columns[f"{prefix}{index}"] = part
+        refs.append(f"{prefix}{index}")
+    return refs
+
+
+def _any_all_empty(parts: list[pa.Array]) -> bool:
+    """True when at least one row has every key part empty or null."""
+    empty = None
+    for part in parts:
+        blank = pc.fill_null(pc.equal(part, ""), True)
+        empty = blank if empty is None else pc.and_(empty, blank)
+    return bool(empty is not None and pc.any(empty).as_py())
+
+
+def insert_records(
+    con: duckdb.DuckDBPyConnection,
+    source: SourceConfig,
+    load_id: str,
+    file: str,
+    sheet: str | None,
+    table: pa.Table,
+    ingested_at: Any,
+) -> None:
+    """One set-based INSERT of a whole sheet into raw.records, with lineage and record keys.
+
+    The record key uses the source's key columns; a row whose key columns are all empty (and
+    every row of a source without key columns) is keyed on all its values instead.
+    """
+    names = table.column_names
+    keys = key_parts(table, source.key_columns or names)
+    columns: dict[str, pa.Array] = {
+        "_payload": pa.StructArray.from_arrays([table.column(n).combine_chunks() for n in names], names=names),
+        "_row": pa.array(range(1, table.num_rows + 1), type=pa.int64()),
+    }
+    key_refs = _add_parts(columns, "_k", keys)
+    key_sql = record_key_sql("?", key_refs)
+    params: list[Any] = [source.name]
+    if source.key_columns and _any_all_empty(keys):
+        # Only when some row has no key at all: key those rows on their whole content instead.
+        row_refs = _add_parts(columns, "_r", key_parts(table, names))
+        all_empty = " AND ".join(f"coalesce({ref}, '') = ''" for ref in key_refs)
+        key_sql = f"CASE WHEN {all_empty} THEN {record_key_sql('?', row_refs)} ELSE {key_sql} END"
+        params = [source.name, source.name]
+    staged = pa.table(columns)
+    con.register(_STAGED_VIEW, staged)
+    try:
+        con.execute(
+            "INSERT INTO raw.records (record_key, source, load_id, file, sheet, row_number, ingested_at, payload) "
+            f"SELECT {key_sql}, ?, ?, ?, ?, _row, ?, to_json(_payload) FROM {_STAGED_VIEW}",
+            [*params, source.name, load_id, file, sheet, ingested_at],
+        )
+    finally:
+        con.unregister(_STAGED_VIEW)
+
+
+def _insert_load(
+    ctx: RunContext,
+    load_id: str,
+    source: str,
+    file: str,
+    content_hash: str | None,
+    status: str,
+    rows: int | None,
+    error: str | None,
+    started: Any,
+) -> None:
+    ctx.con.execute(
+        "INSERT INTO raw.loads (load_id, run_id, source, file, content_hash, status, rows_read, error, "
+        "started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [load_id, ctx.run_id, source, file, content_hash, status, rows, error, started, now()],
+    )
+
+
+def _record_failure(
+    ctx: RunContext,
+    source: SourceConfig,
+    item: SourceItem,
+    content_hash: str | None,
+    error: str,
+    move: bool = True,
+) -> ItemOutcome:
+    started = now()
+    load_id = new_load_id(ctx.run_id, source.name, item.label, content_hash or error)
+    _insert_load(ctx, load_id, source.name, item.label, content_hash, "failed", 0, error, started)
+    if move and item.path is not None:
+        try:
+            reject_file(ctx.config.paths.rejected / source.name, item.path, error, load_id)
+        except OSError as exc:  # the failed load is recorded either way; the run goes on
+            log.warning("%s: could not move a rejected file aside (%s)", source.name, type(exc).__name__)
+    log.warning("%s: failed load %s", source.name, load_id)
+    return ItemOutcome(status="failed", load_id=load_id, error=f"{source.name}: {error}")
+
+
+def reject_file(folder: Path, path: Path, error: str, load_id: str) -> Path:
+    """Move a file that could not be loaded aside, with a `<file>.reason.txt` saying why."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / path.name
+    if target.exists() or target.is_symlink():
+        target = folder / f"{load_id}-{path.name}"
+    shutil.move(str(path), str(target))
+    reason = target.with_name(target.name + ".reason.txt")
+    reason.write_text(f"load_id: {load_id}\nat: {now().isoformat()}\nerror: {error}\n", encoding="utf-8")
+    return target

@@ -1,0 +1,199 @@
+"""The match stage end to end on a warehouse: outputs, counts, steward constraints, determinism."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from demo.generate import generate_canonical
+from matching.evaluation import pairwise_scores
+from matching.stage import SUMMARY_KEYS
+from mdm.config import load_config
+from stewardship.store import add_pair_decision, connect, ordered_pair
+from tests.matching.conftest import NOW, MatchWarehouse, frame, person
+from warehouse.connection import open_writer
+
+DECISIONS = {"auto_match", "review", "non_match", "steward_match", "steward_non_match"}
+
+
+def background(people: int = 250, seed: int = 3) -> pd.DataFrame:
+    return generate_canonical(people, seed)
+
+
+def test_stage_outputs_and_counts(match_wh: MatchWarehouse) -> None:
+    data = background()
+    match_wh.load(data.drop(columns=["person_id"]))
+    result = match_wh.run()
+
+    for key in SUMMARY_KEYS:
+        assert isinstance(result.counts[key], int)
+    clusters = match_wh.clusters()
+    assert set(clusters) == set(data["record_id"])                       # every valid record, once
+    n_clusters = len(set(clusters.values()))
+    assert result.counts["clusters"] == n_clusters
+    assert result.counts["duplicates_found"] == len(clusters) - n_clusters
+    assert result.counts["auto_matches"] > 0
+    for cluster_id in set(clusters.values()):
+        members = [k for k, c in clusters.items() if c == cluster_id]
+        assert cluster_id == min(members)
+
+    pairs = match_wh.pairs()
+    assert pairs and all(l < r for l, r, *_ in pairs)
+    assert {p[3] for p in pairs} <= DECISIONS
+    explanation = json.loads(pairs[0][4])
+    assert set(explanation) == {"first_name", "last_name", "email", "phone", "birth_date", "street",
+                                "postcode", "city"}
+    assert all(set(v) == {"level", "weight"} for v in explanation.values())
+
+    truth = data.set_index("record_id")["person_id"]
+    predicted = pd.Series(clusters).reindex(truth.index)
+    precision, recall, f1 = pairwise_scores(predicted, truth)
+    assert f1 >= 0.95, (precision, recall, f1)
+
+    models = match_wh.config.paths.models
+    assert (models / "current.json").exists()
+    assert len(list(models.glob("model-*.json"))) == 1
+
+
+def test_clusters_are_linked_only_by_accepted_pairs(match_wh: MatchWarehouse) -> None:
+    """Review pairs are not merged: clusters are exactly the components of auto/steward matches."""
+    match_wh.load(background().drop(columns=["person_id"]))
+    match_wh.run()
+    clusters = pd.Series(match_wh.clusters()).sort_index()
+    keys = pd.Index(clusters.index)
+    edges = match_wh.con.execute(
+        "SELECT record_key_l, record_key_r FROM match.pairs WHERE decision IN ('auto_match', 'steward_match')"
+    ).df()
+    left, right = keys.get_indexer(edges["record_key_l"]), keys.get_indexer(edges["record_key_r"])
+    graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(len(keys), len(keys)))
+    _, labels = connected_components(graph, directed=False)
+    assert pd.Series(labels).groupby(clusters.to_numpy()).nunique().max() == 1
+    assert pd.Series(clusters.to_numpy()).groupby(labels).nunique().max() == 1
+    reviewed = match_wh.con.execute(
+        "SELECT count(*) FROM match.pairs WHERE decision = 'review'").fetchall()[0][0]
+    assert reviewed >= 0
+
+
+CHAIN = [
+    person("t:a", first_name="Amélie", last_name="Vandenbroucke", email="amelie.vdb@example.fr",
+           phone="06 11 22 33 44", birth_date="1984-03-12", postcode="59000", city="Lille",
+           street="3 rue Nationale"),
+    person("t:b", first_name="Amelie", last_name="Vandenbroucke", email="amelie.vdb@example.fr",
+           phone="06 11 22 33 44", birth_date="1984-03-12", postcode="59000", city="Lille",
+           street="3 rue Nationale"),
+    person("t:c", first_name="Amélie", last_name="Vandenbroucke", email="amelie.vdb@example.fr",
+           phone="0611223344", birth_date="1984-03-12", postcode="59000", city="Lille", street="3, rue Nationale"),
+]
+
+
+def _decide(match_wh: MatchWarehouse, a: str, b: str, decision: str) -> None:
+    store = connect(match_wh.config.paths.steward_db)
+    try:
+        add_pair_decision(store, a, b, decision, "alice", NOW)
+    finally:
+        store.close()
+
+
+def test_steward_non_match_holds_through_chains(match_wh: MatchWarehouse) -> None:
+    match_wh.load(pd.concat([background().drop(columns=["person_id"]), frame(*CHAIN)]))
+    match_wh.run()
+    assert match_wh.same_cluster("t:a", "t:c") and match_wh.same_cluster("t:a", "t:b")
+
+    _decide(match_wh, "t:a", "t:c", "non_match")
+    result = match_wh.run()
+    assert not match_wh.same_cluster("t:a", "t:c")
+    decisions = dict(
+        ((l, r), (d, reason)) for l, r, d, reason in match_wh.con.execute(
+            "SELECT record_key_l, record_key_r, decision, reason FROM match.pairs WHERE record_key_l LIKE 't:%'"
+        ).fetchall()
+    )
+    assert decisions[ordered_pair("t:a", "t:c")][0] == "steward_non_match"
+    refused = [v for k, v in decisions.items() if v[0] == "review"]
+    assert refused and all("steward" in (reason or "") for _, reason in refused)
+    assert result.counts["cannot_link_refusals"] >= 1
+    mirrored = match_wh.con.execute(
+        "SELECT decision, decided_by FROM match.decisions WHERE record_key_l = 't:a' AND record_key_r = 't:c'"
+    ).fetchall()
+    assert mirrored == [("non_match", "alice")]
+
+
+def test_steward_match_merges_what_the_model_would_not(match_wh: MatchWarehouse) -> None:
+    odd = [
+        person("t:x", first_name="Zoé", last_name="Quennehen", email="zq@example.org", postcode="13001"),
+        person("t:y", first_name="Paul", last_name="Ardouin", phone="0145454545", postcode="29200"),
+    ]
+    match_wh.load(pd.concat([background().drop(columns=["person_id"]), frame(*odd)]))
+    match_wh.run()
+    assert not match_wh.same_cluster("t:x", "t:y")
+    _decide(match_wh, "t:x", "t:y", "match")
+    match_wh.run()
+    assert match_wh.same_cluster("t:x", "t:y")
+    row = match_wh.con.execute(
+        "SELECT decision, contributions FROM match.pairs WHERE record_key_l = 't:x' AND record_key_r = 't:y'"
+    ).fetchall()
+    assert row[0][0] == "steward_match" and json.loads(row[0][1])["first_name"]["level"] == "different"
+
+
+def test_same_input_same_output(match_wh: MatchWarehouse) -> None:
+    match_wh.load(background().drop(columns=["person_id"]))
+    match_wh.run()
+    first_pairs, first_clusters = match_wh.pairs(), match_wh.clusters()
+    result = match_wh.run()
+    assert result.counts["mode"] == "incremental" and result.counts["new_pairs_compared"] == 0
+    assert match_wh.pairs() == first_pairs and match_wh.clusters() == first_clusters
+
+
+@pytest.mark.slow
+def test_incremental_run_equals_full_run(match_wh: MatchWarehouse, tmp_path, monkeypatch) -> None:
+    data = background(people=400, seed=11).drop(columns=["person_id"])
+    data = data.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    base, extra = data.iloc[:450], data.iloc[450:]
+    match_wh.load(base)
+    first = match_wh.run()
+    # new records, one changed record, one removed record
+    changed = base.iloc[[5]].copy()
+    changed["email"] = "someone.else@example.net"
+    match_wh.load(pd.concat([extra, changed]))
+    match_wh.remove([base.iloc[7]["record_id"]])
+    second = match_wh.run()
+    assert second.counts["mode"] == "incremental"
+    assert second.counts["model_version"] == first.counts["model_version"]
+    assert second.counts["new_pairs_compared"] < first.counts["new_pairs_compared"]
+    assert second.counts["removed_records"] == 1
+
+    # a full run on the final data, elsewhere, with the same (copied) model
+    other_home = tmp_path / "other"
+    monkeypatch.setenv("MDM_HOME", str(other_home))
+    other = load_config(match_wh.config.config_path)
+    other.paths.ensure()
+    shutil.copytree(match_wh.config.paths.models, other.paths.models, dirs_exist_ok=True)
+    con = open_writer(other.paths)
+    try:
+        full_wh = MatchWarehouse(other, con)
+        final = pd.concat([base.drop(index=[5, 7]), changed, extra])
+        full_wh.load(final)
+        full = full_wh.run()
+        assert full.counts["mode"] == "full"
+        assert full.counts["model_version"] == second.counts["model_version"]
+        assert full_wh.pairs() == match_wh.pairs()
+        assert full_wh.clusters() == match_wh.clusters()
+    finally:
+        con.close()
+
+
+def test_retrains_only_when_needed(match_wh: MatchWarehouse) -> None:
+    match_wh.load(background().drop(columns=["person_id"]))
+    v1 = match_wh.run().counts["model_version"]
+    match_wh.runs += 10                      # a later run id
+    assert match_wh.run().counts["model_version"] == v1
+    keys = sorted(match_wh.clusters())
+    _decide(match_wh, keys[0], keys[1], "non_match")
+    v2 = match_wh.run().counts["model_version"]
+    assert v2 != v1
+    assert len(list(match_wh.config.paths.models.glob("model-*.json"))) == 2

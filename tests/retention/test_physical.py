@@ -1,0 +1,65 @@
+"""Expiry is physical once the warehouse is compacted: deleted rows leave no bytes in the files."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from warehouse.retention.compact import compact_warehouse
+
+OLD = datetime(2022, 1, 1)
+NEEDLES = ["gone.person@example.org", "Zorglubovic", "+33622222222"]
+
+
+def test_expired_record_bytes_are_gone_after_compaction(warehouse, find_bytes):
+    warehouse.add("crm:old", retention_category="prospect", last_contact_at=OLD, email=NEEDLES[0],
+                  last_name=NEEDLES[1], phone=NEEDLES[2])
+    warehouse.add("crm:new", retention_category="prospect", last_contact_at=datetime(2026, 1, 1),
+                  email="kept@example.org", last_name="Kept")
+    warehouse.clusters(["crm:old"], ["crm:new"])
+    warehouse.stage("merge")
+    warehouse.con.execute("CHECKPOINT")
+    home = warehouse.config.paths.home
+    assert find_bytes(home, NEEDLES)
+
+    result = warehouse.stage("expire")
+    assert result.counts["expired"]["prospect_3y"] == 1
+    warehouse.con.execute("CHECKPOINT")
+    assert find_bytes(home, NEEDLES), "DuckDB keeps deleted rows in free blocks until rewritten"
+
+    warehouse.con.close()
+    compact_warehouse(warehouse.config.paths)
+    assert find_bytes(home, NEEDLES) == []
+    assert find_bytes(home, ["kept@example.org"])
+
+
+def test_expiry_also_leaves_older_published_versions(warehouse, find_bytes):
+    warehouse.add("crm:old", retention_category="prospect", last_contact_at=OLD, email=NEEDLES[0],
+                  last_name=NEEDLES[1], phone=NEEDLES[2], trust_rank=1)
+    warehouse.add("webshop:new", retention_category="customer", last_order_at=datetime(2026, 1, 1),
+                  email="kept@example.org", last_name="Kept", trust_rank=2)
+    warehouse.add("crm:other", retention_category="customer", last_order_at=datetime(2026, 1, 1),
+                  email="other@example.org", last_name="Other")
+    warehouse.clusters(["crm:old", "webshop:new"], ["crm:other"])
+    warehouse.stage("merge")
+    gid = warehouse.gid("webshop:new")
+    warehouse.stage("publish")  # a version with the stale record, kept for rollback
+    warehouse.stage("expire")
+    warehouse.stage("publish")
+    warehouse.con.close()
+    home = warehouse.config.paths.home
+    assert any(hit.startswith("published/versions") for hit in find_bytes(home, NEEDLES))
+
+    result = compact_warehouse(warehouse.config.paths)
+    assert result["published_rows_removed"] > 0
+    assert find_bytes(home, NEEDLES) == []
+    import duckdb
+
+    con = duckdb.connect(str(warehouse.config.paths.published), read_only=True)
+    try:  # the current publication keeps the customer, with what its remaining source supports
+        assert con.execute("SELECT email FROM golden.golden.customer WHERE golden_id = ?", [gid]).fetchall() == [
+            ("kept@example.org",)]
+        assert con.execute("SELECT count(*) FROM golden.golden.customer").fetchone() == (2,)
+    finally:
+        con.close()
+    # a second compaction has nothing left to purge
+    assert compact_warehouse(warehouse.config.paths)["published_rows_removed"] == 0

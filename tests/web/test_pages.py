@@ -1,0 +1,146 @@
+"""HTTP-level tests: every page for every role, JSON twins, and the HTML that matters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from web_helpers import XSS
+
+GID_SPLIT = "33333333-3333-4333-8333-333333333333"
+GID_XSS = "44444444-4444-4444-8444-444444444444"
+
+STEWARD_PAGES = ["/review", "/customers?q=marie", f"/customers/{GID_SPLIT}", "/quarantine",
+                 "/quarantine/crm:00000000000000q1", "/pairs/crm:00000000000000a1/webshop:00000000000000b1"]
+ALL_PAGES = ["/", "/reports"]
+
+
+def test_login_required_everywhere(make_client: Callable[..., TestClient]) -> None:
+    anon = make_client(None)
+    for path in STEWARD_PAGES + ALL_PAGES + ["/admin/users"]:
+        response = anon.get(path, follow_redirects=False)
+        assert response.status_code == 303, path
+        assert response.headers["location"].startswith("/login?next=")
+        assert anon.get(path + ("&" if "?" in path else "?") + "format=json").status_code == 401
+
+
+def test_health_and_version_need_no_login(make_client: Callable[..., TestClient]) -> None:
+    anon = make_client(None)
+    health = anon.get("/-/health").json()
+    assert health["status"] == "ok" and health["published"] is True
+    assert health["last_run_finished_at"].startswith("2026-11-22")
+    assert anon.get("/-/version").json()["mdm"]
+
+
+@pytest.mark.parametrize("role, allowed", [("steward", True), ("admin", True), ("manager", False)])
+def test_steward_pages_by_role(make_client: Callable[..., TestClient], role: str, allowed: bool) -> None:
+    client = make_client(role)
+    for path in STEWARD_PAGES:
+        response = client.get(path)
+        assert response.status_code == (200 if allowed else 403), (path, response.text[:200])
+    for path in ALL_PAGES:
+        assert client.get(path).status_code == 200
+    assert client.get("/admin/users").status_code == (200 if role == "admin" else 403)
+
+
+def test_home_figures_json(make_client: Callable[..., TestClient]) -> None:
+    data = make_client("manager").get("/.json").json()
+    assert data["golden_customers"] == 5
+    assert data["pending_review"] == 3
+    assert data["open_quarantine"] == 2
+    assert data["last_run"]["run_id"] == "run1"
+
+
+def test_queue_order_and_filters(make_client: Callable[..., TestClient]) -> None:
+    client = make_client()
+    data = client.get("/review.json").json()
+    assert data["total"] == 3
+    probs = [s["match_probability"] for s in data["suggestions"]]
+    assert probs[0] == pytest.approx(0.52)  # the least certain first
+    assert data["sources"] == ["crm", "newsletter", "webshop"]
+    only = client.get("/review.json?source=newsletter").json()
+    assert [s["source_r"] for s in only["suggestions"]] == ["newsletter"]
+    high = client.get("/review?format=json&min_score=0.8").json()
+    assert [s["match_probability"] for s in high["suggestions"]] == [pytest.approx(0.88)]
+
+
+def test_pair_page_explains_in_plain_words(make_client: Callable[..., TestClient]) -> None:
+    client = make_client()
+    data = client.get("/pairs/crm:00000000000000a1/webshop:00000000000000b1.json").json()
+    sentences = [e["sentence"] for e in data["explanations"]]
+    assert sentences[0] == "same email: strong evidence for"
+    assert "different date of birth: strong evidence against" in sentences
+    status = {f["field"]: f["status"] for f in data["fields"]}
+    assert status["last_name"] == "different"
+    assert status["city"] == "similar"
+    assert status["email"] == "same"
+    assert status["phone"] == "partly_missing"
+    html = client.get("/pairs/crm:00000000000000a1/webshop:00000000000000b1").text
+    assert '<tr class="diff-different">' in html
+    assert 'data-shortcut="m"' in html and 'data-shortcut="n"' in html
+
+
+def test_customer_search_by_each_kind(make_client: Callable[..., TestClient]) -> None:
+    client = make_client()
+
+    def ids(q: str) -> list[str]:
+        response = client.get("/customers.json", params={"q": q}).json()
+        return [r["golden_id"] for r in response["results"]]
+
+    assert ids("dupont") == ["11111111-1111-4111-8111-111111111111"]
+    assert ids("Marie Dup") == ["22222222-2222-4222-8222-222222222222", "11111111-1111-4111-8111-111111111111"]
+    assert ids("jean.martin@example.fr") == [GID_SPLIT]
+    assert ids("06 98 76 54 32") == [GID_SPLIT]
+    assert ids(GID_SPLIT) == [GID_SPLIT]
+    assert ids("99999999-9999-4999-8999-999999999999") == [GID_SPLIT]  # an alias finds the survivor
+    assert ids("nobody") == []
+
+
+def test_customer_page(make_client: Callable[..., TestClient]) -> None:
+    client = make_client()
+    data = client.get(f"/customers/{GID_SPLIT}.json").json()
+    assert data["customer"]["golden_id"] == GID_SPLIT
+    assert {r["record_key"] for r in data["records"]} == {"crm:00000000000000a2", "webshop:00000000000000b2"}
+    assert {row["field"] for row in data["lineage"]} == {"first_name", "last_name", "email"}
+    assert data["history"][0]["version"] == 1
+    assert data["aliases"][0]["alias_id"].startswith("9999")
+    assert data["audit"][0]["kind"] == "merge"
+    alias = client.get("/customers/99999999-9999-4999-8999-999999999999", follow_redirects=False)
+    assert alias.status_code == 303 and alias.headers["location"] == f"/customers/{GID_SPLIT}"
+    assert client.get("/customers/nope").status_code == 404
+
+
+def test_everything_is_escaped(make_client: Callable[..., TestClient]) -> None:
+    client = make_client()
+    pages = [f"/customers/{GID_XSS}", "/customers?q=hacker", "/pairs/crm:00000000000000a3/webshop:00000000000000b3",
+             "/quarantine/webshop:00000000000000q2"]
+    for path in pages:
+        html = client.get(path).text
+        assert XSS not in html, path
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, path
+    assert "script-src 'self'" in client.get(pages[0]).headers["content-security-policy"]
+
+
+def test_quarantine_list_and_row(make_client: Callable[..., TestClient]) -> None:
+    client = make_client()
+    data = client.get("/quarantine.json").json()
+    assert data["total"] == 2
+    assert {r["record_key"]: r["reasons"] for r in data["rows"]}["crm:00000000000000q1"] == ["email_invalid"]
+    row = client.get("/quarantine/crm:00000000000000q1.json").json()
+    assert row["payload"]["Courriel"] == "durand@@example"
+    assert client.get("/quarantine/crm:nothing").status_code == 409
+
+
+def test_reports_page_for_manager(make_client: Callable[..., TestClient]) -> None:
+    data = make_client("manager").get("/reports.json").json()
+    assert {(m["scope"], m["metric"]) for m in data["metrics"]} == {("golden", "email"), ("crm", "phone")}
+
+
+def test_not_published_yet(demo_config, make_client: Callable[..., TestClient]) -> None:  # type: ignore[no-untyped-def]
+    client = make_client()
+    demo_config.paths.published.unlink()
+    response = client.get("/review")
+    assert response.status_code == 503
+    assert "run the pipeline first" in response.text
+    assert client.get("/-/health").json()["status"] == "degraded"

@@ -1,0 +1,114 @@
+"""Atomic file moves for publication: durable renames, kept versions, the Parquet symlink swap.
+
+Layout under `$MDM_HOME/published/`:
+
+    golden.duckdb                    the current publication (replaced with os.replace)
+    versions/golden-<run_id>.duckdb  the current one and the previous N (for `mdm rollback`)
+    parquet -> parquet-<run_id>/     symlink swapped atomically; <table>.parquet inside
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+VERSION_PREFIX = "golden-"
+VERSION_SUFFIX = ".duckdb"
+
+
+def fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def remove_db(path: Path) -> None:
+    """Remove a DuckDB file and its WAL, if any."""
+    for p in (path, path.with_name(path.name + ".wal")):
+        p.unlink(missing_ok=True)
+
+
+def versions_dir(published_dir: Path) -> Path:
+    return published_dir / "versions"
+
+
+def version_path(published_dir: Path, version: str) -> Path:
+    if not version or "/" in version or version.startswith("."):
+        raise ValueError(f"not a version name: {version!r}")
+    return versions_dir(published_dir) / f"{VERSION_PREFIX}{version}{VERSION_SUFFIX}"
+
+
+@dataclass
+class Version:
+    version: str  # the run id that published it
+    path: Path
+    size: int
+    saved_at: datetime
+
+
+def list_versions(published_dir: Path) -> list[Version]:
+    """Kept versions, newest first."""
+    folder = versions_dir(published_dir)
+    if not folder.exists():
+        return []
+    out = []
+    for p in folder.glob(f"{VERSION_PREFIX}*{VERSION_SUFFIX}"):
+        st = p.stat()
+        name = p.name[len(VERSION_PREFIX) : -len(VERSION_SUFFIX)]
+        out.append(Version(name, p, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC).replace(tzinfo=None)))
+    return sorted(out, key=lambda v: (v.path.stat().st_mtime_ns, v.version), reverse=True)
+
+
+def save_version(published_dir: Path, built: Path, version: str) -> Path:
+    """Copy the freshly built file into versions/ (a copy, not a link: the published file may be
+    opened read-write by a careless user; the kept versions must not change with it)."""
+    target = version_path(published_dir, version)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.copyfile(built, tmp)
+    fsync_file(tmp)
+    os.replace(tmp, target)
+    return target
+
+
+def prune_versions(published_dir: Path, keep: int) -> int:
+    """Keep the newest `keep` versions (the current one included); returns how many remain."""
+    versions = list_versions(published_dir)
+    for old in versions[keep:]:
+        old.path.unlink(missing_ok=True)
+    return min(len(versions), keep)
+
+
+def swap_in(built: Path, published: Path) -> None:
+    """The atomic step: readers opening `published` get either the old file or the new one."""
+    fsync_file(built)
+    os.replace(built, published)
+    fsync_dir(published.parent)
+
+
+def swap_parquet(published_dir: Path, new_dir: Path) -> None:
+    """Point `published/parquet` at `new_dir` atomically (symlink + os.replace); drop older dirs."""
+    link = published_dir / "parquet"
+    tmp_link = published_dir / f".parquet-{new_dir.name}.link"
+    tmp_link.unlink(missing_ok=True)
+    os.symlink(new_dir.name, tmp_link)
+    if link.exists() and not link.is_symlink():  # a plain folder from an older layout
+        shutil.rmtree(link)
+    os.replace(tmp_link, link)
+    fsync_dir(published_dir)
+    for old in published_dir.glob("parquet-*"):
+        if old.is_dir() and old.name != new_dir.name:
+            shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,201 @@
+"""Stage "publish": build a new DuckDB file, check it, swap it in atomically; export Parquet.
+
+Why a new file and `os.replace`: DuckDB lets no other process open a file that the pipeline has
+open read-write, not even read-only (stack notes). Readers (web app, BI tools, DuckDB CLI) open
+`$MDM_HOME/published/golden.duckdb` instead; a reader that opened it before the swap keeps the old
+file, one opening after gets the new one, nobody is blocked and nobody sees half a table.
+
+How: the new file is ATTACHed on a *cursor* of the writer connection (its own transaction, so the
+runner's stage transaction stays untouched and DETACH is allowed), tables are copied with
+`CREATE TABLE AS` in one transaction (one consistent snapshot of the warehouse), COMMENTs are
+written from the contract, the result is checked, then it is detached, fsynced, copied into
+`versions/`, and `os.replace`d over the published path. Any failure before `os.replace` removes
+the temporary file and leaves the published one as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from mdm.config import MdmConfig
+from mdm.context import RunContext, StageResult
+from warehouse.publication import contract, files
+
+CATALOG = "mdm_publish"
+#: Tables that must exist in every publication (the rest of the contract is copied when present).
+GOLDEN_TABLES: tuple[str, ...] = ("golden.customer", "golden.xref", "golden.lineage", "golden.alias", "golden.history")
+
+
+class PublicationCheckFailed(RuntimeError):
+    """The built file failed a check; the published file was not changed. Messages carry counts only."""
+
+
+@dataclass
+class Publication:
+    path: Path
+    run_id: str
+    row_counts: dict[str, int] = field(default_factory=dict)
+    versions_kept: int = 0
+    parquet_dir: Path | None = None
+    drift: list[str] = field(default_factory=list)
+
+
+def _sql_path(path: Path) -> str:
+    return contract.literal(str(path))
+
+
+def _source_tables(cur: duckdb.DuckDBPyConnection) -> list[contract.Table]:
+    present = {
+        f"{s}.{t}"
+        for s, t in cur.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()"
+        ).fetchall()
+    }
+    missing = [t for t in GOLDEN_TABLES if t not in present]
+    if missing:
+        raise PublicationCheckFailed(f"warehouse lacks {missing}: run the merge stage first")
+    return [t for t in contract.load() if t.name in present]
+
+
+def _copy(cur: duckdb.DuckDBPyConnection, tables: list[contract.Table]) -> dict[str, int]:
+    """Copy each table and compare row counts inside the same snapshot."""
+    counts: dict[str, int] = {}
+    for t in tables:
+        cur.execute(f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.{contract.quote(t.schema)}")
+        src = f"{contract.quote(t.schema)}.{contract.quote(t.table)}"
+        dst = f"{CATALOG}.{src}"
+        order = " ORDER BY golden_id" if t.name == "golden.customer" else ""
+        cur.execute(f"CREATE TABLE {dst} AS SELECT * FROM {src}{order}")
+        n_src = (cur.execute(f"SELECT count(*) FROM {src}").fetchone() or (0,))[0]
+        n_dst = (cur.execute(f"SELECT count(*) FROM {dst}").fetchone() or (0,))[0]
+        if n_src != n_dst:
+            raise PublicationCheckFailed(f"{t.name}: {n_dst} rows copied, {n_src} in the warehouse")
+        counts[t.name] = int(n_dst)
+    return counts
+
+
+def _check(cur: duckdb.DuckDBPyConnection) -> None:
+    c = CATALOG
+    dupes = cur.execute(
+        f"SELECT count(*) FROM (SELECT golden_id FROM {c}.golden.customer GROUP BY golden_id HAVING count(*) > 1)"
+    ).fetchone()
+    if dupes and dupes[0]:
+        raise PublicationCheckFailed(f"golden.customer: {dupes[0]} duplicated golden_id(s)")
+    dangling = cur.execute(
+        f"SELECT count(*) FROM {c}.golden.xref x WHERE x.valid_to IS NULL AND NOT EXISTS "
+        f"(SELECT 1 FROM {c}.golden.customer g WHERE g.golden_id = x.golden_id)"
+    ).fetchone()
+    if dangling and dangling[0]:
+        raise PublicationCheckFailed(f"golden.xref: {dangling[0]} current row(s) point to no golden customer")
+    twice = cur.execute(
+        f"SELECT count(*) FROM (SELECT record_key FROM {c}.golden.xref WHERE valid_to IS NULL "
+        "GROUP BY record_key HAVING count(*) > 1)"
+    ).fetchone()
+    if twice and twice[0]:
+        raise PublicationCheckFailed(f"golden.xref: {twice[0]} record(s) in two golden customers at once")
+    empty = cur.execute(
+        f"SELECT count(*) FROM {c}.golden.customer g WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {c}.golden.xref x WHERE x.golden_id = g.golden_id AND x.valid_to IS NULL)"
+    ).fetchone()
+    if empty and empty[0]:
+        raise PublicationCheckFailed(f"golden.customer: {empty[0]} customer(s) without a current record")
+
+
+def _export_parquet(cur: duckdb.DuckDBPyConnection, published_dir: Path, run_id: str) -> Path:
+    out = published_dir / f"parquet-{run_id}"
+    if out.exists():
+        shutil.rmtree(out)
+    tmp = published_dir / f".parquet-{run_id}.tmp"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    for t in contract.load():
+        if t.parquet:
+            target = tmp / f"{t.table}.parquet"
+            cur.execute(
+                f"COPY (SELECT * FROM {CATALOG}.{contract.quote(t.schema)}.{contract.quote(t.table)}) "
+                f"TO {_sql_path(target)} (FORMAT parquet)"
+            )
+    tmp.rename(out)
+    return out
+
+
+def build_and_swap(
+    con: duckdb.DuckDBPyConnection, config: MdmConfig, run_id: str, now: datetime
+) -> Publication:
+    """Build, check and publish; on any error the published file is untouched."""
+    published_dir = config.paths.published_dir
+    published_dir.mkdir(parents=True, exist_ok=True)
+    built = published_dir / f"golden-{run_id}.duckdb.tmp"
+    files.remove_db(built)
+    cur = con.cursor()
+    attached = False
+    parquet_dir: Path | None = None
+    version_file: Path | None = None
+    try:
+        cur.execute(f"ATTACH {_sql_path(built)} AS {CATALOG}")
+        attached = True
+        cur.execute("BEGIN TRANSACTION")
+        tables = _source_tables(cur)
+        counts = _copy(cur, tables)
+        cur.execute(f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.ops")
+        cur.execute(
+            f"CREATE TABLE {CATALOG}.ops.publication (run_id VARCHAR, published_at TIMESTAMP, row_counts JSON)"
+        )
+        cur.execute(f"INSERT INTO {CATALOG}.ops.publication VALUES (?, ?, ?)", [run_id, now, json.dumps(counts)])
+        contract.write_comments(cur, CATALOG)
+        _check(cur)
+        drift = contract.drift(cur, CATALOG, required=(*GOLDEN_TABLES, "ops.publication"))
+        cur.execute("COMMIT")
+        if config.publication.parquet:
+            parquet_dir = _export_parquet(cur, published_dir, run_id)
+        cur.execute(f"CHECKPOINT {CATALOG}")
+        cur.execute(f"DETACH {CATALOG}")
+        attached = False
+        version_file = files.save_version(published_dir, built, run_id)
+        files.swap_in(built, config.paths.published)
+    except BaseException:
+        if attached:
+            with contextlib.suppress(duckdb.Error):
+                cur.execute("ROLLBACK")
+            cur.execute(f"DETACH DATABASE IF EXISTS {CATALOG}")
+        files.remove_db(built)
+        if version_file is not None and built.exists():  # saved but never swapped in
+            version_file.unlink(missing_ok=True)
+        if parquet_dir is not None:
+            shutil.rmtree(parquet_dir, ignore_errors=True)
+        raise
+    finally:
+        cur.close()
+    if parquet_dir is not None:
+        files.swap_parquet(published_dir, parquet_dir)
+    kept = files.prune_versions(published_dir, config.publication.versions_kept + 1)
+    return Publication(
+        path=config.paths.published,
+        run_id=run_id,
+        row_counts=counts,
+        versions_kept=max(kept - 1, 0),
+        parquet_dir=parquet_dir,
+        drift=drift,
+    )
+
+
+def run(ctx: RunContext) -> StageResult:
+    pub = build_and_swap(ctx.con, ctx.config, ctx.run_id, ctx.now)
+    return StageResult(
+        stage="publish",
+        counts={
+            "published": str(pub.path),
+            "golden_customers": pub.row_counts.get("golden.customer", 0),
+            "versions_kept": pub.versions_kept,
+            "tables": len(pub.row_counts),
+        },
+        warnings=[f"published schema drift: {d}" for d in pub.drift],
+    )

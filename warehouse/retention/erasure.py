@@ -1,0 +1,265 @@
+"""Erasure on request (GDPR art. 17): remove a person from every layer, every file, for good.
+
+`erase(config, kind, value)` with kind email | phone | golden_id | record_key:
+
+1. Under the pipeline lock (no run can start meanwhile), find the person: the records carrying
+   the identifier (staging, raw payloads, the archive), then every current record of the golden
+   customer(s) they belong to.
+2. In one warehouse transaction: add the salted hashes of their e-mails, phones and record keys
+   to the suppression list; drop golden history versions carrying their identifiers; delete the
+   records from every table naming a record key and the golden customers from every table naming
+   a golden id; audit one `erase` row per record and one `erase_request` row (hashes and counts).
+3. Outside it: delete them from the archive file and from the stewards' store (vacuumed), rewrite
+   every published DuckDB / Parquet file without them, and rewrite the warehouse and archive
+   files so no deleted byte survives (`compact.py`).
+
+Everything printed or returned is counts and ids of the request, never the person's data.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from mdm.clock import now as clock_now
+from mdm.config import MdmConfig
+from mdm.privacy import fingerprint
+from warehouse.connection import open_writer
+from warehouse.lock import pipeline_lock
+from warehouse.retention import cascade
+from warehouse.retention.archive import delete_from_archive
+from warehouse.retention.audit import record_events, summary_event
+from warehouse.retention.compact import compact_warehouse
+from warehouse.retention.identifiers import normalise_email, normalise_phone, phone_digit_forms
+from warehouse.retention.published import Erased, erase_from_published
+from warehouse.retention.salt import get_salt
+from warehouse.retention.store_purge import purge_store
+from warehouse.retention.suppression import add_suppressed
+
+log = logging.getLogger("mdm.retention")
+
+KINDS = ("email", "phone", "golden_id", "record_key")
+
+
+class ErasureError(ValueError):
+    """The request cannot be understood (e.g. a phone number that does not parse)."""
+
+
+@dataclass
+class ErasureResult:
+    request_id: str
+    records: int = 0
+    golden_customers: int = 0
+    suppressed_identifiers: int = 0
+    rows_deleted: dict[str, int] = field(default_factory=dict)
+    archive_records: int = 0
+    store_rows: int = 0
+    published_rows: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "request_id": self.request_id,
+            "records": self.records,
+            "golden_customers": self.golden_customers,
+            "suppressed_identifiers": self.suppressed_identifiers,
+            "rows_deleted": self.rows_deleted,
+            "archive_records": self.archive_records,
+            "store_rows": self.store_rows,
+            "published_rows": self.published_rows,
+        }
+
+
+@dataclass
+class Subject:
+    kind: str
+    value: str  # normalised
+    digit_forms: list[str] = field(default_factory=list)
+
+
+def normalise_request(kind: str, value: str, region: str = "FR") -> Subject:
+    if kind not in KINDS:
+        raise ErasureError(f"unknown identifier kind {kind!r}; use one of {list(KINDS)}")
+    value = value.strip()
+    if not value:
+        raise ErasureError(f"empty {kind}")
+    if kind == "email":
+        email = normalise_email(value)
+        if email is None:
+            raise ErasureError("that e-mail address is not valid")
+        return Subject(kind, email)
+    if kind == "phone":
+        phone = normalise_phone(value, region)
+        if phone is None:
+            raise ErasureError("that phone number does not parse")
+        return Subject(kind, phone, phone_digit_forms(phone))
+    return Subject(kind, value)
+
+
+def _direct_keys(con: duckdb.DuckDBPyConnection, subject: Subject) -> list[str]:
+    """Record keys that carry the identifier itself (before widening to the golden customers)."""
+    if subject.kind == "record_key":
+        sql = "SELECT record_key FROM staging.customers WHERE record_key = ? UNION SELECT record_key FROM raw.records WHERE record_key = ?"
+        params: list[Any] = [subject.value, subject.value]
+    elif subject.kind == "golden_id":
+        sql = """
+            SELECT x.record_key FROM golden.xref x
+            WHERE x.valid_to IS NULL AND x.golden_id IN (
+                SELECT ? UNION SELECT golden_id FROM golden.alias WHERE alias_id = ?)
+        """
+        params = [subject.value, subject.value]
+    elif subject.kind == "email":
+        sql = """
+            SELECT record_key FROM staging.customers WHERE email = ? OR lower(trim(email_raw)) = ?
+            UNION
+            SELECT r.record_key FROM raw.records r, json_each(r.payload) j
+            WHERE lower(trim(j.value ->> '$')) = ?
+        """
+        params = [subject.value, subject.value, subject.value]
+    else:
+        sql = """
+            SELECT record_key FROM staging.customers WHERE phone = ?
+            UNION
+            SELECT r.record_key FROM raw.records r, json_each(r.payload) j
+            WHERE regexp_replace(regexp_replace(j.value ->> '$', '\\.0+$', ''), '[^0-9]', '', 'g')
+                  IN (SELECT unnest(?::VARCHAR[]))
+        """
+        params = [subject.value, subject.digit_forms]
+    return [r[0] for r in con.execute(sql, params).fetchall()]
+
+
+def _archive_matches(
+    config: MdmConfig, keys: list[str], emails: list[str], phones: list[str]
+) -> list[tuple[str, str | None, str | None]]:
+    """(record key, email, phone) of the archived records carrying one of the person's keys, e-mails or phones."""
+    path = config.paths.archive
+    if not path.exists():
+        return []
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        if "customers" not in tables:
+            return []
+        rows = con.execute(
+            "SELECT record_key, email, phone FROM customers WHERE record_key IN (SELECT unnest(?::VARCHAR[]))"
+            " OR email IN (SELECT unnest(?::VARCHAR[])) OR phone IN (SELECT unnest(?::VARCHAR[]))",
+            [keys, emails, phones],
+        ).fetchall()
+        return [(r[0], r[1], r[2]) for r in rows]
+    finally:
+        con.close()
+
+
+def _identifiers(con: duckdb.DuckDBPyConnection, subject: Subject) -> tuple[list[str], list[str]]:
+    """The normalised e-mails and phones of the records in `_retire_keys` (plus the request's own)."""
+    people = con.execute(
+        f"SELECT email, phone FROM staging.customers WHERE record_key IN (SELECT record_key FROM {cascade.KEYS_TABLE})"
+    ).fetchall()
+    emails = {e for e, _ in people if e} | ({subject.value} if subject.kind == "email" else set())
+    phones = {p for _, p in people if p} | ({subject.value} if subject.kind == "phone" else set())
+    return sorted(emails), sorted(phones)
+
+
+def find_person(con: duckdb.DuckDBPyConnection, subject: Subject) -> tuple[list[str], list[str]]:
+    """(record keys, golden ids): the records with the identifier and all records of their golden customers."""
+    direct = _direct_keys(con, subject)
+    cascade.load_keys(con, direct)
+    golden_rows = con.execute(
+        f"""
+        SELECT DISTINCT golden_id FROM golden.xref
+        WHERE valid_to IS NULL AND record_key IN (SELECT record_key FROM {cascade.KEYS_TABLE})
+        UNION SELECT golden_id FROM golden.customer WHERE golden_id = ?
+        UNION SELECT golden_id FROM golden.alias WHERE alias_id = ?
+        """,
+        [subject.value, subject.value],
+    ).fetchall()
+    golden_ids = sorted(r[0] for r in golden_rows)
+    members = con.execute(
+        "SELECT record_key FROM golden.xref WHERE valid_to IS NULL AND golden_id IN (SELECT unnest(?::VARCHAR[]))",
+        [golden_ids],
+    ).fetchall()
+    keys = sorted(set(direct) | {r[0] for r in members})
+    aliases = con.execute(
+        "SELECT alias_id FROM golden.alias WHERE golden_id IN (SELECT unnest(?::VARCHAR[]))", [golden_ids]
+    ).fetchall()
+    return keys, sorted(set(golden_ids) | {r[0] for r in aliases})
+
+
+def erase(config: MdmConfig, kind: str, value: str, *, lock_timeout_s: float = 10.0) -> ErasureResult:
+    """Erase one person everywhere. Raises `WarehouseBusy` if a run holds the lock too long."""
+    region = config.sources[0].default_country if config.sources else "FR"
+    subject = normalise_request(kind, value, region)
+    result = ErasureResult(request_id=uuid.uuid4().hex[:12])
+    salt = get_salt(config)
+    at = clock_now()
+    config.paths.ensure()
+    with pipeline_lock(config.paths.lock, timeout_s=lock_timeout_s):
+        con = open_writer(config.paths)
+        try:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                keys, golden_ids = find_person(con, subject)
+                cascade.load_keys(con, keys)
+                emails, phones = _identifiers(con, subject)
+                archived = _archive_matches(config, keys, emails, phones)
+                keys = sorted(set(keys) | {a[0] for a in archived})
+                emails = sorted(set(emails) | {a[1] for a in archived if a[1]})
+                phones = sorted(set(phones) | {a[2] for a in archived if a[2]})
+                cascade.load_keys(con, keys)
+                result.suppressed_identifiers = add_suppressed(
+                    con, salt, at, {"email": emails, "phone": phones, "record_key": keys}
+                )
+                old_golden = [
+                    r[0] for r in con.execute(
+                        f"SELECT DISTINCT golden_id FROM golden.xref WHERE record_key IN (SELECT record_key FROM {cascade.KEYS_TABLE})"
+                    ).fetchall()
+                ]
+                cascade.scrub_history(con, sorted(set(old_golden) | set(golden_ids)))
+                counted = con.execute(
+                    "SELECT count(*) FROM golden.customer WHERE golden_id IN (SELECT unnest(?::VARCHAR[]))", [golden_ids]
+                ).fetchone()
+                result.golden_customers = int(counted[0]) if counted else 0
+                deleted = cascade.delete_records(con)
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {cascade.GOLDEN_TABLE} (golden_id VARCHAR)")
+                con.execute(f"INSERT INTO {cascade.GOLDEN_TABLE} SELECT unnest(?::VARCHAR[])", [golden_ids])
+                for table, n in cascade.delete_golden(con).items():
+                    deleted[table] = deleted.get(table, 0) + n
+                cascade.repair_clusters(con)
+                result.records = len(keys)
+                result.rows_deleted = {k: v for k, v in deleted.items() if v}
+                if keys:
+                    # Record keys are "<source>:<hash>" (sources/keys.py); archived ones are no longer in staging.
+                    events = pd.DataFrame({"record_key": keys, "source": [k.partition(":")[0] for k in keys]})
+                    record_events(
+                        con, run_id=None, at=at, salt=salt,
+                        kind_by_key=events.assign(kind="erase", rule=f"erasure:{result.request_id}"),
+                    )
+                summary_event(
+                    con, run_id=None, at=at, kind="erase_request", rule=f"erasure:{result.request_id}",
+                    count=len(keys), subject_hash=fingerprint(f"{subject.kind}:{subject.value}", salt),
+                    detail={"by": subject.kind, "records": len(keys), "golden_ids": len(golden_ids),
+                            "rows_deleted": result.rows_deleted},
+                )
+                con.execute(f"DROP TABLE IF EXISTS {cascade.KEYS_TABLE}")
+                con.execute(f"DROP TABLE IF EXISTS {cascade.GOLDEN_TABLE}")
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        finally:
+            con.close()
+
+        result.archive_records = delete_from_archive(config.paths.archive, keys)
+        result.store_rows = purge_store(config.paths.steward_db, keys, golden_ids)
+        result.published_rows = erase_from_published(
+            config.paths.home,
+            [config.paths.warehouse, config.paths.archive],
+            Erased(record_keys=keys, golden_ids=golden_ids, emails=emails, phones=phones),
+        )
+        compact_warehouse(config.paths)
+    log.info("erasure %s: %d record(s), %d golden id(s)", result.request_id, result.records, len(golden_ids))
+    return result

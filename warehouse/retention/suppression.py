@@ -1,0 +1,78 @@
+"""The erasure suppression list: people erased on request do not come back with the next export.
+
+`retention.suppressed` holds salted SHA-256 hashes (see `identifiers.suppression_hash`) of the
+erased records' normalised e-mails, E.164 phones and record keys; never the values. The lead's
+standardise stage calls `purge_suppressed(ctx)` at its end: newly standardised records of a
+source with `suppression: true` (the default) whose e-mail, phone or record key is on the list
+are removed from raw, staging and quarantine, with one `suppress` audit row each.
+
+Set `suppression: false` on a source where a new, explicit consent must be able to bring a person
+back (e.g. a newsletter sign-up form), and document why.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+
+from mdm.context import RunContext
+from warehouse.retention import cascade
+from warehouse.retention.audit import record_events
+from warehouse.retention.identifiers import SUPPRESSION_HASH_SQL, suppression_hash
+from warehouse.retention.salt import get_salt
+
+
+def add_suppressed(
+    con: duckdb.DuckDBPyConnection, salt: str, at: datetime, values: dict[str, list[str]]
+) -> int:
+    """Add hashes of identifiers ({kind: [normalised values]}); returns how many are new."""
+    rows = sorted({(suppression_hash(kind, v, salt), kind) for kind, vs in values.items() for v in vs if v})
+    if not rows:
+        return 0
+    before = con.execute("SELECT count(*) FROM retention.suppressed").fetchone()
+    con.execute(
+        "INSERT OR IGNORE INTO retention.suppressed (identifier_hash, kind, added_at) "
+        "SELECT h, k, ? FROM (SELECT unnest(?::VARCHAR[]) AS h, unnest(?::VARCHAR[]) AS k)",
+        [at, [r[0] for r in rows], [r[1] for r in rows]],
+    )
+    after = con.execute("SELECT count(*) FROM retention.suppressed").fetchone()
+    return int(after[0] if after else 0) - int(before[0] if before else 0)
+
+
+def suppressed_keys_sql() -> str:
+    """Staging records whose identifiers are suppressed; params: 3 x (salt, kind) then sources."""
+    email = SUPPRESSION_HASH_SQL.format(value="c.email")
+    phone = SUPPRESSION_HASH_SQL.format(value="c.phone")
+    key = SUPPRESSION_HASH_SQL.format(value="c.record_key")
+    return f"""
+        SELECT c.record_key, c.source FROM staging.customers c
+        WHERE c.source IN (SELECT unnest(?::VARCHAR[])) AND (
+              (c.email IS NOT NULL AND {email} IN (SELECT identifier_hash FROM retention.suppressed WHERE kind = 'email'))
+           OR (c.phone IS NOT NULL AND {phone} IN (SELECT identifier_hash FROM retention.suppressed WHERE kind = 'phone'))
+           OR {key} IN (SELECT identifier_hash FROM retention.suppressed WHERE kind = 'record_key'))
+    """
+
+
+def purge_suppressed(ctx: RunContext) -> int:
+    """Remove suppressed people from raw, staging and quarantine; returns records removed."""
+    con = ctx.con
+    row = con.execute("SELECT count(*) FROM retention.suppressed").fetchone()
+    if not row or not row[0]:
+        return 0
+    sources = [s.name for s in ctx.config.sources if s.suppression]
+    if not sources:
+        return 0
+    salt = get_salt(ctx.config)
+    params: list[object] = [sources, salt, "email", salt, "phone", salt, "record_key"]
+    # The params of the SQL come in text order: sources first, then the three hashes.
+    found = con.execute(suppressed_keys_sql(), params).df()
+    if found.empty:
+        return 0
+    cascade.load_keys(con, found["record_key"].tolist())
+    cascade.delete_records(con)
+    con.execute(f"DROP TABLE IF EXISTS {cascade.KEYS_TABLE}")
+    events = found.assign(kind="suppress", rule="suppression_list")
+    record_events(con, run_id=ctx.run_id, at=ctx.now, kind_by_key=events, salt=salt)
+    ctx.log.info("suppression list: %d newly ingested record(s) removed", len(found))
+    return len(found)

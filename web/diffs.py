@@ -1,0 +1,59 @@
+"""Side-by-side comparison of source records, field by field, with differences flagged."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import asdict, dataclass
+from typing import Any
+
+#: The fields shown side by side, in display order (canonical names).
+COMPARED_FIELDS: tuple[str, ...] = (
+    "title", "first_name", "last_name", "email", "phone", "street", "postcode", "city", "country",
+    "birth_date", "company", "siret", "vat_number", "customer_status", "opt_in",
+)
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    field: str
+    values: list[str | None]
+    status: str     # same | similar | different | partly_missing | missing
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def compare_values(values: list[str | None]) -> str:
+    present = [v for v in values if v is not None]
+    if not present:
+        return "missing"
+    if len(present) < len(values):
+        return "partly_missing"
+    if len(set(present)) == 1:
+        return "same"
+    if len({_fold(v) for v in present}) == 1:
+        return "similar"   # differs only in case, accents or spacing
+    return "different"
+
+
+def diff_records(records: list[dict[str, Any]], fields: tuple[str, ...] = COMPARED_FIELDS) -> list[FieldDiff]:
+    """One row per field that at least one record has, in display order."""
+    out = []
+    for field in fields:
+        values = [_text(r.get(field)) for r in records]
+        status = compare_values(values)
+        if status != "missing":
+            out.append(FieldDiff(field, values, status))
+    return out

@@ -1,0 +1,97 @@
+"""Read-only access to the published DuckDB file, reconnecting after each publication.
+
+Why ATTACH into a fresh in-memory database instead of `duckdb.connect(path, read_only=True)`:
+within one process DuckDB reuses an already-open database for the same path and keeps serving
+the OLD file after `os.replace` (stack notes). A new `:memory:` database per publication with the
+file attached read-only always opens the file that is at the path now, while requests still
+running on the previous one finish undisturbed. The in-memory side also holds what the app
+precomputes once per publication (the ordered review queue), see `web.queue`.
+
+Each request takes its own cursor (DuckDB connections are not shared between threads).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+CATALOG = "pub"
+
+
+class NotPublished(RuntimeError):
+    """No published database yet: the pipeline has not completed a run."""
+
+
+@dataclass
+class Snapshot:
+    """One opened publication: the connection, the file identity it was opened from, and caches."""
+
+    con: duckdb.DuckDBPyConnection
+    identity: tuple[int, int, int]
+    cache: dict[str, Any] = field(default_factory=dict)
+
+
+def file_identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+class PublishedDatabase:
+    """Hands out read-only cursors over the current publication; notices a replaced file."""
+
+    def __init__(self, path: Path, on_open: Callable[[duckdb.DuckDBPyConnection], dict[str, Any]] | None = None):
+        self.path = path
+        self._on_open = on_open
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+
+    def _open(self, identity: tuple[int, int, int]) -> Snapshot:
+        con = duckdb.connect(":memory:")
+        con.execute(f"ATTACH '{_sql_path(self.path)}' AS {CATALOG} (READ_ONLY)")
+        snapshot = Snapshot(con=con, identity=identity)
+        if self._on_open is not None:
+            snapshot.cache.update(self._on_open(con))
+        return snapshot
+
+    def snapshot(self) -> Snapshot:
+        """The current publication, reopened if the file at the path changed since last time."""
+        identity = file_identity(self.path)
+        if identity is None:
+            raise NotPublished(f"no published database at {self.path}: run the pipeline first (mdm run)")
+        with self._lock:
+            current = self._snapshot
+            if current is None or current.identity != identity:
+                self._snapshot = self._open(identity)
+                # The old in-memory database closes when its last cursor is released.
+            return self._snapshot
+
+    @contextmanager
+    def cursor(self) -> Iterator[tuple[duckdb.DuckDBPyConnection, Snapshot]]:
+        snap = self.snapshot()
+        cur = snap.con.cursor()
+        try:
+            cur.execute(f"USE {CATALOG}")
+            yield cur, snap
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._snapshot is not None:
+                self._snapshot.con.close()
+                self._snapshot = None
+
+
+def _sql_path(path: Path) -> str:
+    """A file path as a SQL string literal body (ATTACH takes no parameters)."""
+    return str(path).replace("'", "''")

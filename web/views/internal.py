@@ -1,0 +1,36 @@
+"""`/-/health` and `/-/version`: for monitors, no login, no data beyond status and counts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from mdm import __version__
+from web.deps import state_of
+from web.published import NotPublished, file_identity
+
+router = APIRouter()
+
+
+@router.get("/-/health")
+def health(request: Request) -> JSONResponse:
+    st = state_of(request)
+    status: dict[str, object] = {"status": "ok", "published": file_identity(st.config.paths.published) is not None}
+    try:
+        with st.reader() as (cur, _):
+            row = cur.execute("SELECT max(finished_at) FROM ops.runs WHERE status = 'succeeded'").fetchone()
+            status["last_run_finished_at"] = row[0].isoformat() if row and row[0] else None
+    except NotPublished:
+        status["status"] = "degraded"
+    with st.store() as con:
+        con.execute("SELECT 1").fetchone()
+    status["apply"] = st.apply_runner.status.state
+    return JSONResponse(status, status_code=200)
+
+
+@router.get("/-/version")
+def version() -> JSONResponse:
+    import duckdb
+    import fastapi
+
+    return JSONResponse({"mdm": __version__, "duckdb": duckdb.__version__, "fastapi": fastapi.__version__})
