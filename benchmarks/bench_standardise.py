@@ -113,10 +113,10 @@ def _one_run(warehouse: str, out: Any) -> None:
     os.environ.setdefault("MDM_NOW", "2026-11-23T12:00:00")
     os.environ.setdefault("MDM_SALT", "bench")
     logging.basicConfig(level=logging.WARNING)
-    from mdm.config import BUNDLED_DEMO_CONFIG, Paths, load_config
-    from mdm.runner import execute_stage
-    from mdm.context import RunContext
     from mdm.clock import now
+    from mdm.config import BUNDLED_DEMO_CONFIG, Paths, load_config
+    from mdm.context import RunContext
+    from mdm.runner import execute_stage
     from warehouse.connection import open_writer
 
     home = Path(warehouse).parent

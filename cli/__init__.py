@@ -22,6 +22,7 @@ COMMAND_MODULES: list[str] = [
     "cli.evaluate",
     "cli.retention",
     "cli.serve",
+    "cli.quarantine",
 ]
 
 
@@ -42,6 +43,8 @@ def mdm(verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Great Expectations logs its ephemeral context set-up at INFO through its own handler.
+    logging.getLogger("great_expectations").setLevel(logging.INFO if verbose else logging.WARNING)
 
 
 for _module_name in COMMAND_MODULES:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 
 import click
@@ -35,7 +36,7 @@ def users_group() -> None:
     """Accounts of the web app: stewards, managers, admins."""
 
 
-def _web_db(config_path: str | None):  # type: ignore[no-untyped-def]
+def _web_db(config_path: str | None) -> sqlite3.Connection:
     from web import db
 
     config = get_config(config_path)

@@ -179,19 +179,19 @@ def quarantine_failures(ctx: RunContext, failures: pd.DataFrame) -> int:
     return int(count[0][0])
 
 
-def supersede_passed(ctx: RunContext, keys: list[str]) -> int:
-    """Rows that passed this run close their open/discarded quarantine entry (a newer version)."""
-    if not keys:
-        return 0
-    before = ctx.con.execute(
-        "SELECT count(*) FROM quarantine.rows WHERE status IN ('open', 'discarded') "
-        "AND record_key IN (SELECT unnest(?::VARCHAR[]))",
-        [keys],
-    ).fetchall()
+def supersede_passed(ctx: RunContext, validated: str, failing: str) -> int:
+    """Rows validated this run that passed close their open/discarded quarantine entry (the source
+    sent a newer version that is fine). `validated` and `failing` name registered relations with
+    a `record_key` column."""
+    where = (
+        "status IN ('open', 'discarded') "
+        f"AND record_key IN (SELECT record_key FROM {validated}) "
+        f"AND record_key NOT IN (SELECT record_key FROM {failing})"
+    )
+    before = ctx.con.execute(f"SELECT count(*) FROM quarantine.rows WHERE {where}").fetchall()
     ctx.con.execute(
-        "UPDATE quarantine.rows SET status = ?, resolved_at = ?, resolved_by = 'pipeline' "
-        "WHERE status IN ('open', 'discarded') AND record_key IN (SELECT unnest(?::VARCHAR[]))",
-        [SUPERSEDED, ctx.now, keys],
+        f"UPDATE quarantine.rows SET status = ?, resolved_at = ?, resolved_by = 'pipeline' WHERE {where}",
+        [SUPERSEDED, ctx.now],
     )
     return int(before[0][0])
 

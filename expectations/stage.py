@@ -111,11 +111,22 @@ def run(ctx: RunContext) -> StageResult:
 def _apply(ctx: RunContext, report: ValidationReport, frame: pd.DataFrame, counts: dict[str, Any]) -> None:
     failures = report.failures()
     quarantined = quarantine_failures(ctx, failures)
-    failing = set(failures["record_key"])
-    passed = [k for k in frame["record_key"].tolist() if k not in failing]
-    counts["superseded"] += supersede_passed(ctx, passed)
+    validated = frame[["record_key"]]
+    failing = failures[["record_key"]]
+    ctx.con.register("_mdm_validated", validated)
+    ctx.con.register("_mdm_failing", failing)
+    try:
+        counts["superseded"] += supersede_passed(ctx, "_mdm_validated", "_mdm_failing")
+        ctx.con.execute(
+            "UPDATE staging.customers SET validated_run_id = ? "
+            "WHERE record_key IN (SELECT record_key FROM _mdm_validated)",
+            [ctx.run_id],
+        )
+    finally:
+        ctx.con.unregister("_mdm_validated")
+        ctx.con.unregister("_mdm_failing")
     counts["validated"] += len(frame)
-    counts["valid"] += len(passed)
+    counts["valid"] += len(frame) - len(failures)
     counts["quarantined_rows"] += quarantined
     for reasons in failures["reasons"]:
         first = reasons[0]
@@ -126,15 +137,6 @@ def _apply(ctx: RunContext, report: ValidationReport, frame: pd.DataFrame, count
         if outcome.severity != ERROR and outcome.unexpected_count:
             counts["warnings"][outcome.reason] = counts["warnings"].get(outcome.reason, 0) + outcome.unexpected_count
     _store_results(ctx, report)
-    ctx.con.register("_mdm_validated", frame[["record_key"]])
-    try:
-        ctx.con.execute(
-            "UPDATE staging.customers SET validated_run_id = ? "
-            "WHERE record_key IN (SELECT record_key FROM _mdm_validated)",
-            [ctx.run_id],
-        )
-    finally:
-        ctx.con.unregister("_mdm_validated")
 
 
 def _store_results(ctx: RunContext, report: ValidationReport) -> None:

@@ -44,12 +44,12 @@ def _typo(column: str) -> str:
     lengths one apart: one insertion/deletion (levenshtein 1). CASE keeps hamming off rows of
     unequal length, where it would raise.
     """
-    l, r = f"l.{column}", f"r.{column}"
+    a, b = f"l.{column}", f"r.{column}"
     return (
-        f"(CASE WHEN length({l}) = length({r}) THEN (CASE WHEN hamming({l}, {r}) <= 1 THEN TRUE"
-        f" WHEN hamming({l}, {r}) = 2 THEN list_sort(string_split({l}, '')) = list_sort(string_split({r}, ''))"
+        f"(CASE WHEN length({a}) = length({b}) THEN (CASE WHEN hamming({a}, {b}) <= 1 THEN TRUE"
+        f" WHEN hamming({a}, {b}) = 2 THEN list_sort(string_split({a}, '')) = list_sort(string_split({b}, ''))"
         f" ELSE FALSE END)"
-        f" WHEN abs(length({l}) - length({r})) = 1 THEN levenshtein({l}, {r}) <= 1 ELSE FALSE END)"
+        f" WHEN abs(length({a}) - length({b})) = 1 THEN levenshtein({a}, {b}) <= 1 ELSE FALSE END)"
     )
 
 
@@ -88,10 +88,11 @@ def name_comparison_last() -> Comparison:
     return Comparison(
         "last_name",
         (
-            lv.null_level("ln"),
+            # A swap is counted once, under first_name; counting it here too would double it.
+            lv.Level("missing, or swapped (see first_name)", f"l.ln IS NULL OR r.ln IS NULL OR ({_SWAPPED})",
+                     is_null=True),
             lv.exact("ln_raw", "exact"),
             lv.custom("equal without accents", "l.ln = r.ln"),
-            lv.custom("first and last name swapped", _SWAPPED),
             lv.jaro_winkler("ln", 0.92, "very similar (jaro-winkler >= 0.92)"),
             lv.custom(
                 "shares a name (compound or married name)",
@@ -185,7 +186,14 @@ def postcode_comparison() -> Comparison:
     return Comparison(
         "postcode",
         (
-            lv.null_level("postcode"),
+            # Same street and number: the postcode adds no evidence of its own (two people at one
+            # address share it anyway), so it is neutral instead of being counted a second time.
+            lv.Level(
+                "missing or implied by the street",
+                "l.postcode IS NULL OR r.postcode IS NULL OR (l.street = r.street AND l.street_num IS NOT NULL"
+                " AND l.postcode = r.postcode)",
+                is_null=True,
+            ),
             lv.exact("postcode"),
             lv.custom("one typo", _typo("postcode")),
             lv.custom("same area (first 2 characters)", "left(l.postcode, 2) = left(r.postcode, 2)"),
@@ -198,7 +206,12 @@ def city_comparison() -> Comparison:
     return Comparison(
         "city",
         (
-            lv.null_level("city"),
+            # A postcode agreement already says "same town": the city is neutral then.
+            lv.Level(
+                "missing or implied by the postcode",
+                "l.city IS NULL OR r.city IS NULL OR l.postcode = r.postcode",
+                is_null=True,
+            ),
             lv.exact("city"),
             lv.jaro_winkler("city", 0.9, "similar (jaro-winkler >= 0.9)"),
             lv.else_level(),

@@ -56,6 +56,19 @@ def nickname_groups() -> dict[str, tuple[str, ...]]:
     return {k: tuple(sorted(v)) for k, v in groups.items()}
 
 
+#: Street-type and filler words (French and English) skipped when picking a street's name token.
+STREET_WORDS = frozenset(  # noqa: SIM905 - a word list reads better as text
+    ["rue", "avenue", "av", "ave", "boulevard", "bd", "chemin", "allee", "impasse", "place", "pl", "route", "rte", "quai", "cours", "square", "residence", "res", "lotissement", "lieu", "dit", "hameau", "voie", "sentier", "passage", "cite", "parvis", "rond", "point", "faubourg", "fg", "montee", "esplanade", "street", "st", "road", "rd", "crescent", "circuit", "drive", "dr", "court", "ct", "lane", "ln", "close", "parade", "way", "grove", "terrace", "tce", "highway", "hwy", "de", "la", "le", "les", "du", "des", "d", "l", "et", "en", "sur", "sous", "aux", "au", "the", "of", "bis", "ter", "appartement", "apt", "batiment", "bat", "escalier", "etage"]
+)
+
+
+@cache
+def street_name_token(street: str) -> str | None:
+    """The street's most telling word: its longest token that is not a number or a street type."""
+    tokens = [t for t in street.split(" ") if t.isalpha() and t not in STREET_WORDS and len(t) >= 3]
+    return max(tokens, key=len) if tokens else None
+
+
 @cache
 def phonetic(value: str) -> str:
     """Metaphone of each token, joined: 'dupont martin' -> 'TPNT MRTN'."""
@@ -98,6 +111,11 @@ def prepare_input(con: duckdb.DuckDBPyConnection, source: str = "staging.valid_c
     ).fetchall()
     features = _name_features([r[0] for r in distinct])
     con.register("match_name_features", features)
+    streets = [r[0] for r in con.execute(
+        "SELECT DISTINCT street FROM match_base WHERE street IS NOT NULL ORDER BY street").fetchall()]
+    street_names = pd.DataFrame({"street": streets, "name": [street_name_token(v) for v in streets]},
+                                columns=["street", "name"])
+    con.register("match_street_names", street_names)
     try:
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE match_input AS
@@ -125,6 +143,7 @@ def prepare_input(con: duckdb.DuckDBPyConnection, source: str = "staging.valid_c
                    list_distinct(list_transform(list_filter(string_split(b.street, ' '), lambda t: t <> ''),
                                                 lambda t: hash(t))) AS street_hashes,
                    nullif(regexp_extract(b.street, '[0-9]+'), '') AS street_num,
+                   sn.name AS street_name,
                    strftime(b.dob, '%Y%m%d') AS dob_str,
                    CAST(year(b.dob) AS VARCHAR) AS dob_year,
                    strftime(b.dob, '%m%d') AS dob_md,
@@ -133,9 +152,11 @@ def prepare_input(con: duckdb.DuckDBPyConnection, source: str = "staging.valid_c
             FROM match_base b
             LEFT JOIN match_name_features ff ON ff.name = b.fn
             LEFT JOIN match_name_features lf ON lf.name = b.ln
+            LEFT JOIN match_street_names sn ON sn.street = b.street
         """)
     finally:
         con.unregister("match_name_features")
+        con.unregister("match_street_names")
     con.execute("DROP TABLE match_base")
     row = one(con, "SELECT count(*) FROM match_input")
     return int(row[0]) if row else 0

@@ -42,6 +42,7 @@ BLOCKING_KEYS: dict[str, str] = {
     "city": "city",
     "street": "street",
     "street_number": "street_num",
+    "street_name": "street_name",
 }
 
 #: Comparisons the engine knows (`matching/comparisons.py`).
@@ -99,6 +100,9 @@ def _default_rules() -> list[BlockingRuleConfig]:
         "street_city": ["street", "city"],
         "city_initials": ["city", "first_initial", "last_initial"],
         "last_name_street_number": ["last_name_phonetic", "street_number"],
+        "street_name_number": ["street_name", "street_number"],
+        "street_name_dob": ["street_name", "birth_date"],
+        "street_name_city": ["street_name", "city"],
     }
     return [BlockingRuleConfig(name=n, on=on) for n, on in rules.items()]
 

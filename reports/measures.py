@@ -191,18 +191,21 @@ def validity(con: duckdb.DuckDBPyConnection, inp: MeasureInput) -> list[Metric]:
 
     q_rows = con.execute(
         """
-        WITH q AS (SELECT source, record_key, status, run_id FROM quarantine.rows),
-        keys AS (
-            SELECT source, record_key FROM staging.customers
-            UNION
-            SELECT source, record_key FROM q WHERE status = 'open'
+        WITH q AS (
+            SELECT source, COUNT(*) FILTER (WHERE status = 'open') AS open_rows,
+                   COUNT(*) FILTER (WHERE run_id = ?) AS this_run
+            FROM quarantine.rows GROUP BY source
+        ),
+        received AS (
+            SELECT source, COUNT(*) AS received FROM (
+                SELECT source, record_key FROM staging.customers
+                UNION
+                SELECT source, record_key FROM quarantine.rows WHERE status = 'open'
+            ) GROUP BY source
         )
-        SELECT s.source,
-               (SELECT COUNT(*) FROM q WHERE q.source = s.source AND q.status = 'open') AS open_rows,
-               (SELECT COUNT(*) FROM q WHERE q.source = s.source AND q.run_id = ?) AS this_run,
-               (SELECT COUNT(*) FROM keys WHERE keys.source = s.source) AS received
-        FROM (SELECT DISTINCT source FROM keys UNION SELECT DISTINCT source FROM q) AS s
-        ORDER BY s.source
+        SELECT source, COALESCE(q.open_rows, 0), COALESCE(q.this_run, 0), COALESCE(r.received, 0)
+        FROM q FULL OUTER JOIN received AS r USING (source)
+        ORDER BY source
         """,
         [inp.run_id],
     ).fetchall()

@@ -202,7 +202,9 @@ def standardise_addresses(
     else:
         iso, country_unknown = empty.copy(), pd.Series(False, index=index)
     has_address = (street_s.notna() | clean(postcode_raw).notna() | city_s.notna()).to_numpy(dtype=bool)
-    iso = iso.where(iso.notna() | ~pd.Series(has_address, index=index), default_country.upper())
+    # The default country fills in only where the source gave none: an unknown name is not France.
+    use_default = has_address & iso.isna().to_numpy(dtype=bool) & ~country_unknown.to_numpy(dtype=bool)
+    iso = iso.where(~pd.Series(use_default, index=index), default_country.upper())
     iso = as_text(iso)
 
     postcodes = normalise_postcodes(postcode_raw, iso)

@@ -102,6 +102,8 @@ def classify_national(national: pd.Series, region: str) -> tuple[np.ndarray, np.
     Arrow's regex engine over the whole column instead of once per number in Python.
     """
     metadata = PhoneMetadata.metadata_for_region(region)
+    if metadata is None:
+        return np.zeros(len(national), dtype=bool), np.full(len(national), None, dtype=object)
     arr = arrow(national.fillna(""))
     lengths = pc.utf8_length(arr).to_numpy(zero_copy_only=False)
     kinds = np.full(len(national), None, dtype=object)

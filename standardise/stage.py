@@ -120,7 +120,16 @@ def standardise_source(ctx: RunContext, source: SourceConfig, extra_keys: list[s
     started = time.perf_counter()
     chash = config_hash(source)
     extra = list(extra_keys or [])
+    steps: dict[str, float] = {}
+    mark = time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal mark
+        steps[name] = round(time.perf_counter() - mark, 3)
+        mark = time.perf_counter()
+
     _select_candidates(ctx, source, extra, chash)
+    step("select")
     try:
         # Unchanged versions are left alone (unless a steward just released them).
         before = ctx.con.execute(f"SELECT count(*) FROM {_ROWS}").fetchall()
@@ -137,11 +146,15 @@ def standardise_source(ctx: RunContext, source: SourceConfig, extra_keys: list[s
         remaining = ctx.con.execute(f"SELECT count(*) FROM {_ROWS}").fetchall()
         n_rows = int(remaining[0][0])
         unchanged = int(before[0][0]) - n_rows
+        step("unchanged")
         if n_rows:
             frame = _extract(ctx, source)
+            step("extract")
             staged = standardise_frame(frame.drop(columns=["record_key", "load_id", "payload_hash"]),
                                        SourceRules.of(source), ctx.now)
+            step("standardise")
             _write(ctx, source, frame, staged, chash)
+            step("write")
         # Rows still pointing at a held or failed load have no usable version left: out of staging.
         ctx.con.execute(
             "DELETE FROM staging.customers c WHERE source = ? AND record_key IN (SELECT record_key FROM "
@@ -158,6 +171,8 @@ def standardise_source(ctx: RunContext, source: SourceConfig, extra_keys: list[s
     finally:
         ctx.con.execute(f"DROP TABLE IF EXISTS {_KEYS}")
         ctx.con.execute(f"DROP TABLE IF EXISTS {_ROWS}")
+    step("finish")
+    log.info("standardise %s steps: %s", source.name, json.dumps(steps))
     return {"standardised": n_rows, "unchanged": unchanged, "seconds": round(time.perf_counter() - started, 3)}
 
 

@@ -68,7 +68,7 @@ def search(cur: duckdb.DuckDBPyConnection, q: str, limit: int = 50, snap: Snapsh
     """Customers matching `q`, at most `limit`; says how the query was read.
 
     With a `snap` (the app), name / email / phone searches go through the per-publication index
-    (`web.search_index`); without one they scan (fine for small files and tests of the SQL).
+    (`web.search_index`) once it is built; until then (and without a `snap`) they scan.
     """
     q = q.strip()
     kind = query_kind(q)
@@ -76,8 +76,7 @@ def search(cur: duckdb.DuckDBPyConnection, q: str, limit: int = 50, snap: Snapsh
         return {"query": q, "kind": kind, "results": []}
     if kind == "golden_id":
         ids = [i for i in (resolve_id(cur, q),) if i]
-    elif snap is not None:
-        search_index.ensure_index(snap, cur)
+    elif snap is not None and search_index.index_ready(snap):
         if kind == "email":
             ids = search_index.ids_by_email(cur, q, limit)
         elif kind == "phone":

@@ -62,6 +62,8 @@ def strength(weight: float) -> str:
 
 def _what(field: str, level: str) -> str:
     text = level.lower()
+    if "implied" in text:
+        return f"{field} not counted ({level})"
     if "null" in text or "missing" in text:
         return f"{field} missing on one side"
     if "exact" in text or text in ("same", "equal", "identical"):

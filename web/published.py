@@ -71,9 +71,10 @@ class PublishedDatabase:
         with self._lock:
             current = self._snapshot
             if current is None or current.identity != identity:
-                self._snapshot = self._open(identity)
+                current = self._open(identity)
+                self._snapshot = current
                 # The old in-memory database closes when its last cursor is released.
-            return self._snapshot
+            return current
 
     @contextmanager
     def cursor(self) -> Iterator[tuple[duckdb.DuckDBPyConnection, Snapshot]]:
@@ -95,3 +96,18 @@ class PublishedDatabase:
 def _sql_path(path: Path) -> str:
     """A file path as a SQL string literal body (ATTACH takes no parameters)."""
     return str(path).replace("'", "''")
+
+
+def last_publication(cur: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    """Which run this file comes from: `ops.publication` when the publisher wrote it, else the
+    latest run in `ops.runs` (the publishing run itself still shows as 'running' there)."""
+    try:
+        row = cur.execute("SELECT run_id, published_at FROM ops.publication ORDER BY published_at DESC LIMIT 1").fetchone()
+    except duckdb.CatalogException:
+        row = None
+    if row is None:
+        row = cur.execute("SELECT run_id, coalesce(finished_at, started_at) FROM ops.runs "
+                          "ORDER BY started_at DESC LIMIT 1").fetchone()
+    if row is None:
+        return None
+    return {"run_id": row[0], "published_at": row[1].isoformat() if row[1] else None}

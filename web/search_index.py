@@ -58,16 +58,35 @@ def fold(text: str) -> str:
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
-def ensure_index(snap: Snapshot, cur: duckdb.DuckDBPyConnection) -> None:
-    """Build the index for this publication once (the first search after a publication pays for it)."""
-    if snap.cache.get("search_index"):
-        return
+def index_ready(snap: Snapshot, background: bool = True) -> bool:
+    """True when this publication's index is built; otherwise start building it (once).
+
+    In the background by default: building takes seconds on a million customers, and searches
+    meanwhile scan the table instead (slower, same results).
+    """
+    if snap.cache.get("search_index") == "ready":
+        return True
     with _lock:
-        if snap.cache.get("search_index"):
-            return
+        state = snap.cache.get("search_index")
+        if state is None:
+            snap.cache["search_index"] = "building"
+            if background:
+                threading.Thread(target=_build, args=(snap,), name="mdm-search-index", daemon=True).start()
+            else:
+                _build(snap)
+    return snap.cache.get("search_index") == "ready"
+
+
+def _build(snap: Snapshot) -> None:
+    cur = snap.con.cursor()
+    try:
         for sql in _BUILD:
             cur.execute(sql)
-        snap.cache["search_index"] = True
+        snap.cache["search_index"] = "ready"
+    except duckdb.Error:
+        snap.cache["search_index"] = "failed"   # searches keep scanning
+    finally:
+        cur.close()
 
 
 def _range(prefix: str) -> list[Any]:

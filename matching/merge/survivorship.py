@@ -51,21 +51,22 @@ def _sort_key(rule: str, fields: tuple[str, ...]) -> tuple[str, str]:
     if rule == "trust":
         return "s.trust_rank", "ASC"
     if rule == "most_recent":
-        return RECENCY_SQL, "DESC"
+        return "s._recent_at", "DESC"
     if rule == "most_complete":
-        record = " + ".join(f"(s.{f} IS NOT NULL)::INTEGER" for f in COMPLETENESS_FIELDS)
         group = " + ".join(f"(s.{f} IS NOT NULL)::INTEGER" for f in fields)
-        return f"(({group}) * 100 + {record})", "DESC"
+        return f"(({group}) * 100 + s._completeness)", "DESC"
     if rule == "most_frequent":
         partition = ", ".join(f"s.{f}" for f in fields)
-        return f"count(*) OVER (PARTITION BY m.golden_id, {partition})", "DESC"
+        return f"count(*) OVER (PARTITION BY s.golden_id, {partition})", "DESC"
     if rule == "longest":
         return " + ".join(f"coalesce(length(s.{f}::VARCHAR), 0)" for f in fields), "DESC"
     raise ValueError(f"unknown survivorship rule {rule!r}")
 
 
-def group_sql(group: str, chain: list[str], members: str) -> str:
-    """The SELECT choosing one record per golden_id for one group (see module docstring)."""
+def group_sql(group: str, chain: list[str], candidates: str = "merge_cand") -> str:
+    """The SELECT choosing one record per golden_id for one group (see module docstring).
+
+    `candidates` is the table built by `candidates_sql` (members joined once with staging)."""
     fields = GROUPS[group]
     value_cols = ", ".join(f"s.{f}" for f in fields)
     any_value = " OR ".join(f"s.{f} IS NOT NULL" for f in fields)
@@ -80,9 +81,9 @@ def group_sql(group: str, chain: list[str], members: str) -> str:
     field_list = ", ".join(f"w.{f}" for f in fields)
     return f"""
         WITH cand AS (
-            SELECT m.golden_id, s.record_key, {value_cols}, {_valid_sql(fields)} AS _valid,
-                   count(*) OVER (PARTITION BY m.golden_id) AS n_all{key_cols}
-            FROM {members} m JOIN staging.customers s ON s.record_key = m.record_key
+            SELECT s.golden_id, s.record_key, {value_cols}, {_valid_sql(fields)} AS _valid,
+                   count(*) OVER (PARTITION BY s.golden_id) AS n_all{key_cols}
+            FROM {candidates} s
             WHERE {any_value}
         ), kept AS (
             SELECT *, count(*) OVER (PARTITION BY golden_id) AS n_kept, {value_hash} AS vh
@@ -104,24 +105,36 @@ def group_sql(group: str, chain: list[str], members: str) -> str:
     """
 
 
+def candidates_sql(members: str) -> str:
+    """Members joined ONCE with staging, with the per-record sort keys precomputed."""
+    status = ", ".join(f"s.{c}" for c in STATUS_COLUMNS.values())
+    fields = ", ".join(f"s.{f}" for f in GOLDEN_FIELDS)
+    completeness = " + ".join(f"(s.{f} IS NOT NULL)::INTEGER" for f in COMPLETENESS_FIELDS)
+    return f"""
+        SELECT m.golden_id, s.record_key, s.source, s.trust_rank, s.issues, {status}, {fields},
+               {RECENCY_SQL} AS _recent_at, {ACTIVITY_SQL} AS _activity_at, ({completeness}) AS _completeness
+        FROM {members} m JOIN staging.customers s ON s.record_key = m.record_key
+    """
+
+
 def compute(con: duckdb.DuckDBPyConnection, members: str, config: SurvivorshipConfig) -> None:
     """Fill `merge_values` and `merge_lineage` for the golden ids in `members(golden_id, record_key)`.
 
     `members` is a table name chosen by code (never data).
     """
+    con.execute(f"CREATE OR REPLACE TEMP TABLE merge_cand AS {candidates_sql(members)}")
     for group in GROUPS:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE merge_sv_{group} AS {group_sql(group, config.chain(group), members)}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE merge_sv_{group} AS {group_sql(group, config.chain(group))}")
     joins = "".join(f" LEFT JOIN merge_sv_{g} ON merge_sv_{g}.golden_id = base.golden_id" for g in GROUPS)
     field_cols = ", ".join(f"merge_sv_{g}.{f}" for g, fields in GROUPS.items() for f in fields)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE merge_values AS
         WITH base AS (
-            SELECT m.golden_id, count(*)::INTEGER AS record_count,
-                   list_sort(list_distinct(list(s.source))) AS sources,
-                   max({ACTIVITY_SQL}) AS last_activity_at
-            FROM {members} m JOIN staging.customers s ON s.record_key = m.record_key
-            GROUP BY m.golden_id
+            SELECT golden_id, count(*)::INTEGER AS record_count,
+                   list_sort(list_distinct(list(source))) AS sources,
+                   max(_activity_at) AS last_activity_at
+            FROM merge_cand GROUP BY golden_id
         )
         SELECT base.golden_id, {field_cols}, base.record_count, base.sources, base.last_activity_at
         FROM base{joins}
@@ -135,3 +148,4 @@ def compute(con: duckdb.DuckDBPyConnection, members: str, config: SurvivorshipCo
     con.execute(f"CREATE OR REPLACE TEMP TABLE merge_lineage AS {lineage}")
     for group in GROUPS:
         con.execute(f"DROP TABLE IF EXISTS merge_sv_{group}")
+    con.execute("DROP TABLE IF EXISTS merge_cand")

@@ -316,3 +316,10 @@ def test_command_line_writes_inbox_truth_and_canonical(tmp_path: Path) -> None:
     canonical = pd.read_csv(tmp_path / "canonical.csv", dtype=str)
     assert list(canonical["record_id"]) == list(truth["record_key"])
     assert (tmp_path / "inbox/crm/clients_crm.csv").exists()
+
+
+def test_households_share_address_and_surname_but_are_different_people() -> None:
+    canonical = generate_canonical(PEOPLE, SEED).dropna(subset=["street", "last_name"])
+    canonical = canonical.assign(name=canonical["last_name"].str.upper())
+    people_per_home = canonical.groupby(["street", "postcode", "name"])["person_id"].nunique()
+    assert (people_per_home >= 2).sum() >= 3

@@ -8,6 +8,7 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+from match_helpers import NOW, MatchWarehouse, frame, person
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -16,7 +17,6 @@ from matching.evaluation import pairwise_scores
 from matching.stage import SUMMARY_KEYS
 from mdm.config import load_config
 from stewardship.store import add_pair_decision, connect, ordered_pair
-from tests.matching.conftest import NOW, MatchWarehouse, frame, person
 from warehouse.connection import open_writer
 
 DECISIONS = {"auto_match", "review", "non_match", "steward_match", "steward_non_match"}
@@ -44,7 +44,7 @@ def test_stage_outputs_and_counts(match_wh: MatchWarehouse) -> None:
         assert cluster_id == min(members)
 
     pairs = match_wh.pairs()
-    assert pairs and all(l < r for l, r, *_ in pairs)
+    assert pairs and all(left < right for left, right, *_ in pairs)
     assert {p[3] for p in pairs} <= DECISIONS
     explanation = json.loads(pairs[0][4])
     assert set(explanation) == {"first_name", "last_name", "email", "phone", "birth_date", "street",
@@ -109,7 +109,7 @@ def test_steward_non_match_holds_through_chains(match_wh: MatchWarehouse) -> Non
     result = match_wh.run()
     assert not match_wh.same_cluster("t:a", "t:c")
     decisions = dict(
-        ((l, r), (d, reason)) for l, r, d, reason in match_wh.con.execute(
+        ((left, right), (d, reason)) for left, right, d, reason in match_wh.con.execute(
             "SELECT record_key_l, record_key_r, decision, reason FROM match.pairs WHERE record_key_l LIKE 't:%'"
         ).fetchall()
     )
@@ -164,7 +164,6 @@ def test_incremental_run_equals_full_run(match_wh: MatchWarehouse, tmp_path, mon
     second = match_wh.run()
     assert second.counts["mode"] == "incremental"
     assert second.counts["model_version"] == first.counts["model_version"]
-    assert second.counts["new_pairs_compared"] < first.counts["new_pairs_compared"]
     assert second.counts["removed_records"] == 1
 
     # a full run on the final data, elsewhere, with the same (copied) model
@@ -181,6 +180,8 @@ def test_incremental_run_equals_full_run(match_wh: MatchWarehouse, tmp_path, mon
         full = full_wh.run()
         assert full.counts["mode"] == "full"
         assert full.counts["model_version"] == second.counts["model_version"]
+        # the incremental run compared only the pairs that touch new or changed records
+        assert second.counts["new_pairs_compared"] < full.counts["new_pairs_compared"]
         assert full_wh.pairs() == match_wh.pairs()
         assert full_wh.clusters() == match_wh.clusters()
     finally:

@@ -44,19 +44,33 @@ def test_erasure_on_demo_data_leaves_no_bytes(small_demo: MdmConfig, find_bytes)
     compact_warehouse(small_demo.paths)
     con = duckdb.connect(str(small_demo.paths.warehouse), read_only=True)
     try:
-        # a golden customer with several records and both identifiers
+        # A golden customer with several records, both identifiers, and an ASCII surname that no
+        # other record carries anywhere (so finding it in a file after the erasure means a leak).
         row = con.execute(
-            "SELECT email, phone FROM golden.customer WHERE record_count >= 2 AND email IS NOT NULL"
-            " AND phone IS NOT NULL ORDER BY golden_id LIMIT 1"
+            """
+            WITH candidates AS (
+                SELECT g.golden_id, g.email, g.phone, g.last_name, g.record_count
+                FROM golden.customer g
+                WHERE g.record_count >= 2 AND g.email IS NOT NULL AND g.phone IS NOT NULL
+                  AND length(g.last_name) >= 6 AND regexp_full_match(g.last_name, '[A-Za-z]+')
+            )
+            SELECT c.email, c.phone, c.last_name FROM candidates c
+            WHERE (SELECT count(*) FROM raw.records r WHERE contains(lower(r.payload::VARCHAR), lower(c.last_name)))
+                = (SELECT count(*) FROM golden.xref x JOIN raw.records r USING (record_key)
+                   WHERE x.golden_id = c.golden_id AND x.valid_to IS NULL
+                     AND contains(lower(r.payload::VARCHAR), lower(c.last_name)))
+            ORDER BY c.golden_id LIMIT 1
+            """
         ).fetchone()
         assert row is not None
-        email, phone = row
+        email, phone, name = row
         raw_phones = {r[0] for r in con.execute(
             "SELECT phone_raw FROM staging.customers WHERE phone = ? AND phone_raw IS NOT NULL", [phone]
         ).fetchall()}
     finally:
         con.close()
-    needles = [email, phone, *raw_phones]
+    assert name in str(find_bytes(small_demo.paths.home, [name, name.upper()]))
+    needles = [email, phone, *raw_phones, name, name.upper()]
     assert find_bytes(small_demo.paths.home, needles)
     result = erase(small_demo, "email", email)
     assert result.records >= 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import duckdb
+import pytest
 
 from mdm.privacy import fingerprint
 from stewardship import store
@@ -93,6 +94,7 @@ def test_erasure_cascades_everywhere_and_leaves_no_bytes(warehouse, find_bytes):
         published.close()
 
 
+@pytest.mark.slow
 def test_erasure_by_phone_golden_id_and_record_key(warehouse):
     _seed(warehouse)
     gid_y = warehouse.gid("crm:y1")

@@ -148,5 +148,37 @@ def test_published_database_reopens_after_a_publication(tmp_path: Path) -> None:
             == first
     with pub.cursor() as (cur, _):
         second = cur.execute("SELECT max(match_probability) FROM match.pairs WHERE decision = 'review'").fetchone()
+    assert first is not None and second is not None
     assert second[0] == pytest.approx(first[0] + 0.05)
+    pub.close()
+
+
+@pytest.mark.parametrize("q", ["dupont", "Marie Dup", "MARTIN", "hélène", "x@example", "06 98 76 54 32",
+                               "+33 6 98 76 54 32", "nobody", "hack"])
+def test_search_index_gives_the_same_answers_as_a_scan(tmp_path: Path, q: str) -> None:
+    from web import search_index
+    from web.customers import search
+
+    path = tmp_path / "golden.duckdb"
+    build_published(path)
+    pub = PublishedDatabase(path)
+    with pub.cursor() as (cur, snap):
+        scanned = search(cur, q)
+        assert search_index.index_ready(snap, background=False)
+        indexed = search(cur, q, snap=snap)
+    assert indexed == scanned
+    pub.close()
+
+
+def test_search_index_lookups(tmp_path: Path) -> None:
+    from web import search_index
+
+    path = tmp_path / "golden.duckdb"
+    build_published(path)
+    pub = PublishedDatabase(path)
+    with pub.cursor() as (cur, snap):
+        search_index.index_ready(snap, background=False)
+        assert search_index.ids_by_name(cur, ["hacker"], 10) == [
+            "44444444-4444-4444-8444-444444444444"]
+        assert search_index.ids_by_phone(cur, "698765432", 10) == ["33333333-3333-4333-8333-333333333333"]
     pub.close()

@@ -8,6 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 from web_helpers import XSS
 
+from mdm.config import MdmConfig
+
 GID_SPLIT = "33333333-3333-4333-8333-333333333333"
 GID_XSS = "44444444-4444-4444-8444-444444444444"
 
@@ -29,7 +31,7 @@ def test_health_and_version_need_no_login(make_client: Callable[..., TestClient]
     anon = make_client(None)
     health = anon.get("/-/health").json()
     assert health["status"] == "ok" and health["published"] is True
-    assert health["last_run_finished_at"].startswith("2026-11-22")
+    assert health["publication"] == {"run_id": "run1", "published_at": "2026-11-22T03:00:00"}
     assert anon.get("/-/version").json()["mdm"]
 
 
@@ -137,10 +139,20 @@ def test_reports_page_for_manager(make_client: Callable[..., TestClient]) -> Non
     assert {(m["scope"], m["metric"]) for m in data["metrics"]} == {("golden", "email"), ("crm", "phone")}
 
 
-def test_not_published_yet(demo_config, make_client: Callable[..., TestClient]) -> None:  # type: ignore[no-untyped-def]
+def test_not_published_yet(demo_config: MdmConfig, make_client: Callable[..., TestClient]) -> None:
     client = make_client()
     demo_config.paths.published.unlink()
     response = client.get("/review")
     assert response.status_code == 503
     assert "run the pipeline first" in response.text
     assert client.get("/-/health").json()["status"] == "degraded"
+
+
+def test_full_report_is_served_with_its_own_policy(make_client: Callable[..., TestClient]) -> None:
+    client = make_client("manager")
+    assert client.get("/reports.json").json()["report_available"] is True
+    response = client.get("/reports/view")
+    assert response.status_code == 200, response.text[:300]
+    assert response.text.lstrip().lower().startswith("<!doctype html")
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    assert client.get("/reports/view?lang=fr").status_code == 200

@@ -260,6 +260,6 @@ def erase(config: MdmConfig, kind: str, value: str, *, lock_timeout_s: float = 1
             [config.paths.warehouse, config.paths.archive],
             Erased(record_keys=keys, golden_ids=golden_ids, emails=emails, phones=phones),
         )
-        compact_warehouse(config.paths)
+        compact_warehouse(config.paths, force=True)
     log.info("erasure %s: %d record(s), %d golden id(s)", result.request_id, result.records, len(golden_ids))
     return result

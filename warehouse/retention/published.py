@@ -71,16 +71,22 @@ def _quoted(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def rewrite_duckdb_without(path: Path, erased: Erased) -> int:
-    """Rewrite one DuckDB file without the erased rows; returns rows left out."""
+    """Rewrite one DuckDB file without the erased rows; returns rows left out.
+
+    A file with no matching row is left as it is: published files are written fresh (never
+    updated), so they hold no deleted bytes to clean.
+    """
     tmp = path.with_name(path.name + ".erasing")
     tmp.unlink(missing_ok=True)
     con = duckdb.connect()
-    dropped = 0
     try:
         _load_erased(con, erased)
         # Neutral catalog names: a file called golden.duckdb would clash with the schema `golden`.
-        con.execute(f"ATTACH {_quoted(tmp)} AS mdm_erase_dst")
         con.execute(f"ATTACH {_quoted(path)} AS src (READ_ONLY)")
         if erased.linked_golden and con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'src' AND schema_name = 'golden'"
@@ -90,31 +96,43 @@ def rewrite_duckdb_without(path: Path, erased: Erased) -> int:
                 "INSERT INTO _erased SELECT DISTINCT 'g', golden_id FROM src.golden.xref"
                 " WHERE record_key IN (SELECT v FROM _erased WHERE kind = 'k')"
             )
+        tables = con.execute(
+            "SELECT schema_name, table_name, sql, comment FROM duckdb_tables() WHERE database_name = 'src' ORDER BY 1, 2"
+        ).fetchall()
+        plan = []
+        dropped = 0
+        for schema, table, ddl, comment in tables:
+            cols = con.execute(
+                "SELECT column_name, data_type, comment FROM duckdb_columns() WHERE database_name = 'src'"
+                " AND schema_name = ? AND table_name = ? ORDER BY column_index",
+                [schema, table],
+            ).fetchall()
+            cond = _condition([(c[0], c[1]) for c in cols])
+            row = con.execute(
+                f'SELECT count(*) FROM src."{schema}"."{table}" WHERE coalesce(({cond}), false)'
+            ).fetchone()
+            dropped += int(row[0]) if row else 0
+            plan.append((schema, table, ddl, comment, cols, cond))
+        if not dropped:
+            return 0
+        con.execute(f"ATTACH {_quoted(tmp)} AS mdm_erase_dst")
         con.execute("USE mdm_erase_dst")
         schemas = con.execute(
             "SELECT schema_name FROM duckdb_schemas() WHERE database_name = 'src' AND NOT internal"
         ).fetchall()
         for (schema,) in schemas:
             con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-        tables = con.execute(
-            "SELECT schema_name, table_name, sql FROM duckdb_tables() WHERE database_name = 'src' ORDER BY 1, 2"
-        ).fetchall()
-        for schema, table, ddl in tables:
-            cols = con.execute(
-                "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = 'src'"
-                " AND schema_name = ? AND table_name = ? ORDER BY column_index",
-                [schema, table],
-            ).fetchall()
-            con.execute(ddl)  # the table's own CREATE TABLE, created in the new file
-            cond = _condition(cols)
+        for schema, table, ddl, comment, cols, cond in plan:
+            con.execute(ddl)  # the table's own CREATE TABLE (constraints included), in the new file
             con.execute(
                 f'INSERT INTO "{schema}"."{table}" SELECT * FROM src."{schema}"."{table}"'
                 f" WHERE NOT coalesce(({cond}), false)"
             )
-            row = con.execute(
-                f'SELECT (SELECT count(*) FROM src."{schema}"."{table}") - (SELECT count(*) FROM "{schema}"."{table}")'
-            ).fetchone()
-            dropped += int(row[0]) if row else 0
+            if comment:
+                con.execute(f'COMMENT ON TABLE "{schema}"."{table}" IS {_literal(comment)}')
+            for name, _, col_comment in cols:
+                if col_comment:
+                    con.execute(f'COMMENT ON COLUMN "{schema}"."{table}"."{name}" IS {_literal(col_comment)}')
         views = con.execute(
             "SELECT sql FROM duckdb_views() WHERE database_name = 'src' AND NOT internal ORDER BY view_oid"
         ).fetchall()
@@ -146,6 +164,11 @@ def rewrite_parquet_without(path: Path, erased: Erased) -> int:
             )
         cols = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_quoted(path)})").fetchall()
         cond = _condition([(c[0], c[1]) for c in cols])
+        matching = con.execute(
+            f"SELECT count(*) FROM read_parquet({_quoted(path)}) WHERE coalesce(({cond}), false)"
+        ).fetchone()
+        if not matching or not matching[0]:
+            return 0
         before = con.execute(f"SELECT count(*) FROM read_parquet({_quoted(path)})").fetchone()
         con.execute(
             f"COPY (SELECT * FROM read_parquet({_quoted(path)}) WHERE NOT coalesce(({cond}), false))"

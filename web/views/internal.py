@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from mdm import __version__
 from web.deps import state_of
-from web.published import NotPublished, file_identity
+from web.published import NotPublished, file_identity, last_publication
 
 router = APIRouter()
 
@@ -17,9 +17,9 @@ def health(request: Request) -> JSONResponse:
     st = state_of(request)
     status: dict[str, object] = {"status": "ok", "published": file_identity(st.config.paths.published) is not None}
     try:
-        with st.reader() as (cur, _):
-            row = cur.execute("SELECT max(finished_at) FROM ops.runs WHERE status = 'succeeded'").fetchone()
-            status["last_run_finished_at"] = row[0].isoformat() if row and row[0] else None
+        with st.reader() as (cur, snap):
+            status["search_index"] = snap.cache.get("search_index") or "not built"
+            status["publication"] = last_publication(cur)
     except NotPublished:
         status["status"] = "degraded"
     with st.store() as con:

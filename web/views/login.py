@@ -21,7 +21,7 @@ from web.deps import (
     respond,
     state_of,
 )
-from web.published import NotPublished
+from web.published import NotPublished, last_publication
 
 router = APIRouter()
 
@@ -109,10 +109,7 @@ def home(request: Request, session: FiguresSession) -> Response:
             figures["pending_review"] = cur.execute("SELECT count(*) FROM memory.main.review_queue").fetchone()[0]  # type: ignore[index]
             figures["open_quarantine"] = cur.execute(
                 "SELECT count(*) FROM quarantine.rows WHERE status = 'open'").fetchone()[0]  # type: ignore[index]
-            row = cur.execute(
-                "SELECT run_id, finished_at FROM ops.runs WHERE status = 'succeeded' ORDER BY finished_at DESC LIMIT 1"
-            ).fetchone()
-            figures["last_run"] = {"run_id": row[0], "finished_at": row[1].isoformat() if row[1] else None} if row else None
+            figures["last_run"] = last_publication(cur)
         figures["published"] = True
     except NotPublished:
         figures["published"] = False

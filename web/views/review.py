@@ -30,7 +30,7 @@ router = APIRouter()
 
 def _float(value: str | None) -> float | None:
     try:
-        return None if value in (None, "") else max(0.0, min(1.0, float(value)))  # type: ignore[arg-type]
+        return None if value is None or value == "" else max(0.0, min(1.0, float(value)))
     except ValueError:
         return None
 

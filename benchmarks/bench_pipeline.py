@@ -1,0 +1,381 @@
+"""The whole pipeline at scale (issue 10): a full nightly run from an empty home, then 1 % more.
+
+    make bench                                   # 1,000,000 records
+    .venv/bin/python benchmarks/bench_pipeline.py --records 100000 [--skip-incremental] [--repeat N]
+
+Steps:
+
+1. data: the seeded data set of `benchmarks/datagen.py` (CSV, Excel, NDJSON, Parquet + truth) and
+   its 1 % incremental batch, generated once and cached under `benchmarks/data/` (gitignored);
+2. full run: a fresh `$MDM_HOME` whose inbox holds the base files (hard links), every stage of
+   `mdm.runner.STAGES` through `mdm.runner.execute_stage`, in ONE child process (as `mdm run`);
+3. incremental run: the batch's files added to the same inbox, a second run on that warehouse;
+4. match quality: pairwise precision / recall / F1 of `golden.xref` (current rows) against the
+   truth's person_id, over the records present in both (quarantined records are not clustered).
+
+Why a child process: the generator and the parent's own imports must not count, and each run
+must start cold like a real nightly run. Memory per stage is the child's RSS high-water mark
+(`VmHWM` of /proc/self/status), reset at the start of every stage by writing `5` to
+/proc/self/clear_refs, so each stage's figure is its own peak (DuckDB's buffers, Arrow and pandas
+all live in this process). A sampling thread (every 20 ms) backs it up where clear_refs is not
+allowed. Wall time per stage is measured around `execute_stage` (its transaction included);
+module imports are timed once, before the first stage, and reported apart.
+
+Figures go to stdout as a table and to `benchmarks/results/<date>-<records>.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "benchmarks" / "data"
+RESULTS = REPO / "benchmarks" / "results"
+CONFIG = REPO / "benchmarks" / "bench.yaml"
+SIZES = (100_000, 300_000, 1_000_000)
+SEED = 1
+NIGHT_HOUR = "T02:00:00"  # the nightly schedule's hour, for the frozen run clock (MDM_NOW)
+
+#: Targets of issue 10 (2-core, 24 GB machine).
+TARGETS = {"full_wall_s_1m": 180.0, "full_peak_gb_1m": 6.0, "incremental_wall_s_1m": 30.0, "f1": 0.99}
+
+
+# --------------------------------------------------------------------------- memory probes
+
+
+def _status_kb(field: str) -> int:
+    """One `VmXXX` figure of this process, in kB (0 where /proc is missing)."""
+    try:
+        text = Path("/proc/self/status").read_text()
+    except OSError:
+        return 0
+    match = re.search(rf"^{field}:\s+(\d+) kB", text, re.MULTILINE)
+    return int(match.group(1)) if match else 0
+
+
+class PeakMeter:
+    """Peak RSS over a section: the kernel's high-water mark, reset per section, plus sampling."""
+
+    def __init__(self, interval_s: float = 0.02):
+        self.interval_s = interval_s
+        self._peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        self.clear_refs = self._reset_hwm()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            self._peak_kb = max(self._peak_kb, _status_kb("VmRSS"))
+
+    @staticmethod
+    def _reset_hwm() -> bool:
+        try:
+            Path("/proc/self/clear_refs").write_text("5")
+            return True
+        except OSError:
+            return False
+
+    def start(self) -> None:
+        self._reset_hwm()
+        self._peak_kb = _status_kb("VmRSS")
+
+    def peak_mb(self) -> float:
+        """Peak since `start`, MB: the larger of the kernel's mark and the samples."""
+        return round(max(self._peak_kb, _status_kb("VmHWM"), _status_kb("VmRSS")) / 1024, 1)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+# --------------------------------------------------------------------------- child: one run
+
+
+def child_run(out_path: Path) -> None:
+    """Run every stage in this process ($MDM_HOME, $MDM_NOW set by the parent); write figures."""
+    sys.path.insert(0, str(REPO))
+    meter = PeakMeter()
+    started = time.perf_counter()
+    from mdm.config import load_config
+    from mdm.runner import (
+        STAGES,
+        _record_run_end,
+        _record_run_start,
+        execute_stage,
+        new_run_id,
+        open_context,
+        stage_function,
+    )
+
+    for name in STAGES:  # import every stage module now, so that no stage pays for imports
+        stage_function(name)
+    imports_s = time.perf_counter() - started
+    config = load_config(CONFIG)
+    run_id = new_run_id()
+    stages: dict[str, dict[str, Any]] = {}
+    with open_context(config, run_id) as ctx:
+        _record_run_start(ctx)
+        for name in STAGES:
+            meter.start()
+            t0 = time.perf_counter()
+            result = execute_stage(ctx, name)
+            seconds = time.perf_counter() - t0
+            stages[name] = {
+                "seconds": round(seconds, 2),
+                "peak_rss_mb": meter.peak_mb(),
+                "rss_after_mb": round(_status_kb("VmRSS") / 1024, 1),
+                "counts": result.counts,
+            }
+            print(f"  {name:<12} {seconds:8.2f} s  {stages[name]['peak_rss_mb']:8.0f} MB", flush=True)
+        _record_run_end(ctx, "succeeded")
+    meter.close()
+    figures = {
+        "run_id": run_id,
+        "imports_s": round(imports_s, 2),
+        "stages_s": round(sum(s["seconds"] for s in stages.values()), 2),
+        "wall_s": round(time.perf_counter() - started, 2),
+        "peak_rss_mb": max([s["peak_rss_mb"] for s in stages.values()] + [0.0]),
+        "hwm_reset_per_stage": meter.clear_refs,
+        "stages": stages,
+    }
+    out_path.write_text(json.dumps(figures, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- parent
+
+
+def ensure_data(records: int, incremental: bool) -> tuple[Path, Path | None]:
+    """Generate (once) the base data set and, if wanted, its 1 % batch; return their folders."""
+    base = DATA / f"base-{records}-s{SEED}"
+    incr = DATA / f"incr-{records}-s{SEED}"
+    gen = [sys.executable, "-m", "benchmarks.datagen"]
+    if not (base / "manifest.json").exists():
+        print(f"generating {records:,} records into {base.relative_to(REPO)} ...", flush=True)
+        subprocess.run([*gen, "--records", str(records), "--out", str(base), "--seed", str(SEED)],
+                       cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    if incremental and not (incr / "manifest.json").exists():
+        print(f"generating the 1 % batch into {incr.relative_to(REPO)} ...", flush=True)
+        subprocess.run([*gen, "--incremental-from", str(base), "--fraction", "0.01", "--out", str(incr)],
+                       cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    return base, (incr if incremental else None)
+
+
+def _manifest(folder: Path) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    return result
+
+
+def link_inbox(data_dir: Path, home: Path) -> None:
+    """Put a data set's inbox files into the home's inbox (hard links: no copy of 100s of MB)."""
+    for path in sorted((data_dir / "inbox").rglob("*")):
+        if path.is_file():
+            target = home / "inbox" / path.relative_to(data_dir / "inbox")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(path, target)
+            except OSError:
+                shutil.copy2(path, target)
+
+
+def run_child(home: Path, run_date: str, label: str, profile: str | None) -> dict[str, Any]:
+    """One pipeline run in a child process; returns its figures."""
+    out = home / f"bench-{label}.json"
+    env = {**os.environ, "MDM_HOME": str(home), "MDM_NOW": run_date + NIGHT_HOUR, "PYTHONPATH": str(REPO)}
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(out)]
+    if profile:
+        svg = DATA / "profiles" / f"{label}.txt"
+        svg.parent.mkdir(parents=True, exist_ok=True)
+        cmd = [str(Path(sys.executable).with_name("py-spy")), "record", "--format", "raw", "--rate", "50",
+               "--output", str(svg), "--", *cmd]
+    print(f"{label}:", flush=True)
+    subprocess.run(cmd, cwd=REPO, env=env, check=True)
+    figures: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return figures
+
+
+def match_quality(home: Path, truth: Path) -> dict[str, Any]:
+    """Pairwise precision/recall/F1 of the current golden.xref clusters against the truth."""
+    import duckdb
+
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        con.execute("CREATE TEMP TABLE truth AS SELECT * FROM read_csv(?, header=true, all_varchar=true)",
+                    [str(truth)])
+        row = con.execute("""
+            WITH both_ AS (
+                SELECT x.golden_id, t.person_id
+                FROM golden.xref x JOIN truth t USING (record_key)
+                WHERE x.valid_to IS NULL
+            ),
+            cells AS (SELECT count(*) AS n FROM both_ GROUP BY golden_id, person_id),
+            pred AS (SELECT count(*) AS n FROM both_ GROUP BY golden_id),
+            real AS (SELECT count(*) AS n FROM both_ GROUP BY person_id)
+            SELECT (SELECT sum(n * (n - 1) / 2) FROM cells),
+                   (SELECT sum(n * (n - 1) / 2) FROM pred),
+                   (SELECT sum(n * (n - 1) / 2) FROM real),
+                   (SELECT count(*) FROM both_),
+                   (SELECT count(*) FROM truth),
+                   (SELECT count(*) FROM golden.xref WHERE valid_to IS NULL),
+                   (SELECT count(DISTINCT golden_id) FROM both_),
+                   (SELECT count(DISTINCT person_id) FROM both_)
+        """).fetchone()
+    finally:
+        con.close()
+    assert row is not None
+    tp, predicted, actual = (float(v or 0) for v in row[:3])
+    precision = tp / predicted if predicted else 1.0
+    recall = tp / actual if actual else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "precision": round(precision, 5), "recall": round(recall, 5), "f1": round(f1, 5),
+        "records_scored": int(row[3]), "records_in_truth": int(row[4]), "xref_current": int(row[5]),
+        "golden_records": int(row[6]), "true_persons": int(row[7]),
+    }
+
+
+def one_round(records: int, base: Path, incr: Path | None, profile: str | None, keep: bool) -> dict[str, Any]:
+    """A full run from an empty home, then (optionally) the incremental run on it."""
+    home = DATA / f"home-{records}"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    link_inbox(base, home)
+    result: dict[str, Any] = {}
+    full = run_child(home, str(_manifest(base)["reference_date"]), f"full-{records}", profile)
+    full["match"] = match_quality(home, base / "truth.csv")
+    result["full"] = full
+    if incr is not None:
+        manifest = _manifest(incr)
+        link_inbox(incr, home)
+        inc = run_child(home, str(manifest["reference_date"]), f"incremental-{records}", profile)
+        inc["batch_records"] = manifest["records"]
+        inc["match"] = match_quality(home, incr / "truth_all.csv")
+        result["incremental"] = inc
+    result["home_mb"] = round(sum(p.stat().st_size for p in home.rglob("*") if p.is_file()) / 2**20, 1)
+    if not keep:
+        shutil.rmtree(home, ignore_errors=True)
+    return result
+
+
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def environment() -> dict[str, Any]:
+    import duckdb
+
+    mem_kb = 0
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        match = re.search(r"MemTotal:\s+(\d+)", meminfo.read_text())
+        mem_kb = int(match.group(1)) if match else 0
+    return {
+        "cpus": os.cpu_count(), "memory_gb": round(mem_kb / 2**20, 1), "python": platform.python_version(),
+        "duckdb": duckdb.__version__, "commit": _git("rev-parse", "--short", "HEAD"),
+        "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
+    }
+
+
+def _median_run(rounds: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    """Per stage, the median seconds and the max peak over the rounds."""
+    runs = [r[kind] for r in rounds if kind in r]
+    stages = runs[0]["stages"].keys()
+    return {
+        "wall_s": statistics.median(r["wall_s"] for r in runs),
+        "stages_s": statistics.median(r["stages_s"] for r in runs),
+        "imports_s": statistics.median(r["imports_s"] for r in runs),
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+        "f1": min(r["match"]["f1"] for r in runs),
+        "stages": {name: {"seconds": statistics.median(r["stages"][name]["seconds"] for r in runs),
+                          "peak_rss_mb": max(r["stages"][name]["peak_rss_mb"] for r in runs)} for name in stages},
+    }
+
+
+def print_table(records: int, summary: dict[str, dict[str, Any]]) -> None:
+    kinds = list(summary)
+    print(f"\n{records:,} records ({', '.join(kinds)}; seconds = median, MB = peak RSS)")
+    header = f"{'stage':<12}" + "".join(f"{k + ' s':>16}{k[:4] + ' MB':>12}" for k in kinds)
+    print(header)
+    print("-" * len(header))
+    for name in summary[kinds[0]]["stages"]:
+        cells = "".join(f"{summary[k]['stages'][name]['seconds']:>16.2f}{summary[k]['stages'][name]['peak_rss_mb']:>12.0f}"
+                        for k in kinds)
+        print(f"{name:<12}{cells}")
+    print("-" * len(header))
+    for label, key in (("imports", "imports_s"), ("stages", "stages_s"), ("wall", "wall_s")):
+        print(f"{label:<12}" + "".join(f"{summary[k][key]:>16.2f}{'':>12}" for k in kinds))
+    print(f"{'peak':<12}" + "".join(f"{'':>16}{summary[k]['peak_rss_mb']:>12.0f}" for k in kinds))
+    print(f"{'match F1':<12}" + "".join(f"{summary[k]['f1']:>16.4f}{'':>12}" for k in kinds))
+
+
+def results_path(records: int) -> Path:
+    stem = f"{datetime.now(UTC):%Y-%m-%d}-{records}"
+    path = RESULTS / f"{stem}.json"
+    n = 2
+    while path.exists():
+        path = RESULTS / f"{stem}-{n}.json"
+        n += 1
+    return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Benchmark the whole pipeline (see the module docstring).")
+    parser.add_argument("--records", type=int, choices=SIZES, default=1_000_000)
+    parser.add_argument("--skip-incremental", action="store_true", help="only the full run")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds (full + incremental); medians are reported")
+    parser.add_argument("--keep-home", action="store_true", help="keep benchmarks/data/home-N after the run")
+    parser.add_argument("--profile", action="store_true",
+                        help="sample each run with py-spy (raw stacks in benchmarks/data/profiles/; py-spy must be installed)")
+    parser.add_argument("--no-save", action="store_true", help="do not write benchmarks/results/")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child_run(args.child)
+        return
+    started = time.perf_counter()
+    base, incr = ensure_data(args.records, not args.skip_incremental)
+    rounds = [one_round(args.records, base, incr, "yes" if args.profile else None, args.keep_home)
+              for _ in range(args.repeat)]
+    summary = {kind: _median_run(rounds, kind) for kind in ("full", "incremental") if kind in rounds[0]}
+    print_table(args.records, summary)
+    for kind in summary:
+        match = rounds[-1][kind]["match"]
+        print(f"{kind}: precision={match['precision']:.4f} recall={match['recall']:.4f} f1={match['f1']:.4f} "
+              f"scored={match['records_scored']:,}/{match['records_in_truth']:,} records")
+    document = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "records": args.records,
+        "seed": SEED,
+        "repeat": args.repeat,
+        "data": {"base": _manifest(base), "incremental": _manifest(incr) if incr else None},
+        "environment": environment(),
+        "targets": TARGETS,
+        "summary": summary,
+        "rounds": rounds,
+        "bench_seconds": round(time.perf_counter() - started, 1),
+    }
+    if not args.no_save:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        path = results_path(args.records)
+        path.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
+        print(f"figures: {path.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,383 @@
+"""`mdm golden ...` (show, find, split, merge) and `mdm rollback`.
+
+Reads come from the PUBLISHED database (never blocked by a running pipeline). Split and merge are
+requests written to the stewards' store (SQLite): the next run applies them in its merge stage,
+or `--now` runs merge + publish at once when no run holds the warehouse.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import re
+from typing import Any
+
+import click
+import duckdb
+
+from cli.options import config_option, echo_json, get_config, json_option
+from mdm.clock import now
+from mdm.config import MdmConfig
+from stewardship import store
+from warehouse.connection import open_reader
+from warehouse.lock import WarehouseBusy
+from warehouse.publication import files
+from warehouse.publication.rollback import RollbackError, read_info, rollback
+
+FIELDS_SHOWN = (
+    "title", "first_name", "last_name", "email", "phone", "street", "postcode", "city", "country", "birth_date",
+    "company", "siret", "vat_number", "customer_status", "opt_in",
+)
+
+
+def _reader(config: MdmConfig) -> duckdb.DuckDBPyConnection:
+    try:
+        return open_reader(config.paths.published)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    schema, table = name.split(".")
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ? "
+        "AND table_name = ?",
+        [schema, table],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def resolve_golden_id(con: duckdb.DuckDBPyConnection, golden_id: str) -> tuple[str, bool]:
+    """(surviving id, whether `golden_id` was an alias). Aliases are kept flat (one hop)."""
+    row = con.execute("SELECT golden_id FROM golden.alias WHERE alias_id = ?", [golden_id]).fetchone()
+    return (str(row[0]), True) if row else (golden_id, False)
+
+
+def golden_record(con: duckdb.DuckDBPyConnection, golden_id: str) -> dict[str, Any] | None:
+    """Everything a steward needs about one golden customer, from the published database."""
+    resolved, was_alias = resolve_golden_id(con, golden_id)
+    customers = _rows(con, "SELECT * FROM golden.customer WHERE golden_id = ?", [resolved])
+    if not customers:
+        return None
+    lineage = _rows(
+        con, "SELECT field, record_key, rule FROM golden.lineage WHERE golden_id = ? ORDER BY field", [resolved]
+    )
+    xref = _rows(
+        con,
+        "SELECT record_key, source, valid_from, valid_to FROM golden.xref WHERE golden_id = ? "
+        "ORDER BY valid_to NULLS FIRST, valid_from, record_key",
+        [resolved],
+    )
+    records: list[dict[str, Any]] = []
+    current = [x["record_key"] for x in xref if x["valid_to"] is None]
+    if current and _has_table(con, "staging.customers"):
+        cols = ", ".join(("record_key", "source", "trust_rank", *FIELDS_SHOWN, "updated_at", "last_contact_at"))
+        records = _rows(
+            con,
+            f"SELECT {cols} FROM staging.customers WHERE record_key IN (SELECT unnest(?::VARCHAR[])) "
+            "ORDER BY record_key",
+            [current],
+        )
+    aliases = _rows(
+        con, "SELECT alias_id, since, reason FROM golden.alias WHERE golden_id = ? ORDER BY since", [resolved]
+    )
+    history = _rows(
+        con,
+        'SELECT version, "values", valid_from, valid_to FROM golden.history WHERE golden_id = ? ORDER BY version',
+        [resolved],
+    )
+    for h in history:
+        h["values"] = json.loads(h["values"]) if isinstance(h["values"], str) else h["values"]
+    return {
+        "golden_id": resolved,
+        "requested_id": golden_id,
+        "resolved_from_alias": was_alias,
+        "customer": customers[0],
+        "lineage": lineage,
+        "records": records,
+        "xref": xref,
+        "aliases": aliases,
+        "history": history,
+    }
+
+
+def _fmt(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _print_record(data: dict[str, Any]) -> None:
+    c = data["customer"]
+    if data["resolved_from_alias"]:
+        click.echo(f"{data['requested_id']} was merged into {data['golden_id']}")
+    click.echo(f"Golden customer {data['golden_id']}")
+    click.echo(
+        f"  first seen {c['first_seen_at']}, updated {c['updated_at']}, {c['record_count']} record(s) "
+        f"from {', '.join(c['sources'] or [])}"
+    )
+    lineage = {row["field"]: row for row in data["lineage"]}
+    click.echo("\nValues (field, value, from record, rule):")
+    for f in FIELDS_SHOWN:
+        if c.get(f) is not None:
+            src = lineage.get(f, {})
+            click.echo(f"  {f:<16} {_fmt(c[f]):<36} {src.get('record_key', ''):<24} {src.get('rule', '')}")
+    click.echo("\nSource records:")
+    for x in data["xref"]:
+        state = "current" if x["valid_to"] is None else f"left {x['valid_to']}"
+        click.echo(f"  {x['record_key']:<26} {x['source']:<12} since {x['valid_from']}  {state}")
+    if data["aliases"]:
+        click.echo("\nAliases (merged into this customer):")
+        for a in data["aliases"]:
+            click.echo(f"  {a['alias_id']}  {a['reason']}  since {a['since']}")
+    click.echo("\nHistory:")
+    for h in data["history"]:
+        until = h["valid_to"] or "now"
+        click.echo(f"  v{h['version']}  {h['valid_from']} -> {until}")
+
+
+@click.group("golden")
+def golden_group() -> None:
+    """Look at golden customers, and ask for a split or a merge (applied by the next run)."""
+
+
+@golden_group.command("show")
+@click.argument("golden_id")
+@config_option
+@json_option
+def show_command(golden_id: str, config_path: str | None, as_json: bool) -> None:
+    """Show a golden customer: values and where each came from, source records, aliases, history.
+
+    An ID that was merged away resolves to the surviving customer.
+    """
+    config = get_config(config_path)
+    con = _reader(config)
+    try:
+        data = golden_record(con, golden_id)
+    finally:
+        con.close()
+    if data is None:
+        raise click.ClickException(f"no golden customer {golden_id} in the published database")
+    if as_json:
+        echo_json(data)
+    else:
+        _print_record(data)
+
+
+def _digits(value: str) -> str:
+    return re.sub(r"\D", "", value)
+
+
+@golden_group.command("find")
+@click.option("--email", help="Email address (case-insensitive, exact).")
+@click.option("--phone", help="Phone number in any format (matched on its last 9 digits).")
+@click.option("--name", help="Part of a first or last name (case- and accent-insensitive).")
+@click.option("--limit", default=50, show_default=True)
+@config_option
+@json_option
+def find_command(
+    email: str | None, phone: str | None, name: str | None, limit: int, config_path: str | None, as_json: bool
+) -> None:
+    """Find golden customers by email, phone or name (their own values or any of their records')."""
+    if not (email or phone or name):
+        raise click.UsageError("give --email, --phone or --name")
+    conditions, params = [], []
+    if email:
+        conditions.append("lower(s.email) = lower(?)")
+        params.append(email.strip())
+    if phone:
+        tail = _digits(phone)[-9:]
+        if len(tail) < 6:
+            raise click.UsageError("--phone needs at least 6 digits")
+        conditions.append("right(regexp_replace(coalesce(s.phone, ''), '\\D', '', 'g'), 9) = ?")
+        params.append(tail)
+    if name:
+        conditions.append(
+            "(strip_accents(lower(coalesce(s.first_name, '') || ' ' || coalesce(s.last_name, ''))) "
+            "LIKE '%' || strip_accents(lower(?)) || '%')"
+        )
+        params.append(name.strip())
+    where = " AND ".join(conditions)
+    config = get_config(config_path)
+    con = _reader(config)
+    try:
+        member_search = ""
+        if _has_table(con, "staging.customers"):
+            member_search = (
+                f" UNION SELECT x.golden_id FROM staging.customers s JOIN golden.xref x "
+                f"ON x.record_key = s.record_key AND x.valid_to IS NULL WHERE {where}"
+            )
+        rows = _rows(
+            con,
+            f"""
+            WITH hits AS (SELECT s.golden_id FROM golden.customer s WHERE {where}{member_search})
+            SELECT g.golden_id, g.first_name, g.last_name, g.email, g.phone, g.postcode, g.city, g.record_count,
+                   g.sources
+            FROM golden.customer g WHERE g.golden_id IN (SELECT golden_id FROM hits)
+            ORDER BY g.last_name, g.first_name, g.golden_id LIMIT ?
+            """,
+            params + (params if member_search else []) + [limit],
+        )
+    finally:
+        con.close()
+    if as_json:
+        echo_json({"count": len(rows), "customers": rows})
+        return
+    if not rows:
+        click.echo("no golden customer found")
+        return
+    for r in rows:
+        click.echo(
+            f"{r['golden_id']}  {_fmt(r['first_name'])} {_fmt(r['last_name'])}  {_fmt(r['email'])}  "
+            f"{_fmt(r['phone'])}  {_fmt(r['postcode'])} {_fmt(r['city'])}  ({r['record_count']} records)"
+        )
+
+
+def _apply_now(config: MdmConfig) -> str:
+    from mdm.runner import PipelineFailed, run_pipeline
+
+    try:
+        summary = run_pipeline(config, stages=["merge", "publish"])
+    except WarehouseBusy:
+        return "a run is in progress: the request will be applied by the next run"
+    except PipelineFailed as exc:
+        raise click.ClickException(f"{exc}\nThe request is saved; the published database was not changed.") from exc
+    merge = summary.results["merge"].counts
+    return (
+        f"applied and published (run {summary.run_id}): {merge.get('split', 0)} split, "
+        f"{merge.get('merged', 0)} merged, {merge.get('golden_customers', 0)} golden customers"
+    )
+
+
+def _save_request(config: MdmConfig, action: str, golden_id: str, user: str, **kw: Any) -> int:
+    con = store.connect(config.paths.steward_db)
+    try:
+        with store.transaction(con):
+            return store.add_golden_action(con, action, golden_id, user, now(), **kw)
+    finally:
+        con.close()
+
+
+def _user_option(func: Any) -> Any:
+    return click.option("--user", default=None, help="Steward name recorded with the request (default: login).")(func)
+
+
+@golden_group.command("split")
+@click.argument("golden_id")
+@click.option("--records", required=True, help="Comma-separated record keys that leave this customer.")
+@click.option("--now", "apply_now", is_flag=True, help="Run merge + publish now (unless a run is in progress).")
+@_user_option
+@config_option
+@json_option
+def split_command(
+    golden_id: str, records: str, apply_now: bool, user: str | None, config_path: str | None, as_json: bool
+) -> None:
+    """Ask to split records out of a golden customer; the part keeping its oldest record keeps the ID."""
+    config = get_config(config_path)
+    keys = sorted({k.strip() for k in records.split(",") if k.strip()})
+    con = _reader(config)
+    try:
+        resolved, _ = resolve_golden_id(con, golden_id)
+        members = {
+            str(r[0])
+            for r in con.execute(
+                "SELECT record_key FROM golden.xref WHERE golden_id = ? AND valid_to IS NULL", [resolved]
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    if not members:
+        raise click.ClickException(f"no golden customer {golden_id} in the published database")
+    unknown = [k for k in keys if k not in members]
+    if unknown:
+        raise click.ClickException(f"not records of {resolved}: {', '.join(unknown)}")
+    if not keys or set(keys) == members:
+        raise click.ClickException("a split must leave at least one record on each side")
+    request_id = _save_request(config, "split", resolved, user or getpass.getuser(), record_keys=keys)
+    outcome = _apply_now(config) if apply_now else "saved: the next run applies it"
+    if as_json:
+        echo_json({"request_id": request_id, "action": "split", "golden_id": resolved, "records": keys,
+                   "outcome": outcome})
+    else:
+        click.echo(f"split request {request_id} for {resolved} ({len(keys)} record(s)): {outcome}")
+
+
+@golden_group.command("merge")
+@click.argument("golden_id")
+@click.argument("other_id")
+@click.option("--now", "apply_now", is_flag=True, help="Run merge + publish now (unless a run is in progress).")
+@_user_option
+@config_option
+@json_option
+def merge_command(
+    golden_id: str, other_id: str, apply_now: bool, user: str | None, config_path: str | None, as_json: bool
+) -> None:
+    """Ask to merge two golden customers; the older ID survives and the other becomes its alias."""
+    config = get_config(config_path)
+    con = _reader(config)
+    try:
+        first, _ = resolve_golden_id(con, golden_id)
+        second, _ = resolve_golden_id(con, other_id)
+        found = {
+            str(r[0])
+            for r in con.execute(
+                "SELECT golden_id FROM golden.customer WHERE golden_id IN (?, ?)", [first, second]
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    missing = [g for g in (first, second) if g not in found]
+    if missing:
+        raise click.ClickException(f"no golden customer {', '.join(missing)} in the published database")
+    if first == second:
+        raise click.ClickException("these are already the same golden customer")
+    request_id = _save_request(config, "merge", first, user or getpass.getuser(), other_golden_id=second)
+    outcome = _apply_now(config) if apply_now else "saved: the next run applies it"
+    if as_json:
+        echo_json({"request_id": request_id, "action": "merge", "golden_id": first, "other_golden_id": second,
+                   "outcome": outcome})
+    else:
+        click.echo(f"merge request {request_id} ({first} + {second}): {outcome}")
+
+
+@click.command("rollback")
+@click.option("--to", "to_version", default=None, help="Version (run id) to publish again; default: the previous.")
+@click.option("--list", "list_only", is_flag=True, help="List the kept versions and exit.")
+@config_option
+@json_option
+def rollback_command(to_version: str | None, list_only: bool, config_path: str | None, as_json: bool) -> None:
+    """Publish a previously published version again (the last few are kept in published/versions/)."""
+    config = get_config(config_path)
+    if list_only:
+        current = read_info(config.paths.published).run_id if config.paths.published.exists() else None
+        versions = [
+            {"version": v.version, "saved_at": v.saved_at, "size_bytes": v.size, "current": v.version == current}
+            for v in files.list_versions(config.paths.published_dir)
+        ]
+        if as_json:
+            echo_json({"current": current, "versions": versions})
+        else:
+            for v in versions:
+                click.echo(f"{'*' if v['current'] else ' '} {v['version']}  {v['saved_at']}  {v['size_bytes']} bytes")
+            if not versions:
+                click.echo("no kept versions")
+        return
+    try:
+        info = rollback(config, to_version)
+    except WarehouseBusy as exc:
+        raise click.ClickException("a pipeline run is in progress; roll back when it has finished") from exc
+    except RollbackError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        echo_json({"published": str(config.paths.published), "version": info.run_id, "row_counts": info.row_counts})
+    else:
+        click.echo(
+            f"published version {info.run_id} again ({info.row_counts.get('golden.customer', 0)} golden customers)"
+        )
+
+
+commands = [golden_group, rollback_command]

@@ -1,0 +1,108 @@
+"""Comparison levels on hand-made pairs, through the real standardiser and the real SQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+import pytest
+
+from matching import blocking
+from matching.comparisons import build
+from matching.evaluation import standardise_records
+from matching.prepare import prepare_input
+from matching.settings import COMPARISONS, BlockingRuleConfig
+
+NOW = datetime(2026, 11, 23)
+
+
+def _con(rows: list[dict[str, str]]) -> duckdb.DuckDBPyConnection:
+    frame = standardise_records(pd.DataFrame(rows), NOW)
+    frame["birth_date"] = pd.to_datetime(frame["birth_date"], errors="coerce")
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA staging")
+    con.register("f", frame)
+    con.execute("CREATE TABLE staging.valid_customers AS SELECT * REPLACE (CAST(birth_date AS DATE) AS birth_date)"
+                " FROM f")
+    prepare_input(con)
+    return con
+
+
+def level(a: dict[str, str], b: dict[str, str], comparison: str) -> str:
+    con = _con([{"record_id": "a", **a}, {"record_id": "b", **b}])
+    comp = build([comparison])[0]
+    row = con.execute(f"SELECT {comp.gamma_sql()} FROM match_input l, match_input r "
+                      "WHERE l.record_key = 'a' AND r.record_key = 'b'").fetchall()
+    return comp.labels[row[0][0]]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "comparison", "expected"),
+    [
+        ({"first_name": "Jean-Baptiste"}, {"first_name": "jean-baptiste"}, "first_name", "exact"),
+        ({"first_name": "Hélène"}, {"first_name": "HELENE"}, "first_name", "equal without accents"),
+        ({"first_name": "Alexandre"}, {"first_name": "Alex"}, "first_name", "nickname or initials"),
+        ({"first_name": "William"}, {"first_name": "Bill"}, "first_name", "nickname or initials"),
+        ({"first_name": "Jean-Baptiste"}, {"first_name": "JB"}, "first_name", "nickname or initials"),
+        ({"first_name": "Jean-Pierre"}, {"first_name": "Jean"}, "first_name", "part of a compound name"),
+        ({"first_name": "Dupont", "last_name": "Marie"}, {"first_name": "Marie", "last_name": "Dupont"},
+         "first_name", "first and last name swapped"),
+        ({"first_name": "Dupont", "last_name": "Marie"}, {"first_name": "Marie", "last_name": "Dupont"},
+         "last_name", "missing, or swapped (see first_name)"),
+        ({"first_name": "Sébastien"}, {"first_name": "Sebastein"}, "first_name", "very similar (jaro-winkler >= 0.92)"),
+        ({"last_name": "Martin-Durand"}, {"last_name": "Durand"}, "last_name",
+         "shares a name (compound or married name)"),
+        ({"email": "jean.dupont@gmail.com"}, {"email": "jean.dupont@gmial.com"}, "email",
+         "same local part, typo in domain"),
+        ({"email": "jean.dupont@gmail.com"}, {"email": "jean.duopnt@gmail.com"}, "email", "typo in local part"),
+        ({"email": "jean.dupont@gmail.com"}, {"email": "jean.dupont@orange.fr"}, "email",
+         "same local part, other domain"),
+        ({"phone": "06 12 34 56 78"}, {"phone": "+33612345678"}, "phone", "exact (E.164)"),
+        ({"phone": "06 12 34 56 78"}, {"phone": "06 12 34 56 79"}, "phone", "one digit typo"),
+        ({"birth_date": "1980-03-04"}, {"birth_date": "1980-04-03"}, "birth_date", "day and month transposed"),
+        ({"birth_date": "1980-03-04"}, {"birth_date": "1980-03-14"}, "birth_date",
+         "one digit off or two digits swapped"),
+        ({"birth_date": "1980-03-04"}, {"birth_date": "1980-11-24"}, "birth_date", "same year"),
+        ({"street": "12 rue de la Paix"}, {"street": "12, r. de la paix"}, "street", "exact"),
+        ({"street": "12 rue de la Paix", "postcode": "75002"}, {"street": "12 rue Paix", "postcode": "75002"},
+         "street", "similar (token overlap >= 0.6 or jaro-winkler >= 0.92)"),
+        ({"postcode": "75002"}, {"postcode": "75020"}, "postcode", "one typo"),
+        ({"postcode": "75002"}, {"postcode": "75011"}, "postcode", "same area (first 2 characters)"),
+        ({"postcode": "75002", "city": "Paris"}, {"postcode": "75002", "city": "Pariss"}, "city",
+         "missing or implied by the postcode"),
+        ({"city": "Saint-Étienne"}, {"city": "St Etienne"}, "city", "exact"),
+        ({"city": "Marseille"}, {"city": "Marseile"}, "city", "similar (jaro-winkler >= 0.9)"),
+        ({"city": "Marseille"}, {"city": "Lyon"}, "city", "different"),
+        ({"email": "a@b.fr"}, {"phone": "0612345678"}, "email", "missing"),
+    ],
+)
+def test_levels(a: dict[str, str], b: dict[str, str], comparison: str, expected: str) -> None:
+    assert level(a, b, comparison) == expected
+
+
+def test_every_comparison_has_missing_first_and_else_last() -> None:
+    for comp in build(list(COMPARISONS)):
+        assert comp.levels[0].is_null and comp.levels[-1].sql == "TRUE"
+
+
+def test_oversized_block_is_capped_with_a_warning() -> None:
+    rows = [{"record_id": f"r{i}", "phone": "01 45 45 45 45", "first_name": f"P{i}"} for i in range(6)]
+    rows += [{"record_id": "x1", "phone": "06 11 11 11 11"}, {"record_id": "x2", "phone": "06 11 11 11 11"}]
+    con = _con(rows)
+    con.execute("ALTER TABLE match_input ADD COLUMN is_new BOOLEAN DEFAULT TRUE")
+    rule = blocking.BlockingRule.from_config(BlockingRuleConfig(name="phone", on=["phone"]))
+    result = blocking.block(con, [rule], max_block_size=5, max_candidate_pairs=1000)
+    assert result.candidate_pairs == 1                         # only x1-x2; the shared line is skipped
+    assert result.rules[0].capped_blocks == 1 and result.warnings
+    assert "6 records" in result.warnings[0] or "(6 records)" in result.warnings[0]
+
+
+def test_blocking_refuses_an_explosion() -> None:
+    from matching.blocking_report import BlockingTooLarge
+
+    con = _con([{"record_id": f"r{i}", "postcode": "75001"} for i in range(30)])
+    con.execute("ALTER TABLE match_input ADD COLUMN is_new BOOLEAN DEFAULT TRUE")
+    rule = blocking.BlockingRule.from_config(BlockingRuleConfig(name="pc", on=["postcode"]))
+    with pytest.raises(BlockingTooLarge, match="max_candidate_pairs"):
+        blocking.block(con, [rule], max_block_size=100, max_candidate_pairs=100)
