@@ -45,5 +45,10 @@ system-deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql >/dev/null
 
+## bench: the whole pipeline on 1,000,000 generated records, full then incremental (docs/benchmarks.md)
+## (BENCH_ARGS="--records 100000" for a quicker run)
+bench: setup
+	$(BIN)/python benchmarks/bench_pipeline.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) var .dagster_home .pytest_cache .mypy_cache .ruff_cache

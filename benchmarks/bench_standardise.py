@@ -53,7 +53,7 @@ def build_raw(path: Path, rows: int) -> None:
     from warehouse.connection import open_writer
 
     config = load_config(BUNDLED_DEMO_CONFIG)
-    config.paths.home = path.parent  # type: ignore[misc]
+    config.paths.home = path.parent
     con = open_writer(config.paths)
     pick = "list_element({lst}, 1 + (hash(i, {salt}) % len({lst}))::INT)"
     first = pick.format(lst=_sql_list(FIRST), salt=1)

@@ -121,6 +121,8 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--pairs", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--decisions", type=int, default=5_000,
+                        help="steward decisions waiting for the next run (left out of the queue per request)")
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="mdm-bench-web-"))
@@ -141,6 +143,15 @@ def main() -> None:
     con = db.connect(db.web_db_path(home))
     auth.add_user(con, "bench", "steward", "bench-password", datetime(2026, 11, 23))
     con.close()
+    from stewardship import store
+
+    scon = store.connect(config.paths.steward_db)
+    with store.transaction(scon):
+        for i in range(args.decisions):
+            store.add_pair_decision(scon, f"crm:{2 * i:016d}", f"webshop:{2 * i + 1:016d}", "match", "bench",
+                                    datetime(2026, 11, 23))
+    scon.close()
+    print(f"{args.decisions:,} steward decisions waiting for the next run")
     app = create_app(config)
     client = TestClient(app)
     import re

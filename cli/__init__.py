@@ -23,6 +23,7 @@ COMMAND_MODULES: list[str] = [
     "cli.retention",
     "cli.serve",
     "cli.quarantine",
+    "cli.golden",
 ]
 
 

@@ -66,7 +66,7 @@ def plan_command(config_path: str | None, as_json: bool) -> None:
         t = rule["totals"]
         click.echo(f"  {rule['rule']:<30} {t['due']:>7} {t['held']:>6} {t['due_soon']:>7} {t['keep']:>7} "
                    f"{t['no_date']:>8}   {rule['action']} {rule['category']} "
-                   f"{rule['period']} after {' | '.join(rule['trigger'])} (before {rule['cutoff'][:10]})")
+                   f"{rule['period']} after {' | '.join(rule['trigger'])} (before {rule['cutoff'][:16]})")
         for source, c in rule["by_source"].items():
             click.echo(f"    {source:<28} {c['due']:>7} {c['held']:>6} {c['due_soon']:>7} {c['keep']:>7} "
                        f"{c['no_date']:>8}")

@@ -3,11 +3,11 @@
 Nothing outside this module touches GX objects: the stage, the Dagster asset checks, the CLI and
 the reports read `ValidationReport`. GX is imported lazily (it takes seconds to import).
 
-All of a source's rules run in ONE suite on ONE batch with `result_format=COMPLETE` and
-`unexpected_index_column_names=["record_key"]`, which gives the failing rows' keys: GX's cost on
-a pandas batch is dominated by per-batch work (it hashes the whole frame), so one pass per
-source matters more than the format. Low-cardinality text columns are made categorical first,
-which makes that hashing several times cheaper.
+A source's rules run as two suites (canonical + source rules merged, split by severity), each on
+a batch holding only the columns its rules read. Blocking rules use `result_format=COMPLETE`
+with `unexpected_index_column_names=["record_key"]`, which gives the failing rows' keys;
+warnings use `SUMMARY`. Low-cardinality columns are categorical, which makes GX's per-batch
+hashing and copying several times cheaper on a million rows.
 """
 
 from __future__ import annotations
@@ -65,8 +65,10 @@ def validation_frame(staging: pd.DataFrame) -> pd.DataFrame:
 
     - `contact_channel`: 'email' | 'phone' | 'postal' (postcode and city) | None
     - `identity`: 'name' (first or last name) | 'email' | None
-    - `postcode_check`, `opt_in_check`, `siret_check`: 'ok' | 'invalid' | None (nothing given),
-      computed from the standardisation issues when the SQL did not already provide them.
+    - `postcode_check`, `opt_in_check`, `siret_check`: 'ok' | 'invalid' | None (nothing given).
+
+    Each is computed only when absent: the stage derives them in SQL (see `expectations.stage`),
+    and reads only the columns the rules need, so recomputing them here would be wrong.
     """
     frame = staging.copy()
 
@@ -74,12 +76,14 @@ def validation_frame(staging: pd.DataFrame) -> pd.DataFrame:
         return frame[name] if name in frame.columns else pd.Series([None] * len(frame), index=frame.index)
 
     email_ok = (col("email_status") == "valid").to_numpy(dtype=bool)
-    phone_ok = (col("phone_status") == "valid").to_numpy(dtype=bool)
-    postal_ok = (col("postcode").notna() & col("city").notna()).to_numpy(dtype=bool)
-    frame["contact_channel"] = _first_label(len(frame), [(email_ok, "email"), (phone_ok, "phone"),
-                                                         (postal_ok, "postal")])
-    named = (col("last_name").notna() | col("first_name").notna()).to_numpy(dtype=bool)
-    frame["identity"] = _first_label(len(frame), [(named, "name"), (email_ok, "email")])
+    if "contact_channel" not in frame.columns:
+        phone_ok = (col("phone_status") == "valid").to_numpy(dtype=bool)
+        postal_ok = (col("postcode").notna() & col("city").notna()).to_numpy(dtype=bool)
+        frame["contact_channel"] = _first_label(len(frame), [(email_ok, "email"), (phone_ok, "phone"),
+                                                             (postal_ok, "postal")])
+    if "identity" not in frame.columns:
+        named = (col("last_name").notna() | col("first_name").notna()).to_numpy(dtype=bool)
+        frame["identity"] = _first_label(len(frame), [(named, "name"), (email_ok, "email")])
     issues = col("issues")
     for check, field_name, code in (
         ("postcode_check", "postcode", "postcode_invalid"),
@@ -104,16 +108,23 @@ CATEGORICAL = frozenset({"email_status", "phone_status", "birth_date_status", "c
                          "postcode_check", "opt_in_check", "siret_check", "country"})
 
 
-def narrow(frame: pd.DataFrame, suites: list[Suite]) -> pd.DataFrame:
-    """Only the columns the rules read (plus record_key and row-condition columns), low-cardinality
-    ones categorical: GX hashes every column of a batch, so width costs time on big loads."""
+def needed_columns(suites: list[Suite], severity: str | None = None) -> list[str]:
+    """record_key, then every column the rules (of one severity, or all) read, in rule order."""
     needed = ["record_key"]
     for suite in suites:
         for rule in suite.rules:
+            if severity is not None and rule.severity != severity:
+                continue
             for name in (rule.column, "country" if "row_condition" in rule.kwargs else None):
                 if name and name not in needed:
                     needed.append(name)
-    out = frame[[c for c in needed if c in frame.columns]].copy()
+    return needed
+
+
+def narrow(frame: pd.DataFrame, suites: list[Suite], severity: str | None = None) -> pd.DataFrame:
+    """Only the columns the rules read, low-cardinality ones categorical: GX hashes and copies
+    every column of a batch, so width costs time on big loads."""
+    out = frame[[c for c in needed_columns(suites, severity) if c in frame.columns]].copy()
     for name in out.columns:
         if name in CATEGORICAL and out[name].dtype == object:
             out[name] = out[name].astype("category")
@@ -164,42 +175,48 @@ class Validator:
             self._assets[source] = asset.add_batch_definition_whole_dataframe(f"{source}_new_rows")
         return self._assets[source]
 
-    def _gx_suite(self, source: str, suites: list[Suite]) -> Any:
-        """One GX suite per source: the canonical rules plus the source's own (one batch, one pass)."""
-        if source not in self._suites:
-            combined = Suite(f"{suites[-1].name}" if len(suites) > 1 else f"{suites[0].name}.{source}",
-                             tuple(rule for suite in suites for rule in suite.rules))
+    def _gx_suite(self, source: str, suites: list[Suite], severity: str) -> Any:
+        """One GX suite per source and severity: the canonical rules plus the source's own."""
+        name = f"{suites[-1].name if len(suites) > 1 else suites[0].name + '.' + source}.{severity}"
+        if name not in self._suites:
+            combined = Suite(name, tuple(rule for suite in suites for rule in suite.rules
+                                         if rule.severity == severity))
             origin = {rule.reason: suite.name for suite in suites for rule in suite.rules}
             gx_suite = to_gx(combined)
             for expectation in gx_suite.expectations:
                 expectation.meta["suite"] = origin.get(expectation.meta["reason"], combined.name)
-            self._suites[source] = self.context.suites.add(gx_suite)
-        return self._suites[source]
+            self._suites[name] = self.context.suites.add(gx_suite)
+        return self._suites[name]
 
     def validate(self, source: str, frame: pd.DataFrame, suites: list[Suite]) -> ValidationReport:
         """Validate one source's rows (already passed through `validation_frame`).
 
-        `result_format=COMPLETE` with `unexpected_index_column_names=["record_key"]` gives the
-        keys of failing rows; one batch per source keeps GX's per-batch cost (it hashes the
-        frame) to a single pass.
+        Blocking rules run with `result_format=COMPLETE` and `unexpected_index_column_names=
+        ["record_key"]` (the failing keys); warnings run in a second, narrower batch with
+        `SUMMARY` (counts only): GX builds the index list row by row, which on a million rows
+        with a common warning costs more than the second batch.
         """
         report = ValidationReport(source=source, rows=len(frame))
         if frame.empty:
             return report
-        frame = narrow(frame, suites)
         batch_definition = self._batch_definition(source)
-        gx_suite = self._gx_suite(source, suites)
-        result_format: dict[str, Any] = {
-            "result_format": "COMPLETE", "unexpected_index_column_names": ["record_key"],
-            "return_unexpected_index_query": False, "partial_unexpected_count": 0,
-        }
-        if self.data_docs_dir is not None:
-            results = self._run_checkpoint(source, batch_definition, gx_suite, frame, result_format)
-        else:
-            batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-            results = batch.validate(gx_suite, result_format=result_format).results
-        for item in results:
-            report.outcomes.append(_outcome(item))
+        for severity in (ERROR, WARNING):
+            if not any(rule.severity == severity for suite in suites for rule in suite.rules):
+                continue
+            gx_suite = self._gx_suite(source, suites, severity)
+            result_format: dict[str, Any] = (
+                {"result_format": "COMPLETE", "unexpected_index_column_names": ["record_key"],
+                 "return_unexpected_index_query": False, "partial_unexpected_count": 0}
+                if severity == ERROR else {"result_format": "SUMMARY", "partial_unexpected_count": 0}
+            )
+            batch_frame = narrow(frame, suites, severity)
+            if self.data_docs_dir is not None:
+                results = self._run_checkpoint(source, batch_definition, gx_suite, batch_frame, result_format)
+            else:
+                batch = batch_definition.get_batch(batch_parameters={"dataframe": batch_frame})
+                results = batch.validate(gx_suite, result_format=result_format).results
+            for item in results:
+                report.outcomes.append(_outcome(item))
         return report
 
     def _run_checkpoint(self, source: str, batch_definition: Any, gx_suite: Any, frame: pd.DataFrame,

@@ -88,6 +88,29 @@ def estimate_rule(con: duckdb.DuckDBPyConnection, rule: BlockingRule, max_block_
     return RuleStats(rule.name, int(row[0]), int(row[1]), 0, 0, int(row[2]), int(row[3]))
 
 
+def rule_total_pairs(con: duckdb.DuckDBPyConnection, rule: BlockingRule, max_block_size: int) -> int:
+    """Pairs the rule yields over the whole input (every record, not only new ones), after the cap."""
+    row = one(con, f"""
+        SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM (
+            SELECT count(*) AS n FROM match_input WHERE {rule.not_null_sql()} GROUP BY {rule.key_sql()}
+        ) WHERE n BETWEEN 2 AND ?
+    """, [max_block_size])
+    return int(row[0]) if row else 0
+
+
+def loose_rules(
+    con: duckdb.DuckDBPyConnection, rules: list[BlockingRule], max_block_size: int, per_record: float, records: int
+) -> list[str]:
+    """Rules that would yield more than `per_record` pairs per record on this data: skipped.
+
+    A rule that suits 5,000 Australian records (same town and street number) can produce millions
+    of pairs on a million French ones, where a few big towns hold most records. Judged on the whole
+    input, so a full and an incremental run skip the same rules.
+    """
+    limit = per_record * max(records, 1)
+    return [r.name for r in rules if rule_total_pairs(con, r, max_block_size) > limit]
+
+
 def block(
     con: duckdb.DuckDBPyConnection,
     rules: list[BlockingRule],

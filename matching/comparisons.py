@@ -23,6 +23,11 @@ class Comparison:
         return f"(CASE {whens} ELSE {len(self.levels) - 1} END)::TINYINT"
 
     @property
+    def neutral(self) -> list[int]:
+        """Level indexes that weigh 0: missing, or agreement already counted by another comparison."""
+        return [i for i, level in enumerate(self.levels) if level.is_null]
+
+    @property
     def labels(self) -> list[str]:
         return [level.label for level in self.levels]
 
@@ -114,6 +119,13 @@ def email_comparison() -> Comparison:
             lv.custom(
                 "same local part, typo in domain",
                 "l.email_local = r.email_local AND levenshtein(l.email_domain, r.email_domain) <= 2",
+            ),
+            # chantal.martin2@... and chantal.martin@... spell the same name: when both local parts
+            # are just the record's names, their likeness repeats the name comparisons' evidence.
+            lv.Level(
+                "local parts spell the names (counted under the names)",
+                "l.email_letters = r.email_letters AND l.email_spells_name AND r.email_spells_name",
+                is_null=True,
             ),
             lv.custom(
                 "typo in local part",

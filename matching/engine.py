@@ -42,9 +42,9 @@ class MatchOutcome:
     model: MatchModel | None = None
 
 
-def candidates_fingerprint(cfg: MatchingConfig) -> str:
-    """What stored comparison vectors depend on: blocking rules, block cap and comparisons."""
-    data = repr(([r.model_dump() for r in cfg.blocking_rules], cfg.max_block_size, cfg.comparisons))
+def candidates_fingerprint(cfg: MatchingConfig, skipped: list[str]) -> str:
+    """What stored comparison vectors depend on: blocking rules (and which are skipped), cap, comparisons."""
+    data = repr(([r.model_dump() for r in cfg.blocking_rules], skipped, cfg.max_block_size, cfg.comparisons))
     return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
@@ -141,16 +141,22 @@ def run_matching(
 
     n_records = prepare_input(con, source)
     decisions.register_steward_decisions(con, steward_decisions)
-    cand_fp = candidates_fingerprint(cfg)
+    skipped = blocking.loose_rules(con, rules, cfg.max_block_size, cfg.max_rule_pairs_per_record, n_records)
+    for name in skipped:
+        outcome.warnings.append(
+            f"blocking rule {name}: skipped, it would yield over {cfg.max_rule_pairs_per_record:g} pairs per record"
+        )
+    active = [r for r in rules if r.name not in skipped]
+    cand_fp = candidates_fingerprint(cfg, skipped)
     full = force_full or not cfg.incremental or _state(con, "candidates_fingerprint") != cand_fp
     change = _mark_new(con, full)
     timings["prepare"] = time.perf_counter() - t0
 
     t = time.perf_counter()
-    blocked = blocking.block(con, rules, cfg.max_block_size, cfg.max_candidate_pairs)
+    blocked = blocking.block(con, active, cfg.max_block_size, cfg.max_candidate_pairs)
     outcome.warnings += blocked.warnings
     _add_steward_pairs(con)
-    new_pairs = scoring.compute_gammas(con, comparisons, rules)
+    new_pairs = scoring.compute_gammas(con, comparisons, active)
     con.execute("DELETE FROM match.records")
     con.execute("INSERT INTO match.records SELECT record_key, content_hash FROM match_input")
     _set_state(con, "candidates_fingerprint", cand_fp)
@@ -224,6 +230,7 @@ def run_matching(
         "removed_records": change["removed"],
         "model_version": current.version,
         "blocking": rule_report(blocked),
+        "blocking_rules_skipped": skipped,
         "seconds": {k: round(v, 3) for k, v in timings.items()},
     }
     for table in ("match_input", "match_stale", scoring.SCORED_TABLE, blocking.CANDIDATES_TABLE):

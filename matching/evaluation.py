@@ -140,11 +140,20 @@ def standardise_records(
 
 
 def match_frame(
-    records: pd.DataFrame, cfg: MatchingConfig, now: datetime, models_dir: Path | None = None
+    records: pd.DataFrame,
+    cfg: MatchingConfig,
+    now: datetime,
+    models_dir: Path | None = None,
+    memory_limit: str = "3GB",
 ) -> tuple[pd.DataFrame, MatchOutcome]:
-    """Match standardised records in an in-memory DuckDB; return (record_key, cluster_id) and the outcome."""
+    """Match standardised records in an in-memory DuckDB; return (record_key, cluster_id) and the outcome.
+
+    DuckDB's memory is capped (`memory_limit`, spilling to a temp folder beyond it) so that an
+    evaluation or a benchmark stays within a laptop's means.
+    """
     con = duckdb.connect()
     try:
+        con.execute(f"SET memory_limit = '{memory_limit.replace(chr(39), '')}'")
         con.execute("CREATE SCHEMA staging")
         keep = ["record_key", "source", "first_name", "last_name", "first_name_key", "last_name_key", "email",
                 "phone", "street", "street_key", "postcode", "city", "city_key", "country", "birth_date"]

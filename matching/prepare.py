@@ -137,6 +137,13 @@ def prepare_input(con: duckdb.DuckDBPyConnection, source: str = "staging.valid_c
                    CASE WHEN ff.ph IS NOT NULL AND lf.ph IS NOT NULL
                         THEN least(ff.ph, lf.ph) || '|' || greatest(ff.ph, lf.ph) END AS name_pair_ph,
                    nullif(split_part(b.email, '@', 1), '') AS email_local,
+                   regexp_replace(split_part(b.email, '@', 1), '[^a-z]', '', 'g') AS email_letters,
+                   CASE WHEN b.fn IS NOT NULL AND b.ln IS NOT NULL AND b.email IS NOT NULL THEN list_contains(
+                       [replace(b.fn, ' ', '') || replace(b.ln, ' ', ''), replace(b.ln, ' ', '') || replace(b.fn, ' ', ''),
+                        left(b.fn, 1) || replace(b.ln, ' ', ''), replace(b.ln, ' ', '') || left(b.fn, 1),
+                        replace(b.fn, ' ', '') || left(b.ln, 1)],
+                       regexp_replace(split_part(b.email, '@', 1), '[^a-z]', '', 'g'))
+                   ELSE FALSE END AS email_spells_name,
                    nullif(split_part(b.email, '@', 2), '') AS email_domain,
                    CASE WHEN length(regexp_replace(b.phone, '[^0-9]', '', 'g')) >= 8
                         THEN right(regexp_replace(b.phone, '[^0-9]', '', 'g'), 8) END AS phone_tail,

@@ -76,6 +76,8 @@ class BlockingRuleConfig(BaseModel):
 
 
 def _default_rules() -> list[BlockingRuleConfig]:
+    # Most rules pair records sharing a person-like key (email, phone, name, birth date); address
+    # keys are combined with a name initial, or blocks explode in big towns.
     rules = {
         "email": ["email"],
         "phone": ["phone"],
@@ -83,26 +85,33 @@ def _default_rules() -> list[BlockingRuleConfig]:
         "first_name_dob": ["first_name_canon", "birth_date"],
         "names": ["name_pair"],
         "swapped_phonetic": ["name_pair_phonetic"],
-        "phonetic_names": ["last_name_phonetic", "first_name_phonetic"],
-        "postcode_initials": ["postcode", "first_initial", "last_initial"],
-        "postcode_dob": ["postcode", "birth_date"],
         "postcode_last_name": ["postcode", "last_name_phonetic"],
+        "postcode_first_name": ["postcode", "first_name_phonetic", "last_initial"],
+        "postcode_dob": ["postcode", "birth_date"],
         "street_postcode": ["street", "postcode"],
         "email_local_name": ["email_local", "first_initial"],
-        "phone_tail_initial": ["phone_tail", "last_initial"],
-        "city_dob_initial": ["city", "birth_month_day", "first_initial"],
         "dob_first_initial": ["birth_date", "first_initial"],
         "dob_last_initial": ["birth_date", "last_initial"],
+        "dob_city": ["birth_date", "city"],
+        "city_dob_initial": ["city", "birth_month_day", "first_initial"],
+        "last_name_city": ["last_name", "city"],
+        "street_city": ["street", "city"],
+        "last_name_street_number": ["last_name_phonetic", "street_number"],
+        "street_name_dob": ["street_name", "birth_date"],
+        "postcode_number_initial": ["postcode", "street_number", "first_initial"],
+        "street_number_initials": ["street_name", "street_number", "last_initial"],
+        "postcode_initials": ["postcode", "first_initial", "last_initial"],
+        "phonetic_names": ["last_name_phonetic", "first_name_phonetic"],
+        "street_name_number_city": ["street_name", "street_number", "city"],
+        "city_number_initial": ["city", "street_number", "first_initial"],
+        "city_number_last_initial": ["city", "street_number", "last_initial"],
+        # loose address rules: useful on small or spread-out data, skipped automatically where they
+        # would explode (see max_rule_pairs_per_record)
         "city_street_number": ["city", "street_number"],
         "postcode_street_number": ["postcode", "street_number"],
-        "last_name_city": ["last_name", "city"],
-        "dob_city": ["birth_date", "city"],
-        "street_city": ["street", "city"],
-        "city_initials": ["city", "first_initial", "last_initial"],
-        "last_name_street_number": ["last_name_phonetic", "street_number"],
         "street_name_number": ["street_name", "street_number"],
-        "street_name_dob": ["street_name", "birth_date"],
         "street_name_city": ["street_name", "city"],
+        "city_initials": ["city", "first_initial", "last_initial"],
     }
     return [BlockingRuleConfig(name=n, on=on) for n, on in rules.items()]
 
@@ -138,6 +147,10 @@ class MatchingConfig(BaseModel):
     blocking_rules: list[BlockingRuleConfig] = Field(default_factory=_default_rules)
     max_block_size: int = Field(
         default=400, ge=2, description="A block with more records is skipped with a warning (e.g. a shared phone)."
+    )
+    max_rule_pairs_per_record: float = Field(
+        default=3.0, gt=0,
+        description="A blocking rule that would yield more pairs than this per record is skipped with a warning.",
     )
     max_candidate_pairs: int = Field(
         default=200_000_000, ge=1, description="Refuse to score when blocking would produce more pairs than this."
@@ -181,6 +194,7 @@ class MatchingConfig(BaseModel):
             "comparisons": self.comparisons,
             "blocking": [r.model_dump() for r in self.blocking_rules],
             "max_block_size": self.max_block_size,
+            "max_rule_pairs_per_record": self.max_rule_pairs_per_record,
             "training": self.training.model_dump(exclude={"retrain", "retrain_growth"}),
         }
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]

@@ -56,7 +56,28 @@ def random_patterns(
     con.execute("DROP TABLE match_u_sample")
     k = len(comparisons)
     gam = np.array([r[:k] for r in rows], dtype=np.int64).reshape(-1, k)
-    return gam, np.array([r[k] for r in rows], dtype=float)
+    return neutralise(gam, comparisons), np.array([r[k] for r in rows], dtype=float)
+
+
+def neutralise(gammas: np.ndarray, comparisons: list[Comparison]) -> np.ndarray:
+    """Map neutral levels (missing, or counted elsewhere) to 0: they take no part in estimation."""
+    out = gammas.copy()
+    for k, comp in enumerate(comparisons):
+        for i in comp.neutral[1:]:
+            out[out[:, k] == i, k] = 0
+    return out
+
+
+def fix_neutral(probs: np.ndarray, comp: Comparison) -> np.ndarray:
+    """Neutral levels get probability 1 (weight 0); the others are renormalised among themselves."""
+    out = probs.copy()
+    neutral = comp.neutral
+    out[neutral] = 0.0
+    total = out[1:].sum()
+    if total > 0:
+        out[1:] /= total
+    out[neutral] = 1.0
+    return out
 
 
 def u_from_patterns(gammas: np.ndarray, weights: np.ndarray, comparisons: list[Comparison]) -> dict[str, np.ndarray]:
@@ -71,7 +92,7 @@ def u_from_patterns(gammas: np.ndarray, weights: np.ndarray, comparisons: list[C
             probs[1:] = smoothed / smoothed.sum()
         else:
             probs[1:] = 1.0 / (n_levels - 1)
-        u[comp.name] = probs
+        u[comp.name] = fix_neutral(probs, comp)
     return u
 
 
@@ -105,7 +126,9 @@ def load_patterns(con: duckdb.DuckDBPyConnection, comparisons: list[Comparison])
     """).fetchall()
     k = len(comparisons)
     arr = np.array([r[:k] for r in rows], dtype=np.int64).reshape(-1, k)
-    return Patterns(arr, np.array([r[k + 1] for r in rows], dtype=float), np.array([r[k] for r in rows]))
+    return Patterns(
+        neutralise(arr, comparisons), np.array([r[k + 1] for r in rows], dtype=float), np.array([r[k] for r in rows])
+    )
 
 
 def _initial_m(n_levels: int) -> np.ndarray:
@@ -149,7 +172,7 @@ def run_em(
     weights = patterns.counts.copy()
     labelled = patterns.labels >= 0
     weights[labelled] *= cfg.steward_label_weight
-    initial = {c.name: _initial_m(len(c.levels)) for c in comparisons}
+    initial = {c.name: fix_neutral(_initial_m(len(c.levels)), c) for c in comparisons}
     m = {name: values.copy() for name, values in initial.items()}
     uc = {c.name: u[c.name].copy() for c in comparisons}
     prior = 0.3
@@ -171,8 +194,8 @@ def run_em(
         delta = abs(new_prior - prior)
         for k, c in enumerate(comparisons):
             n_levels = len(c.levels)
-            new_m = _m_step(g[:, k], w_match, n_levels, initial[c.name])
-            new_u = _m_step(g[:, k], w_non, n_levels, u[c.name])
+            new_m = fix_neutral(_m_step(g[:, k], w_match, n_levels, initial[c.name]), c)
+            new_u = fix_neutral(_m_step(g[:, k], w_non, n_levels, u[c.name]), c)
             delta = max(delta, float(np.abs(new_m - m[c.name]).max()), float(np.abs(new_u - uc[c.name]).max()))
             m[c.name], uc[c.name] = new_m, new_u
         prior = new_prior

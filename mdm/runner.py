@@ -75,8 +75,15 @@ def new_run_id() -> str:
 
 
 @contextmanager
-def open_context(config: MdmConfig, run_id: str, lock_timeout_s: float = 0.0) -> Iterator[RunContext]:
-    """Take the pipeline lock, open the single writer, and hand out a context."""
+def open_context(
+    config: MdmConfig, run_id: str, lock_timeout_s: float = 0.0, compact_on_success: bool = False
+) -> Iterator[RunContext]:
+    """Take the pipeline lock, open the single writer, and hand out a context.
+
+    With `compact_on_success`, once the block has succeeded and the writer is closed (still under
+    the lock), the warehouse is rewritten if records were expired or erased, so that deleted rows
+    leave no bytes behind in the file (DuckDB keeps them in free blocks otherwise).
+    """
     config.paths.ensure()
     with pipeline_lock(config.paths.lock, timeout_s=lock_timeout_s):
         con = open_writer(config.paths)
@@ -84,6 +91,10 @@ def open_context(config: MdmConfig, run_id: str, lock_timeout_s: float = 0.0) ->
             yield RunContext(config=config, con=con, run_id=run_id, now=now(), log=log)
         finally:
             con.close()
+        if compact_on_success:
+            from warehouse.retention.compact import compact_warehouse
+
+            compact_warehouse(config.paths)
 
 
 def _record_run_start(ctx: RunContext) -> None:
@@ -140,7 +151,7 @@ def run_pipeline(
         names = names[: names.index(until) + 1]
     run_id = run_id or new_run_id()
     summary = RunSummary(run_id=run_id, status="running")
-    with open_context(config, run_id) as ctx:
+    with open_context(config, run_id, compact_on_success=True) as ctx:
         _record_run_start(ctx)
         for name in names:
             try:
@@ -156,13 +167,14 @@ def run_pipeline(
 
 def run_stage(config: MdmConfig, name: str, run_id: str, lock_timeout_s: float = 600.0) -> StageResult:
     """Run a single stage (what one Dagster asset does), waiting for the lock if a run holds it."""
-    with open_context(config, run_id, lock_timeout_s=lock_timeout_s) as ctx:
+    last_stage = name == list(STAGES)[-1]
+    with open_context(config, run_id, lock_timeout_s=lock_timeout_s, compact_on_success=last_stage) as ctx:
         _record_run_start(ctx)
         try:
             result = execute_stage(ctx, name)
         except Exception as exc:
             _record_run_end(ctx, "failed", name, f"{type(exc).__name__}")
             raise PipelineFailed(run_id, name, exc) from exc
-        if name == list(STAGES)[-1]:
+        if last_stage:
             _record_run_end(ctx, "succeeded")
         return result

@@ -74,7 +74,10 @@ def _array_to_text(array: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Ar
     """Vectorised text form of one typed Arrow column (no nesting)."""
     kind = array.type
     if pa.types.is_string(kind):
-        return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+        empty = pc.equal(array, "")
+        if not pc.any(empty).as_py():
+            return array  # nothing to blank: skip copying the strings
+        return pc.if_else(empty, pa.scalar(None, pa.string()), array)
     if pa.types.is_large_string(kind):
         return _array_to_text(pc.cast(array, pa.string()))
     if pa.types.is_null(kind):
@@ -113,12 +116,12 @@ def flatten_arrow(table: pa.Table) -> pa.Table:
             kind = column.type
             if pa.types.is_struct(kind):
                 changed = True
-                flat = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
-                validity = flat.is_valid()
+                # StructArray.flatten nulls a child wherever its parent is null, without a copy
+                # of the strings (the Arrow kernel only combines the validity bitmaps).
+                children = [chunk.flatten() for chunk in column.chunks]
                 for index in range(kind.num_fields):
-                    child = pc.if_else(validity, flat.field(index), pa.scalar(None, kind.field(index).type))
                     names.append(f"{name}.{kind.field(index).name}")
-                    columns.append(pa.chunked_array([child]))
+                    columns.append(pa.chunked_array([c[index] for c in children], type=kind.field(index).type))
             elif pa.types.is_list(kind) or pa.types.is_large_list(kind):
                 changed = True
                 lengths = pc.list_value_length(column)

@@ -19,7 +19,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from standardise.text import TEXT, as_text, clean, key, map_distinct
+from standardise.text import TEXT, as_text, by_distinct, clean, key, map_distinct
 
 #: Folded country name or code -> ISO 3166 alpha-2.
 COUNTRY_NAMES: dict[str, str] = {
@@ -194,39 +194,62 @@ def standardise_addresses(
 ) -> pd.DataFrame:
     """Columns street, street_key, postcode, city, city_key, country, and issue masks."""
     empty = pd.Series(pd.NA, index=index, dtype=TEXT)
-    street_s = clean(street) if street is not None else empty
-    postcode_raw = postcode if postcode is not None else empty
-    city_s = clean(city) if city is not None else empty
+    streets = by_distinct(street, _streets) if street is not None else pd.DataFrame(
+        {"street": empty, "street_key": empty}, index=index)
+    cities = by_distinct(city, _cities) if city is not None else pd.DataFrame(
+        {"city": empty, "city_key": empty}, index=index)
+    postcode_raw = clean(postcode) if postcode is not None else empty
     if country is not None:
-        iso, country_unknown = normalise_countries(clean(country))
+        countries = by_distinct(country, _countries)
+        iso, country_unknown = countries["country"], countries["unknown"].to_numpy(dtype=bool)
     else:
-        iso, country_unknown = empty.copy(), pd.Series(False, index=index)
-    has_address = (street_s.notna() | clean(postcode_raw).notna() | city_s.notna()).to_numpy(dtype=bool)
+        iso, country_unknown = empty.copy(), np.zeros(len(index), dtype=bool)
+    has_address = (streets["street"].notna() | postcode_raw.notna() | cities["city"].notna()).to_numpy(dtype=bool)
     # The default country fills in only where the source gave none: an unknown name is not France.
-    use_default = has_address & iso.isna().to_numpy(dtype=bool) & ~country_unknown.to_numpy(dtype=bool)
-    iso = iso.where(~pd.Series(use_default, index=index), default_country.upper())
-    iso = as_text(iso)
+    use_default = has_address & iso.isna().to_numpy(dtype=bool) & ~country_unknown
+    iso = as_text(iso.where(~pd.Series(use_default, index=index), default_country.upper()))
 
-    postcodes = normalise_postcodes(postcode_raw, iso)
-
-    street_key = as_text(map_distinct(key(street_s), _expand_street))
-    city_folded = key(city_s)
-    city_folded = city_folded.str.replace(_CEDEX_RE, "", regex=True)
-    city_folded = city_folded.str.replace(_ARRONDISSEMENT_RE, "", regex=True)
-    city_folded = city_folded.str.replace(r"\bste\b", "sainte", regex=True).str.replace(r"\bst\b", "saint", regex=True)
-    city_key = key(city_folded)
-    city_display = as_text(map_distinct(city_s, _case_city))
+    # Postcodes depend on the country: standardise each distinct (country, postcode) pair once.
+    pair = as_text(iso.fillna("") + "\x1f" + postcode_raw.fillna("\x00"))
+    postcodes = by_distinct(pair, _postcode_pairs)
     return pd.DataFrame(
         {
-            "street": street_s,
-            "street_key": street_key,
+            "street": streets["street"],
+            "street_key": streets["street_key"],
             "postcode": postcodes["postcode"],
-            "city": city_display,
-            "city_key": city_key,
+            "city": cities["city"],
+            "city_key": cities["city_key"],
             "country": iso,
-            "_issue_postcode_invalid": postcodes["_issue_postcode_invalid"].to_numpy(),
-            "_issue_postcode_repaired": postcodes["_issue_postcode_repaired"].to_numpy(),
-            "_issue_country_unknown": country_unknown.to_numpy(dtype=bool),
+            "_issue_postcode_invalid": postcodes["_issue_postcode_invalid"].to_numpy(dtype=bool),
+            "_issue_postcode_repaired": postcodes["_issue_postcode_repaired"].to_numpy(dtype=bool),
+            "_issue_country_unknown": country_unknown,
         },
         index=index,
     )
+
+
+def _streets(values: pd.Series) -> pd.DataFrame:
+    cleaned = clean(values)
+    street_key = as_text(map_distinct(key(cleaned), _expand_street))
+    return pd.DataFrame({"street": cleaned, "street_key": street_key}, index=values.index)
+
+
+def _cities(values: pd.Series) -> pd.DataFrame:
+    cleaned = clean(values)
+    folded = key(cleaned)
+    folded = folded.str.replace(_CEDEX_RE, "", regex=True)
+    folded = folded.str.replace(_ARRONDISSEMENT_RE, "", regex=True)
+    folded = folded.str.replace(r"\bste\b", "sainte", regex=True).str.replace(r"\bst\b", "saint", regex=True)
+    return pd.DataFrame({"city": as_text(map_distinct(cleaned, _case_city)), "city_key": key(folded)},
+                        index=values.index)
+
+
+def _countries(values: pd.Series) -> pd.DataFrame:
+    iso, unknown = normalise_countries(clean(values))
+    return pd.DataFrame({"country": iso, "unknown": unknown.to_numpy(dtype=bool)}, index=values.index)
+
+
+def _postcode_pairs(values: pd.Series) -> pd.DataFrame:
+    country = as_text(values.str.replace(r"\x1f.*$", "", regex=True)).replace("", pd.NA)
+    postcode = as_text(values.str.replace(r"^[^\x1f]*\x1f", "", regex=True)).replace("\x00", pd.NA)
+    return normalise_postcodes(postcode, as_text(country)).set_axis(values.index)

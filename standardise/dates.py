@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from standardise.text import clean
+from standardise.text import by_distinct, clean
 
 #: Excel's day zero (the 1900 leap-year bug included).
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -26,7 +26,18 @@ _ISO = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2
 
 
 def parse_datetimes(raw: pd.Series, date_format: str | None) -> tuple[pd.Series, np.ndarray]:
-    """(naive UTC datetime64 column, mask of values given but unparseable)."""
+    """(naive UTC datetime64 column, mask of values given but unparseable), parsed once per
+    distinct value (dates repeat: a million rows hold a few thousand days)."""
+
+    def parse(values: pd.Series) -> pd.DataFrame:
+        parsed, bad = _parse(values, date_format)
+        return pd.DataFrame({"value": parsed, "bad": bad}, index=values.index)
+
+    out = by_distinct(raw, parse)
+    return out["value"], out["bad"].to_numpy(dtype=bool)
+
+
+def _parse(raw: pd.Series, date_format: str | None) -> tuple[pd.Series, np.ndarray]:
     text = clean(raw)
     result = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     todo = text.notna().to_numpy(dtype=bool)

@@ -8,6 +8,7 @@ about DuckDB, so the stage, `mdm evaluate` and the tests all call it the same wa
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from standardise.dates import standardise_birth_dates, standardise_timestamp
 from standardise.emails import standardise_emails
 from standardise.names import standardise_names
 from standardise.phones import standardise_phones
-from standardise.text import TEXT, as_text, clean, key
+from standardise.text import TEXT, as_text, by_distinct, clean, key
 
 log = logging.getLogger("mdm.standardise.frame")
 
@@ -53,6 +54,13 @@ class _Clock:
         now = time.perf_counter()
         self.laps[name] = round(now - self._mark, 3)
         self._mark = now
+
+
+#: Every column of staging.customers (the stage adds the bookkeeping ones).
+STAGING_COLUMNS: tuple[str, ...] = (
+    "record_key", "source", "load_id", "trust_rank", *OUTPUT_COLUMNS, "standardised_at", "payload_hash",
+    "config_hash", "standardised_run_id", "validated_run_id",
+)
 
 
 @dataclass(frozen=True)
@@ -106,7 +114,7 @@ def standardise_frame(df: pd.DataFrame, rules: SourceRules, now: datetime) -> pd
 
     clock.lap("names")
     empty = pd.Series(pd.NA, index=index, dtype=TEXT)
-    emails = standardise_emails(_col(df, "email") if "email" in df.columns else empty)
+    emails = by_distinct(_col(df, "email") if "email" in df.columns else empty, standardise_emails)
     for column in ("email", "email_raw", "email_status", "email_suggestion"):
         out[column] = emails[column]
     issues["email_invalid"] = (emails["email_status"] == "invalid").to_numpy(dtype=bool)
@@ -130,7 +138,7 @@ def standardise_frame(df: pd.DataFrame, rules: SourceRules, now: datetime) -> pd
     raw_phone = as_text(df["phone"]) if "phone" in df.columns else empty
     for region in phone_region.unique():
         rows = (phone_region == region).to_numpy(dtype=bool)
-        phones.append(standardise_phones(raw_phone[rows], str(region)))
+        phones.append(by_distinct(raw_phone[rows], functools.partial(standardise_phones, region=str(region))))
     phone = pd.concat(phones).reindex(index) if phones else standardise_phones(raw_phone, rules.default_country)
     for column in ("phone", "phone_raw", "phone_status", "phone_type"):
         out[column] = phone[column]
@@ -157,16 +165,26 @@ def standardise_frame(df: pd.DataFrame, rules: SourceRules, now: datetime) -> pd
     issues["vat_invalid"] = vat["_issue_vat_invalid"].to_numpy(dtype=bool)
 
     clock.lap("companies")
-    status = clean(df["customer_status"]).str.lower() if "customer_status" in df.columns else empty
-    out["customer_status"] = status
     categories = {k2: v for k, v in rules.status_categories.items()
                   for k2 in key(pd.Series([k])).dropna().tolist()}
-    category = key(status).map(categories, na_action="ignore")
-    out["retention_category"] = as_text(category).fillna(rules.retention_category)
 
-    opt_in, opt_in_unknown = parse_booleans(df["opt_in"] if "opt_in" in df.columns else empty)
-    out["opt_in"] = opt_in
-    issues["opt_in_unparseable"] = opt_in_unknown
+    def statuses(values: pd.Series) -> pd.DataFrame:
+        status = clean(values).str.lower()
+        category = as_text(key(status).map(categories, na_action="ignore"))
+        return pd.DataFrame({"status": status, "category": category.fillna(rules.retention_category)},
+                            index=values.index)
+
+    status = by_distinct(df["customer_status"] if "customer_status" in df.columns else empty, statuses)
+    out["customer_status"] = status["status"]
+    out["retention_category"] = status["category"]
+
+    def booleans(values: pd.Series) -> pd.DataFrame:
+        parsed, unknown = parse_booleans(values)
+        return pd.DataFrame({"value": parsed, "unknown": unknown}, index=values.index)
+
+    opt_in = by_distinct(df["opt_in"] if "opt_in" in df.columns else empty, booleans)
+    out["opt_in"] = opt_in["value"].astype("boolean")
+    issues["opt_in_unparseable"] = opt_in["unknown"].to_numpy(dtype=bool)
 
     clock.lap("status_opt_in")
     for name in ACTIVITY_FIELDS:

@@ -20,7 +20,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from standardise.text import TEXT, arrow, as_text, clean, key, map_distinct, map_distinct_tuple, wrap
+from standardise.text import (
+    TEXT,
+    arrow,
+    as_text,
+    by_distinct,
+    clean,
+    key,
+    map_distinct,
+    map_distinct_tuple,
+    wrap,
+)
 
 #: Title as written (folded, without dots) -> the canonical title.
 TITLES: dict[str, str] = {
@@ -154,38 +164,64 @@ def split_full_name(value: str) -> tuple[str | None, str | None]:
     return (" ".join(tokens[:-1]), tokens[-1])
 
 
+def _name_parts(values: pd.Series) -> pd.DataFrame:
+    """One name column (distinct values): display name without title, its key, the title found."""
+    rest, title = split_title(clean(values))
+    cased = as_text(map_distinct(rest, case_name))
+    return pd.DataFrame({"name": cased, "key": key(cased), "title": title}, index=values.index)
+
+
+def _full_name_parts(values: pd.Series) -> pd.DataFrame:
+    """A full-name column (distinct values) split into first and last name parts."""
+    rest, title = split_title(clean(values))
+    first, last = map_distinct_tuple(rest, split_full_name, 2)
+    first_parts = _name_parts(as_text(first).set_axis(values.index))
+    last_parts = _name_parts(as_text(last).set_axis(values.index))
+    return pd.DataFrame(
+        {
+            "first": first_parts["name"], "first_key": first_parts["key"],
+            "last": last_parts["name"], "last_key": last_parts["key"],
+            "title": title.fillna(first_parts["title"]),
+        },
+        index=values.index,
+    )
+
+
+def _titles(values: pd.Series) -> pd.DataFrame:
+    return pd.DataFrame({"title": as_text(map_distinct(clean(values), normalise_title))}, index=values.index)
+
+
 def standardise_names(
     first: pd.Series | None, last: pd.Series | None, full: pd.Series | None, title: pd.Series | None, index: pd.Index
 ) -> pd.DataFrame:
-    """Columns title, first_name, last_name, first_name_key, last_name_key (+ issue masks)."""
+    """Columns title, first_name, last_name, first_name_key, last_name_key.
+
+    Every step runs once per distinct value (`by_distinct`): names repeat a lot.
+    """
     empty = pd.Series(pd.NA, index=index, dtype=TEXT)
-    first_s = clean(first) if first is not None else empty
-    last_s = clean(last) if last is not None else empty
-    title_s = as_text(map_distinct(clean(title), normalise_title)) if title is not None else empty
+    none = pd.DataFrame({"name": empty, "key": empty, "title": empty}, index=index)
+    first_parts = by_distinct(first, _name_parts) if first is not None else none
+    last_parts = by_distinct(last, _name_parts) if last is not None else none
+    title_s = by_distinct(title, _titles)["title"] if title is not None else empty
 
+    first_name, first_key = first_parts["name"], first_parts["key"]
+    last_name, last_key = last_parts["name"], last_parts["key"]
     if full is not None:
-        full_s = clean(full)
-        full_s, full_title = split_title(full_s)
-        title_s = title_s.fillna(full_title)
-        split_first, split_last = map_distinct_tuple(full_s, split_full_name, 2)
-        use = first_s.isna() & last_s.isna()
-        first_s = first_s.where(~use, as_text(split_first))
-        last_s = last_s.where(~use, as_text(split_last))
-
-    first_s, first_title = split_title(first_s)
-    title_s = title_s.fillna(first_title)
-    last_s, last_title = split_title(last_s)
-    title_s = title_s.fillna(last_title)
-
-    first_cased = as_text(map_distinct(first_s, case_name))
-    last_cased = as_text(map_distinct(last_s, case_name))
+        full_parts = by_distinct(full, _full_name_parts)
+        use = (first_name.isna() & last_name.isna()).to_numpy(dtype=bool)
+        first_name = first_name.where(~use, full_parts["first"])
+        first_key = first_key.where(~use, full_parts["first_key"])
+        last_name = last_name.where(~use, full_parts["last"])
+        last_key = last_key.where(~use, full_parts["last_key"])
+        title_s = title_s.fillna(full_parts["title"])
+    title_s = title_s.fillna(first_parts["title"]).fillna(last_parts["title"])
     return pd.DataFrame(
         {
-            "title": title_s,
-            "first_name": first_cased,
-            "last_name": last_cased,
-            "first_name_key": key(first_cased),
-            "last_name_key": key(last_cased),
+            "title": as_text(title_s),
+            "first_name": as_text(first_name),
+            "last_name": as_text(last_name),
+            "first_name_key": as_text(first_key),
+            "last_name_key": as_text(last_key),
         },
         index=index,
     )

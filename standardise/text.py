@@ -103,3 +103,18 @@ def map_distinct_tuple(series: pd.Series, fn: Callable[[Any], tuple[Any, ...]], 
             column[:] = [r[j] for r in results]
             out[j][mask] = column[codes]
     return [pd.Series(o, index=series.index, dtype=object) for o in out]
+
+
+def by_distinct(series: pd.Series, fn: Callable[[pd.Series], pd.DataFrame]) -> pd.DataFrame:
+    """Run a column-wise standardiser on the distinct values only, then broadcast to every row.
+
+    Names, cities, postcodes, dates and statuses repeat a lot: a million rows may hold a few
+    thousand distinct values, so this turns most of the work into a `take`. `fn` receives the
+    distinct values (NA included once) with a fresh RangeIndex and returns one row per value.
+    """
+    codes, uniques = pd.factorize(as_text(series), use_na_sentinel=False)
+    distinct = pd.Series(uniques, dtype=TEXT)
+    result = fn(distinct)
+    out = result.take(codes)
+    out.index = series.index
+    return out

@@ -35,6 +35,8 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 #: Fixed flash messages, chosen by code in the redirect URL (no user data ever travels in URLs).
 FLASH: dict[str, str] = {
     "decision_saved": "Decision saved. It will be applied by the next run.",
+    "decision_applying": "Decision saved. Applying it now: match, merge and publish run in the background.",
+    "decision_busy": "Decision saved. A pipeline run is in progress: it will be applied by the next run.",
     "decision_undone": "Your last decision was undone; the pair is back in the queue.",
     "nothing_to_undo": "You have no decision to undo.",
     "skipped": "Skipped. The pair stays in the queue for the others.",

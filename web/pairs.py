@@ -60,6 +60,7 @@ class PairView:
             "explanations": [e.as_dict() for e in self.explanations],
             "latest_decision": self.latest_decision,
             "version": self.version,
+            **self.extra,
         }
 
 
@@ -79,6 +80,14 @@ def record_names(cur: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, s
         [keys],
     ).fetchall()
     return {r[0]: (r[1] or r[2] or "") for r in rows}
+
+
+def customer_sizes(cur: duckdb.DuckDBPyConnection, golden_ids: list[str]) -> dict[str, int]:
+    rows = cur.execute(
+        "SELECT golden_id, record_count FROM golden.customer WHERE golden_id IN (SELECT unnest(?::VARCHAR[]))",
+        [golden_ids],
+    ).fetchall()
+    return {r[0]: int(r[1]) for r in rows}
 
 
 def current_golden(cur: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, str]:
@@ -124,6 +133,9 @@ def load_pair(cur: duckdb.DuckDBPyConnection, store: sqlite3.Connection, left: s
         latest_decision=latest_decision(store, left, right),
     )
     view.version = pair_version(view, row[2])
+    sizes = customer_sizes(cur, [g for g in view.golden_ids if g])
+    view.extra["customer_sizes"] = [sizes.get(g) if g else None for g in view.golden_ids]
+    view.extra["same_customer"] = bool(view.golden_ids[0]) and view.golden_ids[0] == view.golden_ids[1]
     return view
 
 

@@ -62,6 +62,15 @@ def get_row(cur: duckdb.DuckDBPyConnection, store: sqlite3.Connection, record_ke
     }
 
 
+def reason_hints(config: Any) -> dict[str, dict[str, str]]:
+    """reason code -> {meaning, fix} from the validation rules, for stewards (empty if unavailable)."""
+    try:
+        from expectations.suites import all_reason_codes
+    except ImportError:
+        return {}
+    return {code: {"meaning": rule.meaning, "fix": rule.fix} for code, rule in all_reason_codes(config).items()}
+
+
 def corrected_payload(original: dict[str, str | None], form: dict[str, str]) -> dict[str, str | None]:
     """The payload to release: the original columns with the steward's edits (only known columns)."""
     out: dict[str, str | None] = {}

@@ -29,9 +29,11 @@ class RefreshCounts:
     xref_closed_missing: int
 
 
-def _scope_table(con: duckdb.DuckDBPyConnection, golden_ids: list[str] | None) -> None:
+def _scope_table(con: duckdb.DuckDBPyConnection, golden_ids: list[str] | None, scope_table: str | None) -> None:
     """`merge_scope(golden_id)`: the customers to recompute."""
-    if golden_ids is None:
+    if scope_table is not None:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE merge_scope AS SELECT DISTINCT golden_id FROM {scope_table}")
+    elif golden_ids is None:
         con.execute(
             "CREATE OR REPLACE TEMP TABLE merge_scope AS "
             "SELECT golden_id FROM golden.customer "
@@ -50,9 +52,11 @@ def refresh(
     now: datetime,
     config: SurvivorshipConfig,
     golden_ids: list[str] | None = None,
+    scope_table: str | None = None,
 ) -> RefreshCounts:
-    """Recompute the golden customers in scope (all when `golden_ids` is None)."""
-    _scope_table(con, golden_ids)
+    """Recompute the golden customers in scope: those of `scope_table(golden_id)` (a table name
+    chosen by code), else `golden_ids`, else all."""
+    _scope_table(con, golden_ids, scope_table)
     # A current xref row whose record is gone from staging (erased, expired) is closed.
     missing = con.execute(
         """

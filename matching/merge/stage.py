@@ -5,7 +5,8 @@ Steps, all set-based in DuckDB inside the runner's transaction:
 2. the matcher's clusters are bent to those constraints (`merge_clusters`);
 3. identities: which cluster keeps which previous golden ID, aliases for merged IDs (`identity.py`);
 4. `golden.xref` rows are closed/opened for records that moved;
-5. values, lineage and history are recomputed from the current xref (`golden.py`);
+5. values, lineage and history are recomputed from the current xref (`golden.py`) for the customers
+   whose records moved or changed (`changes.py`; all of them when the survivorship rules changed);
 6. merges and splits are audited without personal data; the store's requests are marked applied.
 
 `rebuild_golden` is step 5 alone, for retention after it deleted records.
@@ -17,7 +18,7 @@ import json
 import uuid
 from typing import Any
 
-from matching.merge import golden, identity, steward
+from matching.merge import changes, golden, identity, steward
 from mdm.context import RunContext, StageResult
 from mdm.privacy import fingerprint
 from stewardship import store
@@ -95,7 +96,14 @@ def run(ctx: RunContext) -> StageResult:
             if r[0] in reasons or r[1] in reasons
         })
         moved = identity.apply_xref(con, ctx.now)
-        counts = golden.refresh(con, ctx.now, ctx.config.survivorship, None)
+        changes.hash_records(con)
+        if changes.needs_full_refresh(con, ctx.config.survivorship):
+            recomputed = -1  # all
+            counts = golden.refresh(con, ctx.now, ctx.config.survivorship, None)
+        else:
+            recomputed = changes.dirty_scope(con, ctx.now)
+            counts = golden.refresh(con, ctx.now, ctx.config.survivorship, scope_table="merge_dirty")
+        changes.save_state(con, ctx.config.survivorship)
         audited = _audit(ctx, outcome)
         steward.mark_applied(store_con, [int(a["id"]) for a in pending], ctx.run_id)
     finally:
@@ -111,6 +119,7 @@ def run(ctx: RunContext) -> StageResult:
             "changed": counts.changed,
             "emptied": counts.removed - ids.merged,
             "records_moved": moved,
+            "recomputed": counts.golden_customers if recomputed < 0 else recomputed,
             "steward_actions_applied": len(outcome.applied),
             "steward_actions_ignored": len(outcome.ignored),
             "audit_events": audited,

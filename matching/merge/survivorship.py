@@ -55,11 +55,11 @@ def _sort_key(rule: str, fields: tuple[str, ...]) -> tuple[str, str]:
     if rule == "most_complete":
         group = " + ".join(f"(s.{f} IS NOT NULL)::INTEGER" for f in fields)
         return f"(({group}) * 100 + s._completeness)", "DESC"
-    if rule == "most_frequent":
-        partition = ", ".join(f"s.{f}" for f in fields)
+    if rule == "most_frequent":  # 'Hélène' and 'HELENE' count as the same value
+        partition = ", ".join(f"lower(strip_accents(s.{f}::VARCHAR))" for f in fields)
         return f"count(*) OVER (PARTITION BY s.golden_id, {partition})", "DESC"
-    if rule == "longest":
-        return " + ".join(f"coalesce(length(s.{f}::VARCHAR), 0)" for f in fields), "DESC"
+    if rule == "longest":  # in bytes: 'Hélène' beats the same name typed without accents
+        return " + ".join(f"coalesce(strlen(s.{f}::VARCHAR), 0)" for f in fields), "DESC"
     raise ValueError(f"unknown survivorship rule {rule!r}")
 
 

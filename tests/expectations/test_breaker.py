@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from expectations.breaker import COLUMN_EMPTIED, ROW_COUNT_DROPPED, UNEXPECTED_COLUMNS, check_new_loads, evaluate
+from expectations.breaker import (
+    COLUMN_EMPTIED,
+    ROW_COUNT_DROPPED,
+    UNEXPECTED_COLUMNS,
+    check_new_loads,
+    evaluate,
+)
 from expectations.config import CircuitBreakerConfig
 from tests.standardise.test_stage import CRM_ROW, Warehouse, make_config
 

@@ -30,6 +30,7 @@ def test_same_inputs_twice_give_identical_ids(wh) -> None:
     assert ids["crm:a1"] != "crm:a1"
     second = wh.merge(T2)
     assert {k: wh.gid(k) for k in ids} == ids
+    assert second.counts["recomputed"] == 0  # nothing moved or changed: no customer recomputed
     assert second.counts == {**second.counts, "new_golden": 0, "merged": 0, "split": 0, "changed": 0}
     # xref rows were not reopened
     assert wh.con.execute("SELECT count(*) FROM golden.xref").fetchone()[0] == 4

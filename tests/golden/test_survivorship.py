@@ -63,6 +63,22 @@ def test_most_frequent_then_longest(wh) -> None:
     assert wh.lineage(gid)["last_name"] == ("crm:5", "longest")
 
 
+def test_most_frequent_ignores_case_and_accents_when_counting(wh) -> None:
+    wh.add("crm:1", last_name="Müller", trust_rank=1)
+    wh.add("crm:2", last_name="MULLER", trust_rank=1)
+    wh.add("crm:3", last_name="Miller", trust_rank=1)
+    wh.add("crm:4", last_name="Miller", trust_rank=1)
+    wh.add("crm:5", last_name="Muller", trust_rank=1)
+    gid = _one_customer(wh, "crm:1", "crm:2", "crm:3", "crm:4", "crm:5")
+    # 3 Muller-like against 2 Miller; then `longest` counts bytes, so the accented spelling wins
+    assert wh.customer(gid)["last_name"] == "Müller"
+    assert wh.lineage(gid)["last_name"] == ("crm:1", "longest")
+    wh.add("crm:6", first_name="Helene", trust_rank=1)
+    wh.add("crm:7", first_name="Hélène", trust_rank=1)
+    gid = _one_customer(wh, "crm:6", "crm:7")
+    assert wh.customer(gid)["first_name"] == "Hélène"
+
+
 def test_most_frequent_decides(wh) -> None:
     wh.add("crm:1", last_name="Martin", trust_rank=1)
     wh.add("crm:2", last_name="Martins", trust_rank=1)
@@ -154,3 +170,20 @@ def test_history_keeps_previous_versions(wh) -> None:
     ]
     assert wh.customer(gid)["updated_at"] == datetime(2026, 2, 1)
     assert wh.customer(gid)["first_seen_at"] == datetime(2026, 1, 1)
+
+
+def test_only_changed_customers_are_recomputed_unless_rules_change(wh) -> None:
+    wh.add("crm:1", last_name="Roy", trust_rank=1)
+    wh.add("web:1", last_name="Royer", trust_rank=2)
+    wh.add("crm:2", last_name="Vidal", email="v@example.fr")
+    wh.clusters(["crm:1", "web:1"], ["crm:2"])
+    wh.merge(T1)
+    gid = wh.gid("crm:1")
+    wh.add("crm:2", last_name="Vidal", email="vidal@example.fr")
+    result = wh.merge("2026-02-01T00:00:00")
+    assert result.counts["recomputed"] == 1 and result.counts["changed"] == 1
+    assert wh.customer(wh.gid("crm:2"))["email"] == "vidal@example.fr"
+    wh.config.survivorship = SurvivorshipConfig(rules={"last_name": ["longest", "trust"]})
+    result = wh.merge("2026-03-01T00:00:00")
+    assert result.counts["recomputed"] == 2
+    assert wh.customer(gid)["last_name"] == "Royer"

@@ -198,3 +198,20 @@ def test_retrains_only_when_needed(match_wh: MatchWarehouse) -> None:
     v2 = match_wh.run().counts["model_version"]
     assert v2 != v1
     assert len(list(match_wh.config.paths.models.glob("model-*.json"))) == 2
+
+
+def test_blocking_recall_by_rule_on_labelled_data(match_wh: MatchWarehouse) -> None:
+    from matching.blocking_report import recall_by_rule
+
+    data = background()
+    match_wh.load(data.drop(columns=["person_id"]))
+    result = match_wh.run()
+    truth = data.rename(columns={"record_id": "record_key", "person_id": "truth"})[["record_key", "truth"]]
+    match_wh.con.register("truth_frame", truth)
+    report = recall_by_rule(match_wh.con, "truth_frame")
+    assert report[0]["rule"] == "email"
+    assert sum(r["pairs"] for r in report) == result.counts["pairs_scored"]
+    recalls = [r["cumulative_recall"] for r in report]
+    assert recalls == sorted(recalls) and recalls[-1] >= 0.9
+    stats = match_wh.con.execute("SELECT count(*) FROM match.blocking_stats WHERE run_id = 'run-1'").fetchall()
+    assert stats[0][0] == len(result.counts["blocking"])

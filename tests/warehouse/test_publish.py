@@ -123,7 +123,7 @@ def test_publish_writes_checked_commented_file_and_parquet(pipeline: Pipeline) -
     con = _open_published(pipeline.config)
     try:
         assert con.execute("SELECT count(*) FROM pub.golden.customer").fetchone() == (50,)
-        assert con.execute("SELECT count(*) FROM pub.golden.lineage").fetchone()[0] > 50 * 4
+        assert con.execute("SELECT count(*) > 200 FROM pub.golden.lineage").fetchall() == [(True,)]
         tables = dict(con.execute(
             "SELECT schema_name || '.' || table_name, comment FROM duckdb_tables() WHERE database_name = 'pub'"
         ).fetchall())

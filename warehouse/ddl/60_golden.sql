@@ -61,3 +61,14 @@ CREATE TABLE IF NOT EXISTS golden.steward_constraints (
     applied_at TIMESTAMP NOT NULL,
     run_id     VARCHAR
 );
+-- What the merge stage last saw of each record (hash of the columns survivorship reads), so a
+-- quiet night recomputes only the golden customers whose records changed or moved.
+CREATE TABLE IF NOT EXISTS golden.record_state (
+    record_key   VARCHAR NOT NULL,
+    content_hash UBIGINT NOT NULL
+);
+-- Key/value state of the merge stage, e.g. the survivorship rules the golden values were built with.
+CREATE TABLE IF NOT EXISTS golden.state (
+    key   VARCHAR PRIMARY KEY,
+    value VARCHAR
+);

@@ -18,7 +18,7 @@ from web.deps import (
     state_of,
     wants_json,
 )
-from web.quarantine import corrected_payload, get_row, list_rows
+from web.quarantine import corrected_payload, get_row, list_rows, reason_hints
 
 router = APIRouter()
 
@@ -53,7 +53,11 @@ def _row(request: Request, record_key: str) -> dict[str, object]:
 
 @router.get("/quarantine/{record_key}")
 def quarantine_row(record_key: str, request: Request, session: StewardSession) -> Response:
-    return respond(request, "quarantine_row.html", _row(request, record_key), session)
+    data = _row(request, record_key)
+    hints = reason_hints(state_of(request).config)
+    data["reason_details"] = [{"code": r, **hints.get(r, {"meaning": "", "fix": ""})}
+                              for r in data["reasons"]]  # type: ignore[attr-defined]
+    return respond(request, "quarantine_row.html", data, session)
 
 
 @router.post("/quarantine/{record_key}/release")

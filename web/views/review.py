@@ -174,7 +174,9 @@ async def decide(left: str, right: str, request: Request,
     if wants_json(request):
         return JSONResponse({"saved": decision_id, "decision": decision, "pair_id": view.pair_id,
                              "apply": apply, "message": APPLY_MESSAGES[apply]})
-    return redirect("/review/next" + _filter_query(_filter(request)), "decision_saved")
+    msg = {"started": "decision_applying", "running": "decision_applying", "busy": "decision_busy"}.get(
+        apply, "decision_saved")
+    return redirect("/review/next" + _filter_query(_filter(request)), msg)
 
 
 @router.post("/pairs/{left}/{right}/skip")

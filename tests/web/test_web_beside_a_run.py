@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from web_helpers import build_published, csrf_of
 
@@ -50,6 +51,7 @@ RUN_SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_app_works_during_a_run(make_client: Callable[..., TestClient], web_config: MdmConfig) -> None:
     helpers = str(Path(__file__).resolve().parent)
     root = str(Path(__file__).resolve().parents[2])

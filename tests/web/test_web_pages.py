@@ -73,6 +73,7 @@ def test_pair_page_explains_in_plain_words(make_client: Callable[..., TestClient
     sentences = [e["sentence"] for e in data["explanations"]]
     assert sentences[0] == "same email: strong evidence for"
     assert "different date of birth: strong evidence against" in sentences
+    assert data["customer_sizes"] == [1, 1] and data["same_customer"] is False
     status = {f["field"]: f["status"] for f in data["fields"]}
     assert status["last_name"] == "different"
     assert status["city"] == "similar"
@@ -131,6 +132,8 @@ def test_quarantine_list_and_row(make_client: Callable[..., TestClient]) -> None
     assert {r["record_key"]: r["reasons"] for r in data["rows"]}["crm:00000000000000q1"] == ["email_invalid"]
     row = client.get("/quarantine/crm:00000000000000q1.json").json()
     assert row["payload"]["Courriel"] == "durand@@example"
+    assert row["reason_details"][0]["code"] == "email_invalid"
+    assert row["reason_details"][0]["meaning"]  # the validation rule's explanation for stewards
     assert client.get("/quarantine/crm:nothing").status_code == 409
 
 

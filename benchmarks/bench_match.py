@@ -1,0 +1,170 @@
+"""Matching benchmark: our matcher and Splink on the same seeded data, in the same run.
+
+For each size: generate customers with ground truth (`benchmarks.datagen --canonical`: the demo's
+people and error model, realistic name frequencies), standardise them once with our standardiser,
+then run each matcher in its own process on the same standardised records and print precision,
+recall and F1 (pairwise, over clusters), matching wall time and peak memory (max RSS of that
+process). Splink runs in `benchmarks/.venv-splink` (`uv venv benchmarks/.venv-splink &&
+VIRTUAL_ENV=benchmarks/.venv-splink uv pip install splink pandas pyarrow`), so it never touches the
+project's lock; without that venv only our matcher runs.
+
+    .venv/bin/python -m benchmarks.bench_match --records 100000
+    .venv/bin/python -m benchmarks.bench_match --records 100000 1000000 --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SPLINK_PYTHON = ROOT / "benchmarks" / ".venv-splink" / "bin" / "python"
+DATA = ROOT / "benchmarks" / "data"
+NOW = datetime(2026, 11, 23, 12, 0, 0)
+
+
+def dataset(records: int, seed: int) -> Path:
+    """benchmarks/data/match-N-sS/canonical.csv, generated once."""
+    folder = DATA / f"match-{records}-s{seed}"
+    path = folder / "canonical.csv"
+    if not path.exists():
+        subprocess.run(
+            [sys.executable, "-m", "benchmarks.datagen", "--records", str(records), "--canonical", "--out",
+             str(folder), "--seed", str(seed)],
+            check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
+        )
+    return path
+
+
+def standardised(records: int, seed: int) -> tuple[Path, Path, float]:
+    """(standardised records parquet, truth parquet, seconds): the input both matchers get."""
+    import pandas as pd
+
+    from matching.evaluation import read_canonical_csv, standardise_records
+
+    folder = DATA / f"match-{records}-s{seed}"
+    out, truth_path = folder / "standardised.parquet", folder / "truth.parquet"
+    csv = dataset(records, seed)
+    started = time.perf_counter()
+    if not out.exists():
+        frame, truth = read_canonical_csv(csv, "person_id")
+        recs = standardise_records(frame, NOW)
+        keep = ["record_key", "source", "first_name", "last_name", "first_name_key", "last_name_key", "email",
+                "phone", "street", "street_key", "postcode", "city", "city_key", "country", "birth_date"]
+        table = recs[keep].copy()
+        for col in keep:
+            if col != "birth_date":
+                table[col] = table[col].astype("string")
+        table["birth_date"] = pd.to_datetime(table["birth_date"], errors="coerce").dt.date
+        table.to_parquet(out, index=False)
+        pd.DataFrame({"record_key": recs["record_key"].astype(str), "truth": truth.to_numpy()}).to_parquet(
+            truth_path, index=False)
+    return out, truth_path, time.perf_counter() - started
+
+
+def run_ours(input_path: Path, out_path: Path) -> dict[str, Any]:
+    """Child process: our matcher on the standardised records."""
+    import tempfile
+
+    import pandas as pd
+
+    from matching.evaluation import match_frame
+    from matching.settings import MatchingConfig
+
+    records = pd.read_parquet(input_path)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        clusters, outcome = match_frame(records, MatchingConfig(), NOW, Path(tmp))
+    seconds = time.perf_counter() - started
+    clusters.to_parquet(out_path, index=False)
+    return {
+        "seconds": round(seconds, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "pairs": outcome.counts["pairs_scored"],
+        "stages": outcome.counts["seconds"],
+    }
+
+
+def _child(cmd: list[str]) -> dict[str, Any]:
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode != 0:
+        return {"error": (proc.stderr or proc.stdout).strip().splitlines()[-1:]}
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def score(clusters_path: Path, truth_path: Path) -> dict[str, float]:
+    import pandas as pd
+
+    from matching.evaluation import pairwise_scores
+
+    truth = pd.read_parquet(truth_path)
+    clusters = pd.read_parquet(clusters_path)
+    joined = truth.merge(clusters, on="record_key", how="left")
+    joined["cluster_id"] = joined["cluster_id"].fillna(joined["record_key"])
+    precision, recall, f1 = pairwise_scores(joined["cluster_id"].astype(str), joined["truth"].astype(str))
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+
+
+def bench(records: int, seed: int, splink: bool) -> dict[str, Any]:
+    input_path, truth_path, std_seconds = standardised(records, seed)
+    folder = input_path.parent
+    results: dict[str, Any] = {"records": records, "seed": seed, "standardise_seconds": round(std_seconds, 2)}
+    ours_out = folder / "clusters-ours.parquet"
+    ours = _child([sys.executable, "-m", "benchmarks.bench_match", "--child", str(input_path), str(ours_out)])
+    if "error" not in ours:
+        ours.update(score(ours_out, truth_path))
+    results["ours"] = ours
+    if splink and SPLINK_PYTHON.exists():
+        splink_out = folder / "clusters-splink.parquet"
+        result = _child([str(SPLINK_PYTHON), str(ROOT / "benchmarks" / "bench_match_splink.py"), "--input",
+                         str(input_path), "--out", str(splink_out), "--seed", str(seed)])
+        if "error" not in result:
+            result.update(score(splink_out, truth_path))
+        results["splink"] = result
+    elif splink:
+        results["splink"] = {"error": f"no Splink venv at {SPLINK_PYTHON}"}
+    return results
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    print(f"{'records':>9} {'matcher':<7} {'precision':>9} {'recall':>7} {'f1':>7} {'seconds':>8} {'peak MB':>8}")
+    for row in rows:
+        for name in ("ours", "splink"):
+            r = row.get(name)
+            if not r:
+                continue
+            if "error" in r:
+                print(f"{row['records']:>9} {name:<7} error: {r['error']}")
+                continue
+            print(f"{row['records']:>9} {name:<7} {r['precision']:>9.4f} {r['recall']:>7.4f} {r['f1']:>7.4f}"
+                  f" {r['seconds']:>8.1f} {r['peak_rss_mb']:>8.0f}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--records", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-splink", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--child", nargs=2, metavar=("INPUT", "OUT"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(run_ours(Path(args.child[0]), Path(args.child[1]))))
+        return
+    rows = [bench(n, args.seed, not args.no_splink) for n in args.records]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
