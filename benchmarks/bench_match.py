@@ -10,6 +10,7 @@ project's lock; without that venv only our matcher runs.
 
     .venv/bin/python -m benchmarks.bench_match --records 100000
     .venv/bin/python -m benchmarks.bench_match --records 100000 1000000 --json
+    .venv/bin/python -m benchmarks.bench_match --records 100000 --incremental 0.01   # incremental run time
 """
 
 from __future__ import annotations
@@ -73,15 +74,12 @@ def run_ours(input_path: Path, out_path: Path) -> dict[str, Any]:
     """Child process: our matcher on the standardised records."""
     import tempfile
 
-    import pandas as pd
-
     from matching.evaluation import match_frame
     from matching.settings import MatchingConfig
 
-    records = pd.read_parquet(input_path)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        clusters, outcome = match_frame(records, MatchingConfig(), NOW, Path(tmp))
+        clusters, outcome = match_frame(input_path, MatchingConfig(), NOW, Path(tmp), memory_limit="2500MB")
     seconds = time.perf_counter() - started
     clusters.to_parquet(out_path, index=False)
     return {
@@ -90,6 +88,45 @@ def run_ours(input_path: Path, out_path: Path) -> dict[str, Any]:
         "pairs": outcome.counts["pairs_scored"],
         "stages": outcome.counts["seconds"],
     }
+
+
+def run_incremental(input_path: Path, fraction: float) -> dict[str, Any]:
+    """Child process: a full run on (1 - fraction) of the records, then an incremental run adding the rest."""
+    import tempfile
+
+    import duckdb
+    import pandas as pd
+
+    from matching.engine import run_matching
+    from matching.settings import MatchingConfig
+    from warehouse.schema import ddl_text
+
+    records = pd.read_parquet(input_path)
+    new = records.sample(frac=fraction, random_state=7)
+    base = records.drop(index=new.index)
+    cfg = MatchingConfig()
+    out: dict[str, Any] = {"base_records": len(base), "new_records": len(new)}
+    with tempfile.TemporaryDirectory() as tmp:
+        con = duckdb.connect(str(Path(tmp) / "bench.duckdb"))
+        con.execute("SET memory_limit = '3GB'")
+        con.execute("CREATE SCHEMA staging")
+        con.execute(ddl_text("50_match.sql"))
+        con.register("base_frame", base)
+        con.execute("CREATE TABLE staging.valid_customers AS SELECT * FROM base_frame")
+        con.unregister("base_frame")
+        for label, frame in (("full", None), ("incremental", new)):
+            if frame is not None:
+                con.register("new_frame", frame)
+                con.execute("INSERT INTO staging.valid_customers SELECT * FROM new_frame")
+                con.unregister("new_frame")
+            started = time.perf_counter()
+            outcome = run_matching(con, cfg, Path(tmp) / "models", [], f"bench-{label}", NOW)
+            out[label] = {"seconds": round(time.perf_counter() - started, 2), "mode": outcome.counts["mode"],
+                          "new_pairs_compared": outcome.counts["new_pairs_compared"],
+                          "stages": outcome.counts["seconds"]}
+        con.close()
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return out
 
 
 def _child(cmd: list[str]) -> dict[str, Any]:
@@ -154,10 +191,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-splink", action="store_true")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--incremental", type=float, metavar="FRACTION",
+                        help="instead: time a full run on the rest, then an incremental run adding FRACTION")
     parser.add_argument("--child", nargs=2, metavar=("INPUT", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--child-incremental", nargs=2, metavar=("INPUT", "FRACTION"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(run_ours(Path(args.child[0]), Path(args.child[1]))))
+        return
+    if args.child_incremental:
+        print(json.dumps(run_incremental(Path(args.child_incremental[0]), float(args.child_incremental[1]))))
+        return
+    if args.incremental:
+        for n in args.records:
+            input_path, _, _ = standardised(n, args.seed)
+            result = _child([sys.executable, "-m", "benchmarks.bench_match", "--child-incremental",
+                             str(input_path), str(args.incremental)])
+            print(json.dumps({"records": n, **result}, indent=None if not args.json else 2))
         return
     rows = [bench(n, args.seed, not args.no_splink) for n in args.records]
     if args.json:

@@ -46,6 +46,8 @@ DATA = REPO / "benchmarks" / "data"
 RESULTS = REPO / "benchmarks" / "results"
 CONFIG = REPO / "benchmarks" / "bench.yaml"
 SIZES = (100_000, 300_000, 1_000_000)
+#: The stages of `mdm.runner.STAGES`, in order (repeated here so the parent need not import mdm).
+STAGE_NAMES = ("ingest", "standardise", "validate", "match", "merge", "expire", "measure", "publish")
 SEED = 1
 NIGHT_HOUR = "T02:00:00"  # the nightly schedule's hour, for the frozen run clock (MDM_NOW)
 
@@ -130,32 +132,46 @@ def child_run(out_path: Path) -> None:
     config.validation.circuit_breaker.min_row_ratio = 0.0
     run_id = new_run_id()
     stages: dict[str, dict[str, Any]] = {}
+    figures: dict[str, Any] = {"run_id": run_id, "status": "running", "imports_s": round(imports_s, 2)}
+
+    def save(status: str) -> None:
+        figures.update({
+            "status": status,
+            "stages_s": round(sum(s["seconds"] for s in stages.values()), 2),
+            "wall_s": round(time.perf_counter() - started, 2),
+            "peak_rss_mb": max([s["peak_rss_mb"] for s in stages.values()] + [0.0]),
+            "hwm_reset_per_stage": meter.clear_refs,
+            "stages": stages,
+        })
+        out_path.write_text(json.dumps(figures, indent=2, default=str) + "\n", encoding="utf-8")
+
     with open_context(config, run_id) as ctx:
         _record_run_start(ctx)
         for name in STAGES:
+            rss_before = round(_status_kb("VmRSS") / 1024, 1)
             meter.start()
             t0 = time.perf_counter()
-            result = execute_stage(ctx, name)
+            try:
+                result = execute_stage(ctx, name)
+            except Exception as exc:  # keep the figures so far; the traceback goes to stderr
+                figures.update({"failed_stage": name, "error": type(exc).__name__,
+                                "failed_after_s": round(time.perf_counter() - t0, 2)})
+                _record_run_end(ctx, "failed", name, type(exc).__name__)
+                save("failed")
+                meter.close()
+                raise
             seconds = time.perf_counter() - t0
             stages[name] = {
                 "seconds": round(seconds, 2),
                 "peak_rss_mb": meter.peak_mb(),
+                "rss_before_mb": rss_before,  # what earlier stages left resident (DuckDB cache, heap)
                 "rss_after_mb": round(_status_kb("VmRSS") / 1024, 1),
                 "counts": result.counts,
             }
             print(f"  {name:<12} {seconds:8.2f} s  {stages[name]['peak_rss_mb']:8.0f} MB", flush=True)
         _record_run_end(ctx, "succeeded")
     meter.close()
-    figures = {
-        "run_id": run_id,
-        "imports_s": round(imports_s, 2),
-        "stages_s": round(sum(s["seconds"] for s in stages.values()), 2),
-        "wall_s": round(time.perf_counter() - started, 2),
-        "peak_rss_mb": max([s["peak_rss_mb"] for s in stages.values()] + [0.0]),
-        "hwm_reset_per_stage": meter.clear_refs,
-        "stages": stages,
-    }
-    out_path.write_text(json.dumps(figures, indent=2, default=str) + "\n", encoding="utf-8")
+    save("succeeded")
 
 
 # --------------------------------------------------------------------------- parent
@@ -205,7 +221,10 @@ def run_child(home: Path, run_date: str, label: str, profile: str | None) -> dic
         cmd = [str(Path(sys.executable).with_name("py-spy")), "record", "--format", "raw", "--rate", "50",
                "--output", str(svg), "--", *cmd]
     print(f"{label}:", flush=True)
-    subprocess.run(cmd, cwd=REPO, env=env, check=True)
+    out.unlink(missing_ok=True)
+    code = subprocess.run(cmd, cwd=REPO, env=env, check=False).returncode
+    if not out.exists():
+        return {"status": "failed", "error": f"exit status {code} before any figure", "stages": {}}
     figures: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     return figures
 
@@ -250,22 +269,42 @@ def match_quality(home: Path, truth: Path) -> dict[str, Any]:
     }
 
 
-def one_round(records: int, base: Path, incr: Path | None, profile: str | None, keep: bool) -> dict[str, Any]:
-    """A full run from an empty home, then (optionally) the incremental run on it."""
+def one_round(records: int, base: Path, incr: Path | None, profile: str | None, keep: bool,
+              incremental_only: bool = False) -> dict[str, Any]:
+    """A full run from an empty home, then (optionally) the incremental run on it.
+
+    With `keep`, the home after the full run is also copied to `home-N-after-full/`, so that
+    `incremental_only` can replay the incremental run on it without a new full run.
+    """
     home = DATA / f"home-{records}"
-    shutil.rmtree(home, ignore_errors=True)
-    home.mkdir(parents=True)
-    link_inbox(base, home)
+    snapshot = DATA / f"home-{records}-after-full"
+    full_json = f"bench-full-{records}.json"
     result: dict[str, Any] = {}
-    full = run_child(home, str(_manifest(base)["reference_date"]), f"full-{records}", profile)
-    full["match"] = match_quality(home, base / "truth.csv")
+    shutil.rmtree(home, ignore_errors=True)
+    if incremental_only:
+        if not (snapshot / full_json).exists():
+            raise SystemExit(f"no {snapshot.relative_to(REPO)}: run once with --keep-home first")
+        shutil.copytree(snapshot, home)
+        full = json.loads((snapshot / full_json).read_text(encoding="utf-8"))
+        full["reused_from"] = str(snapshot.relative_to(REPO))
+    else:
+        home.mkdir(parents=True)
+        link_inbox(base, home)
+        full = run_child(home, str(_manifest(base)["reference_date"]), f"full-{records}", profile)
+        if full["status"] == "succeeded":
+            full["match"] = match_quality(home, base / "truth.csv")
+            (home / full_json).write_text(json.dumps(full, indent=2, default=str) + "\n", encoding="utf-8")
+            if keep and incr is not None:
+                shutil.rmtree(snapshot, ignore_errors=True)
+                shutil.copytree(home, snapshot)
     result["full"] = full
-    if incr is not None:
+    if incr is not None and full["status"] == "succeeded":
         manifest = _manifest(incr)
         link_inbox(incr, home)
         inc = run_child(home, str(manifest["reference_date"]), f"incremental-{records}", profile)
         inc["batch_records"] = manifest["records"]
-        inc["match"] = match_quality(home, incr / "truth_all.csv")
+        if inc["status"] == "succeeded":
+            inc["match"] = match_quality(home, incr / "truth_all.csv")
         result["incremental"] = inc
     result["home_mb"] = round(sum(p.stat().st_size for p in home.rglob("*") if p.is_file()) / 2**20, 1)
     if not keep:
@@ -298,18 +337,36 @@ def environment() -> dict[str, Any]:
 
 
 def _median_run(rounds: list[dict[str, Any]], kind: str) -> dict[str, Any]:
-    """Per stage, the median seconds and the max peak over the rounds."""
+    """Per stage, the median seconds and the max peak over the rounds (stages that ran)."""
     runs = [r[kind] for r in rounds if kind in r]
-    stages = runs[0]["stages"].keys()
+    names = [n for n in STAGE_NAMES if any(n in r.get("stages", {}) for r in runs)]
+    failed = [f"{r.get('failed_stage', '?')}: {r.get('error', '?')}" for r in runs if r.get("status") != "succeeded"]
+
+    def median(key: str) -> float | None:
+        values = [r[key] for r in runs if key in r]
+        return statistics.median(values) if values else None
+
+    f1s = [r["match"]["f1"] for r in runs if "match" in r]
     return {
-        "wall_s": statistics.median(r["wall_s"] for r in runs),
-        "stages_s": statistics.median(r["stages_s"] for r in runs),
-        "imports_s": statistics.median(r["imports_s"] for r in runs),
-        "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
-        "f1": min(r["match"]["f1"] for r in runs),
-        "stages": {name: {"seconds": statistics.median(r["stages"][name]["seconds"] for r in runs),
-                          "peak_rss_mb": max(r["stages"][name]["peak_rss_mb"] for r in runs)} for name in stages},
+        "status": "failed" if failed else "succeeded",
+        "failures": failed,
+        "wall_s": median("wall_s"),
+        "stages_s": median("stages_s"),
+        "imports_s": median("imports_s"),
+        "peak_rss_mb": max((r.get("peak_rss_mb", 0.0) for r in runs), default=0.0),
+        "f1": min(f1s) if f1s else None,
+        "stages": {
+            name: {
+                "seconds": statistics.median(r["stages"][name]["seconds"] for r in runs if name in r["stages"]),
+                "peak_rss_mb": max(r["stages"][name]["peak_rss_mb"] for r in runs if name in r["stages"]),
+            }
+            for name in names
+        },
     }
+
+
+def _cell(value: float | None, width: int, digits: int) -> str:
+    return f"{'-' if value is None else f'{value:.{digits}f}':>{width}}"
 
 
 def print_table(records: int, summary: dict[str, dict[str, Any]]) -> None:
@@ -318,15 +375,20 @@ def print_table(records: int, summary: dict[str, dict[str, Any]]) -> None:
     header = f"{'stage':<12}" + "".join(f"{k + ' s':>16}{k[:4] + ' MB':>12}" for k in kinds)
     print(header)
     print("-" * len(header))
-    for name in summary[kinds[0]]["stages"]:
-        cells = "".join(f"{summary[k]['stages'][name]['seconds']:>16.2f}{summary[k]['stages'][name]['peak_rss_mb']:>12.0f}"
-                        for k in kinds)
+    for name in STAGE_NAMES:
+        cells = ""
+        for k in kinds:
+            stage = summary[k]["stages"].get(name, {})
+            cells += _cell(stage.get("seconds"), 16, 2) + _cell(stage.get("peak_rss_mb"), 12, 0)
         print(f"{name:<12}{cells}")
     print("-" * len(header))
     for label, key in (("imports", "imports_s"), ("stages", "stages_s"), ("wall", "wall_s")):
-        print(f"{label:<12}" + "".join(f"{summary[k][key]:>16.2f}{'':>12}" for k in kinds))
-    print(f"{'peak':<12}" + "".join(f"{'':>16}{summary[k]['peak_rss_mb']:>12.0f}" for k in kinds))
-    print(f"{'match F1':<12}" + "".join(f"{summary[k]['f1']:>16.4f}{'':>12}" for k in kinds))
+        print(f"{label:<12}" + "".join(_cell(summary[k][key], 16, 2) + " " * 12 for k in kinds))
+    print(f"{'peak':<12}" + "".join(" " * 16 + _cell(summary[k]["peak_rss_mb"], 12, 0) for k in kinds))
+    print(f"{'match F1':<12}" + "".join(_cell(summary[k]["f1"], 16, 4) + " " * 12 for k in kinds))
+    for k in kinds:
+        for failure in summary[k]["failures"]:
+            print(f"{k} run FAILED in {failure} (traceback above)")
 
 
 def results_path(records: int) -> Path:
@@ -344,7 +406,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--records", type=int, choices=SIZES, default=1_000_000)
     parser.add_argument("--skip-incremental", action="store_true", help="only the full run")
     parser.add_argument("--repeat", type=int, default=1, help="rounds (full + incremental); medians are reported")
-    parser.add_argument("--keep-home", action="store_true", help="keep benchmarks/data/home-N after the run")
+    parser.add_argument("--keep-home", action="store_true",
+                        help="keep benchmarks/data/home-N, and a copy of it after the full run (home-N-after-full)")
+    parser.add_argument("--incremental-only", action="store_true",
+                        help="replay only the incremental run on the home-N-after-full of an earlier --keep-home run")
     parser.add_argument("--profile", action="store_true",
                         help="sample each run with py-spy (raw stacks in benchmarks/data/profiles/; py-spy must be installed)")
     parser.add_argument("--no-save", action="store_true", help="do not write benchmarks/results/")
@@ -356,12 +421,16 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     load_before = round(os.getloadavg()[0], 2)
     base, incr = ensure_data(args.records, not args.skip_incremental)
-    rounds = [one_round(args.records, base, incr, "yes" if args.profile else None, args.keep_home)
-              for _ in range(args.repeat)]
+    if args.incremental_only and incr is None:
+        parser.error("--incremental-only contradicts --skip-incremental")
+    rounds = [one_round(args.records, base, incr, "yes" if args.profile else None, args.keep_home,
+                        args.incremental_only) for _ in range(args.repeat)]
     kinds: list[str] = [kind for kind in ("full", "incremental") if kind in rounds[0]]
     summary = {kind: _median_run(rounds, kind) for kind in kinds}
     print_table(args.records, summary)
     for kind in summary:
+        if "match" not in rounds[-1][kind]:
+            continue
         match = rounds[-1][kind]["match"]
         print(f"{kind}: precision={match['precision']:.4f} recall={match['recall']:.4f} f1={match['f1']:.4f} "
               f"scored={match['records_scored']:,}/{match['records_in_truth']:,} records")
@@ -382,6 +451,8 @@ def main(argv: list[str] | None = None) -> None:
         path = results_path(args.records)
         path.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
         print(f"figures: {path.relative_to(REPO)}")
+    if any(part["status"] != "succeeded" for part in summary.values()):
+        sys.exit(1)
 
 
 if __name__ == "__main__":

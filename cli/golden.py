@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 import json
 import re
+from datetime import datetime
 from typing import Any
 
 import click
@@ -59,8 +60,11 @@ def resolve_golden_id(con: duckdb.DuckDBPyConnection, golden_id: str) -> tuple[s
     return (str(row[0]), True) if row else (golden_id, False)
 
 
-def golden_record(con: duckdb.DuckDBPyConnection, golden_id: str) -> dict[str, Any] | None:
-    """Everything a steward needs about one golden customer, from the published database."""
+def golden_record(
+    con: duckdb.DuckDBPyConnection, golden_id: str, at: datetime | None = None
+) -> dict[str, Any] | None:
+    """Everything a steward needs about one golden customer, from the published database; with `at`,
+    also what we knew on that date (the history version and the records linked then)."""
     resolved, was_alias = resolve_golden_id(con, golden_id)
     customers = _rows(con, "SELECT * FROM golden.customer WHERE golden_id = ?", [resolved])
     if not customers:
@@ -94,6 +98,11 @@ def golden_record(con: duckdb.DuckDBPyConnection, golden_id: str) -> dict[str, A
     )
     for h in history:
         h["values"] = json.loads(h["values"]) if isinstance(h["values"], str) else h["values"]
+    as_of = None
+    if at is not None:
+        version = [h for h in history if h["valid_from"] <= at and (h["valid_to"] is None or h["valid_to"] > at)]
+        linked = [x["record_key"] for x in xref if x["valid_from"] <= at and (x["valid_to"] is None or x["valid_to"] > at)]
+        as_of = {"at": at, "version": version[0] if version else None, "record_keys": linked}
     return {
         "golden_id": resolved,
         "requested_id": golden_id,
@@ -104,6 +113,7 @@ def golden_record(con: duckdb.DuckDBPyConnection, golden_id: str) -> dict[str, A
         "xref": xref,
         "aliases": aliases,
         "history": history,
+        "as_of": as_of,
     }
 
 
@@ -138,6 +148,17 @@ def _print_record(data: dict[str, Any]) -> None:
     for h in data["history"]:
         until = h["valid_to"] or "now"
         click.echo(f"  v{h['version']}  {h['valid_from']} -> {until}")
+    as_of = data.get("as_of")
+    if as_of:
+        click.echo(f"\nOn {as_of['at']}:")
+        version = as_of["version"]
+        if version is None:
+            click.echo("  this customer did not exist yet")
+        else:
+            click.echo(f"  version v{version['version']}, records: {', '.join(as_of['record_keys']) or 'none'}")
+            for f in FIELDS_SHOWN:
+                if version["values"].get(f) is not None:
+                    click.echo(f"  {f:<16} {version['values'][f]}")
 
 
 @click.group("golden")
@@ -147,9 +168,11 @@ def golden_group() -> None:
 
 @golden_group.command("show")
 @click.argument("golden_id")
+@click.option("--at", "at", type=click.DateTime(), default=None,
+              help="Also show what we knew on this date (UTC): the version and the records linked then.")
 @config_option
 @json_option
-def show_command(golden_id: str, config_path: str | None, as_json: bool) -> None:
+def show_command(golden_id: str, at: datetime | None, config_path: str | None, as_json: bool) -> None:
     """Show a golden customer: values and where each came from, source records, aliases, history.
 
     An ID that was merged away resolves to the surviving customer.
@@ -157,7 +180,7 @@ def show_command(golden_id: str, config_path: str | None, as_json: bool) -> None
     config = get_config(config_path)
     con = _reader(config)
     try:
-        data = golden_record(con, golden_id)
+        data = golden_record(con, golden_id, at)
     finally:
         con.close()
     if data is None:

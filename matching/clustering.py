@@ -88,6 +88,11 @@ def cluster(
     """
     keys = pd.Index(record_keys)
     n = len(keys)
+    if n == 0:
+        empty = pd.DataFrame({"record_key": pd.Series([], dtype=str), "cluster_id": pd.Series([], dtype=str)})
+        stats = {"clusters": 0, "multi_record_clusters": 0, "records_in_multi_clusters": 0,
+                 "cannot_link_refusals": 0, "suspicious_clusters": 0}
+        return ClusterResult(empty, pd.DataFrame(columns=["record_key_l", "record_key_r", "reason"]), stats)
     edges = edges.sort_values(
         ["steward", "match_weight", "record_key_l", "record_key_r"], ascending=[False, False, True, True]
     ).reset_index(drop=True)

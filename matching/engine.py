@@ -118,7 +118,7 @@ def _needs_training(
         return "matching settings changed"
     if current.labels_fingerprint != labels:
         return "steward decisions changed"
-    if current.records and records > current.records * (1 + cfg.training.retrain_growth):
+    if records > max(current.records, 1) * (1 + cfg.training.retrain_growth):
         return "data grew"
     return None
 

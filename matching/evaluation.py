@@ -139,32 +139,44 @@ def standardise_records(
     return out
 
 
+MATCH_COLUMNS = ["record_key", "source", "first_name", "last_name", "first_name_key", "last_name_key", "email",
+                 "phone", "street", "street_key", "postcode", "city", "city_key", "country", "birth_date"]
+
+
 def match_frame(
-    records: pd.DataFrame,
+    records: pd.DataFrame | Path,
     cfg: MatchingConfig,
     now: datetime,
     models_dir: Path | None = None,
     memory_limit: str = "3GB",
 ) -> tuple[pd.DataFrame, MatchOutcome]:
-    """Match standardised records in an in-memory DuckDB; return (record_key, cluster_id) and the outcome.
+    """Match standardised records (a DataFrame, or a Parquet file of them) in a throw-away DuckDB.
 
-    DuckDB's memory is capped (`memory_limit`, spilling to a temp folder beyond it) so that an
-    evaluation or a benchmark stays within a laptop's means.
+    Returns (record_key, cluster_id) and the outcome. DuckDB's memory is capped (`memory_limit`,
+    spilling to a temp folder beyond it) so an evaluation or a benchmark stays within a laptop's
+    means; a Parquet file is read by DuckDB directly, without a pandas copy.
     """
     con = duckdb.connect()
     try:
         con.execute(f"SET memory_limit = '{memory_limit.replace(chr(39), '')}'")
         con.execute("CREATE SCHEMA staging")
-        keep = ["record_key", "source", "first_name", "last_name", "first_name_key", "last_name_key", "email",
-                "phone", "street", "street_key", "postcode", "city", "city_key", "country", "birth_date"]
-        frame = records[keep].copy()
-        frame["birth_date"] = pd.to_datetime(frame["birth_date"], errors="coerce")
-        con.register("eval_records", frame)
-        con.execute("""
-            CREATE TABLE staging.valid_customers AS
-            SELECT * REPLACE (CAST(birth_date AS DATE) AS birth_date) FROM eval_records
-        """)
-        con.unregister("eval_records")
+        columns = ", ".join(c for c in MATCH_COLUMNS if c != "birth_date")
+        if isinstance(records, Path):
+            con.execute(
+                f"CREATE TABLE staging.valid_customers AS SELECT {columns}, CAST(birth_date AS DATE) AS birth_date"
+                " FROM read_parquet(?)",
+                [str(records)],
+            )
+        else:
+            frame = records[MATCH_COLUMNS].copy()
+            frame["birth_date"] = pd.to_datetime(frame["birth_date"], errors="coerce")
+            con.register("eval_records", frame)
+            con.execute(
+                f"CREATE TABLE staging.valid_customers AS SELECT {columns}, CAST(birth_date AS DATE) AS birth_date"
+                " FROM eval_records"
+            )
+            con.unregister("eval_records")
+            del frame
         con.execute(ddl_text("50_match.sql"))
         with tempfile.TemporaryDirectory() as tmp:
             outcome = run_matching(

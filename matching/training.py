@@ -250,7 +250,7 @@ def train(
     return MatchModel(
         version=version,
         settings_fingerprint=settings_fingerprint,
-        prior=round(prior, 10),
+        prior=float(f"{prior:.10g}"),
         comparisons=params,
         trained_at=trained_at,
         records=n_records,

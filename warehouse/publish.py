@@ -133,8 +133,8 @@ def build_and_swap(
     """Build, check and publish; on any error the published file is untouched."""
     published_dir = config.paths.published_dir
     published_dir.mkdir(parents=True, exist_ok=True)
+    files.remove_leftovers(published_dir)
     built = published_dir / f"golden-{run_id}.duckdb.tmp"
-    files.remove_db(built)
     cur = con.cursor()
     attached = False
     parquet_dir: Path | None = None

@@ -23,6 +23,8 @@ import pyarrow as pa
 
 QUEUE_TABLE = "memory.main.review_queue"
 EXCLUDED_VIEW = "web_excluded_pairs"
+PAGE_COLUMNS: tuple[str, ...] = ("pair_id", "record_key_l", "record_key_r", "source_l", "source_r",
+                                 "match_probability", "match_weight", "merged_size", "priority")
 
 BUILD_SQL = f"""
 CREATE OR REPLACE TABLE {QUEUE_TABLE} AS
@@ -65,13 +67,29 @@ class QueueFilter:
 
 
 def build_queue(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """Rank the pending suggestions of a freshly opened publication (called once per publication)."""
+    """Rank the pending suggestions of a freshly opened publication (called once per publication).
+
+    Also returns `queue_index` {pair_id: (source_l, source_r, probability)}: with it, the pairs to
+    leave out are checked in Python, and only those actually in the queue and the filter cost
+    anything per request.
+    """
     con.execute(BUILD_SQL)
     sources = [r[0] for r in con.execute(
         f"SELECT DISTINCT s FROM (SELECT source_l AS s FROM {QUEUE_TABLE} UNION SELECT source_r FROM {QUEUE_TABLE}) "
         "ORDER BY s"
     ).fetchall()]
-    return {"queue_sources": sources}
+    rows = con.execute(f"SELECT pair_id, source_l, source_r, match_probability FROM {QUEUE_TABLE}").fetchall()
+    index = {r[0]: (r[1], r[2], r[3]) for r in rows}
+    return {"queue_sources": sources, "queue_index": index}
+
+
+def matches(flt: QueueFilter, source_l: str, source_r: str, probability: float) -> bool:
+    """The filter of `_where`, in Python (for the few pairs left out)."""
+    if flt.source and flt.source not in (source_l, source_r):
+        return False
+    if flt.min_score is not None and probability < flt.min_score:
+        return False
+    return flt.max_score is None or probability <= flt.max_score
 
 
 def _where(flt: QueueFilter, excluded: list[str]) -> tuple[str, list[Any]]:
@@ -98,25 +116,61 @@ def _register_excluded(cur: duckdb.DuckDBPyConnection, excluded: list[str]) -> N
 
 
 def queue_page(
-    cur: duckdb.DuckDBPyConnection, flt: QueueFilter, excluded: list[str], limit: int, offset: int = 0
+    cur: duckdb.DuckDBPyConnection,
+    flt: QueueFilter,
+    excluded: list[str],
+    limit: int,
+    offset: int = 0,
+    index: dict[str, tuple[str, str, float]] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """One page of the queue, most useful first, and how many suggestions match the filter."""
+    """One page of the queue, most useful first, and how many suggestions match the filter.
+
+    With the publication's `index`, the left-out pairs that matter (in the queue and in the
+    filter) are found in Python; the page is then the top `offset + limit + len(those)` rows,
+    minus those, and the count is the filtered count minus their number: no join per request.
+    """
+    if index is not None:
+        gone = {e for e in set(excluded) if e in index and matches(flt, *index[e])}
+        if not gone:
+            return _query_page(cur, flt, [], limit, offset)
+        where, params = _where(flt, [])
+        ids = [r[0] for r in cur.execute(
+            f"SELECT pair_id FROM {QUEUE_TABLE}{where} ORDER BY priority DESC, pair_id LIMIT ?",
+            [*params, offset + limit + len(gone)],
+        ).fetchall()]
+        kept = [i for i in ids if i not in gone][offset: offset + limit]
+        rows = cur.execute(
+            f"SELECT {', '.join(PAGE_COLUMNS)} FROM {QUEUE_TABLE} WHERE list_contains(?::VARCHAR[], pair_id) "
+            "ORDER BY priority DESC, pair_id",
+            [kept],
+        ).fetchall()
+        total = cur.execute(f"SELECT count(*) FROM {QUEUE_TABLE}{where}", params).fetchall()[0][0]
+        return [dict(zip(PAGE_COLUMNS, r, strict=True)) for r in rows], int(total) - len(gone)
+    return _query_page(cur, flt, excluded, limit, offset)
+
+
+def _query_page(
+    cur: duckdb.DuckDBPyConnection, flt: QueueFilter, excluded: list[str], limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
     _register_excluded(cur, excluded)
     where, params = _where(flt, excluded)
     rows = cur.execute(
-        f"SELECT pair_id, record_key_l, record_key_r, source_l, source_r, match_probability, match_weight, "
-        f"merged_size, priority FROM {QUEUE_TABLE}{where} ORDER BY priority DESC, pair_id LIMIT ? OFFSET ?",
+        f"SELECT {', '.join(PAGE_COLUMNS)} FROM {QUEUE_TABLE}{where} ORDER BY priority DESC, pair_id LIMIT ? OFFSET ?",
         [*params, limit, offset],
     ).fetchall()
     total = cur.execute(f"SELECT count(*) FROM {QUEUE_TABLE}{where}", params).fetchall()[0][0]
-    cols = ["pair_id", "record_key_l", "record_key_r", "source_l", "source_r", "match_probability",
-            "match_weight", "merged_size", "priority"]
-    return [dict(zip(cols, r, strict=True)) for r in rows], int(total)
+    return [dict(zip(PAGE_COLUMNS, r, strict=True)) for r in rows], int(total)
 
 
-def candidates(cur: duckdb.DuckDBPyConnection, flt: QueueFilter, excluded: list[str], limit: int = 20) -> list[str]:
+def candidates(
+    cur: duckdb.DuckDBPyConnection,
+    flt: QueueFilter,
+    excluded: list[str],
+    limit: int = 20,
+    index: dict[str, tuple[str, str, float]] | None = None,
+) -> list[str]:
     """The next few pair ids to try to lease, most useful first."""
-    rows, _ = queue_page(cur, flt, excluded, limit)
+    rows, _ = queue_page(cur, flt, excluded, limit, index=index)
     return [r["pair_id"] for r in rows]
 
 

@@ -36,13 +36,26 @@ STATUS_COLUMNS: dict[str, str] = {
 }
 
 
+#: Standardisation issue codes (`staging.customers.issues`) that mark a field's value invalid;
+#: a field not listed here uses `<field>_invalid`.
+INVALID_ISSUES: dict[str, tuple[str, ...]] = {
+    "birth_date": ("birth_date_unparseable", "birth_date_impossible"),
+    "vat_number": ("vat_invalid",),
+    "country": ("country_unknown",),
+    "opt_in": ("opt_in_unparseable",),
+}
+
+
 def _valid_sql(fields: tuple[str, ...]) -> str:
     """True when none of the group's values failed validation."""
     checks = []
+    codes: list[str] = []
     for f in fields:
         if f in STATUS_COLUMNS:
             checks.append(f"coalesce(s.{STATUS_COLUMNS[f]}, 'valid') = 'valid'")
-        checks.append(f"NOT list_contains(coalesce(s.issues, []::VARCHAR[]), '{f}_invalid')")
+        codes += INVALID_ISSUES.get(f, (f"{f}_invalid",))
+    listed = ", ".join(f"'{c}'" for c in codes)
+    checks.append(f"NOT list_has_any(coalesce(s.issues, []::VARCHAR[]), [{listed}])")
     return " AND ".join(checks)
 
 

@@ -72,3 +72,10 @@ def test_link_inbox_mirrors_the_data_set_folders(tmp_path: Path) -> None:
     (data / "inbox" / "crm" / "a.csv").write_text("x\n", encoding="utf-8")
     link_inbox(data, tmp_path / "home")
     assert (tmp_path / "home" / "inbox" / "crm" / "a.csv").read_text(encoding="utf-8") == "x\n"
+
+
+def test_the_benchmark_knows_the_runner_stages() -> None:
+    from benchmarks.bench_pipeline import STAGE_NAMES
+    from mdm.runner import STAGES
+
+    assert list(STAGE_NAMES) == list(STAGES)

@@ -42,6 +42,14 @@ def test_valid_only_never_lets_an_invalid_value_survive(wh) -> None:
     assert wh.lineage(gid)["phone"] == ("web:1", "valid_only")
 
 
+def test_valid_only_reads_standardisation_issue_codes(wh) -> None:
+    wh.add("crm:1", vat_number="FR00000000000", issues=["vat_invalid"], trust_rank=1)
+    wh.add("web:1", vat_number="FR40303265045", trust_rank=2)
+    gid = _one_customer(wh, "crm:1", "web:1")
+    assert wh.customer(gid)["vat_number"] == "FR40303265045"
+    assert wh.lineage(gid)["vat_number"] == ("web:1", "valid_only")
+
+
 def test_invalid_only_value_gives_null(wh) -> None:
     wh.add("crm:1", birth_date=date(1900, 2, 1), birth_date_status="invalid")
     gid = _one_customer(wh, "crm:1")

@@ -215,3 +215,12 @@ def test_blocking_recall_by_rule_on_labelled_data(match_wh: MatchWarehouse) -> N
     assert recalls == sorted(recalls) and recalls[-1] >= 0.9
     stats = match_wh.con.execute("SELECT count(*) FROM match.blocking_stats WHERE run_id = 'run-1'").fetchall()
     assert stats[0][0] == len(result.counts["blocking"])
+
+
+def test_empty_input_then_data(match_wh: MatchWarehouse) -> None:
+    empty = match_wh.run()
+    assert {k: empty.counts[k] for k in SUMMARY_KEYS} == dict.fromkeys(SUMMARY_KEYS, 0)
+    match_wh.load(background(people=60).drop(columns=["person_id"]))
+    result = match_wh.run()
+    assert result.counts["model_version"] != empty.counts["model_version"]     # refitted on real data
+    assert result.counts["clusters"] > 0 and result.counts["auto_matches"] > 0

@@ -197,6 +197,17 @@ def test_failed_publication_leaves_previous_file_intact(pipeline: Pipeline) -> N
     assert _published_run(pipeline.config) != before
 
 
+def test_leftovers_of_a_killed_publication_are_cleaned(pipeline: Pipeline) -> None:
+    published_dir = pipeline.config.paths.published_dir
+    published_dir.mkdir(parents=True, exist_ok=True)
+    (published_dir / "golden-killed.duckdb.tmp").write_bytes(b"half a file")
+    (published_dir / ".parquet-killed.tmp").mkdir()
+    pipeline.add_people(2)
+    pipeline.run("merge", "publish")
+    names = sorted(p.name for p in published_dir.iterdir())
+    assert names == ["golden.duckdb", "parquet", f"parquet-{_published_run(pipeline.config)}", "versions"]
+
+
 def test_versions_are_kept_and_rollback(pipeline: Pipeline) -> None:
     pipeline.config.publication.versions_kept = 2
     runs = []

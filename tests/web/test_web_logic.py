@@ -88,6 +88,13 @@ def test_queue_puts_uncertain_and_large_first() -> None:
     rows, total = queue_page(con, QueueFilter(), ["a:2|b:2"], 1)
     assert total == 3 and [r["pair_id"] for r in rows] == ["a:4|c:4"]
     assert con.execute(f"SELECT count(*) FROM {QUEUE_TABLE}").fetchone() == (4,)
+    # the per-publication index gives the same pages as the anti-join, for every filter and offset
+    index = build_queue(con)["queue_index"]
+    for flt in (QueueFilter(), QueueFilter(source="b"), QueueFilter(min_score=0.52), QueueFilter(max_score=0.9)):
+        for left_out in ([], ["a:2|b:2"], ["a:2|b:2", "a:4|c:4", "not:in|queue"]):
+            for offset in (0, 1, 2):
+                assert queue_page(con, flt, left_out, 2, offset, index=index) == \
+                    queue_page(con, flt, left_out, 2, offset), (flt, left_out, offset)
 
 
 def test_leases_are_exclusive_under_threads(tmp_path: Path) -> None:

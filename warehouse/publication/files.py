@@ -41,6 +41,23 @@ def remove_db(path: Path) -> None:
         p.unlink(missing_ok=True)
 
 
+def remove_leftovers(published_dir: Path) -> int:
+    """Delete what a publication killed mid-way left behind (temp files, half Parquet folders).
+
+    Only called with the pipeline lock held, so no other publication or rollback is running."""
+    removed = 0
+    for p in list(published_dir.glob("*.duckdb.tmp")) + list(published_dir.glob("*.duckdb.tmp.wal")):
+        p.unlink(missing_ok=True)
+        removed += 1
+    for p in list(published_dir.glob(".parquet-*.tmp")) + list(published_dir.glob(".parquet-*.link")):
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
 def versions_dir(published_dir: Path) -> Path:
     return published_dir / "versions"
 

@@ -67,7 +67,7 @@ def review_queue(request: Request, session: StewardSession) -> Response:
     size = st.config.web.page_size
     excluded = _excluded(request, session.user.name)
     with st.reader() as (cur, snap):
-        rows, total = queue_page(cur, flt, excluded, size, (page - 1) * size)
+        rows, total = queue_page(cur, flt, excluded, size, (page - 1) * size, index=snap.cache.get("queue_index"))
         sources = snap.cache.get("queue_sources", [])
         names = record_names(cur, [k for r in rows for k in (r["record_key_l"], r["record_key_r"])])
     for r in rows:
@@ -86,8 +86,8 @@ def review_next(request: Request, session: StewardSession) -> Response:
     user = session.user.name
     for _attempt in range(5):
         excluded = _excluded(request, user)
-        with st.reader() as (cur, _):
-            ids = candidates(cur, flt, excluded, limit=20)
+        with st.reader() as (cur, snap):
+            ids = candidates(cur, flt, excluded, limit=20, index=snap.cache.get("queue_index"))
         if not ids:
             break
         at = now()

@@ -51,6 +51,11 @@ def test_show_find_and_alias_resolution(wh) -> None:
     assert [h["version"] for h in data["history"]] == [1, 2]
     text = _invoke("golden", "show", older)
     assert "Hélène" in text.output and "trust" in text.output
+    # what we knew between T2 and T3: version 1, one record
+    then = json.loads(_invoke("golden", "show", older, "--at", "2026-02-15", "--json").output)["as_of"]
+    assert then["version"]["version"] == 1 and then["record_keys"] == ["crm:1"]
+    before = json.loads(_invoke("golden", "show", older, "--at", "2025-12-01", "--json").output)["as_of"]
+    assert before["version"] is None and before["record_keys"] == []
 
     found = json.loads(_invoke("golden", "find", "--email", "HELENE@example.fr", "--json").output)
     assert [c["golden_id"] for c in found["customers"]] == [older]
