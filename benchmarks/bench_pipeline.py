@@ -107,6 +107,13 @@ class PeakMeter:
 # --------------------------------------------------------------------------- child: one run
 
 
+def _size_literal(text: str) -> str:
+    """A DuckDB size like `4GB` or `512MB`, checked, since it is spliced into a SET statement."""
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)", text.strip(), re.IGNORECASE):
+        raise ValueError(f"not a memory size: {text!r} (e.g. 4GB)")
+    return text.strip()
+
+
 def child_run(out_path: Path) -> None:
     """Run every stage in this process ($MDM_HOME, $MDM_NOW set by the parent); write figures."""
     sys.path.insert(0, str(REPO))
@@ -146,6 +153,10 @@ def child_run(out_path: Path) -> None:
         out_path.write_text(json.dumps(figures, indent=2, default=str) + "\n", encoding="utf-8")
 
     with open_context(config, run_id) as ctx:
+        memory_limit = os.environ.get("MDM_BENCH_DUCKDB_MEMORY")
+        if memory_limit:  # an experiment: cap DuckDB's buffer pool (it spills to disk beyond it)
+            ctx.con.execute(f"SET memory_limit = '{_size_literal(memory_limit)}'")
+        figures["duckdb_memory_limit"] = ctx.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
         _record_run_start(ctx)
         for name in STAGES:
             rss_before = round(_status_kb("VmRSS") / 1024, 1)
@@ -210,10 +221,13 @@ def link_inbox(data_dir: Path, home: Path) -> None:
                 shutil.copy2(path, target)
 
 
-def run_child(home: Path, run_date: str, label: str, profile: str | None) -> dict[str, Any]:
+def run_child(home: Path, run_date: str, label: str, profile: str | None,
+              memory_limit: str | None = None) -> dict[str, Any]:
     """One pipeline run in a child process; returns its figures."""
     out = home / f"bench-{label}.json"
     env = {**os.environ, "MDM_HOME": str(home), "MDM_NOW": run_date + NIGHT_HOUR, "PYTHONPATH": str(REPO)}
+    if memory_limit:
+        env["MDM_BENCH_DUCKDB_MEMORY"] = memory_limit
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(out)]
     if profile:
         svg = DATA / "profiles" / f"{label}.txt"
@@ -270,7 +284,7 @@ def match_quality(home: Path, truth: Path) -> dict[str, Any]:
 
 
 def one_round(records: int, base: Path, incr: Path | None, profile: str | None, keep: bool,
-              incremental_only: bool = False) -> dict[str, Any]:
+              incremental_only: bool = False, memory_limit: str | None = None) -> dict[str, Any]:
     """A full run from an empty home, then (optionally) the incremental run on it.
 
     With `keep`, the home after the full run is also copied to `home-N-after-full/`, so that
@@ -290,7 +304,7 @@ def one_round(records: int, base: Path, incr: Path | None, profile: str | None, 
     else:
         home.mkdir(parents=True)
         link_inbox(base, home)
-        full = run_child(home, str(_manifest(base)["reference_date"]), f"full-{records}", profile)
+        full = run_child(home, str(_manifest(base)["reference_date"]), f"full-{records}", profile, memory_limit)
         if full["status"] == "succeeded":
             full["match"] = match_quality(home, base / "truth.csv")
             (home / full_json).write_text(json.dumps(full, indent=2, default=str) + "\n", encoding="utf-8")
@@ -301,7 +315,7 @@ def one_round(records: int, base: Path, incr: Path | None, profile: str | None, 
     if incr is not None and full["status"] == "succeeded":
         manifest = _manifest(incr)
         link_inbox(incr, home)
-        inc = run_child(home, str(manifest["reference_date"]), f"incremental-{records}", profile)
+        inc = run_child(home, str(manifest["reference_date"]), f"incremental-{records}", profile, memory_limit)
         inc["batch_records"] = manifest["records"]
         if inc["status"] == "succeeded":
             inc["match"] = match_quality(home, incr / "truth_all.csv")
@@ -412,6 +426,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="replay only the incremental run on the home-N-after-full of an earlier --keep-home run")
     parser.add_argument("--profile", action="store_true",
                         help="sample each run with py-spy (raw stacks in benchmarks/data/profiles/; py-spy must be installed)")
+    parser.add_argument("--duckdb-memory-limit", metavar="SIZE",
+                        help="experiment: SET memory_limit on the pipeline's connection (e.g. 3GB; default DuckDB's 80%% of RAM)")
     parser.add_argument("--no-save", action="store_true", help="do not write benchmarks/results/")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -424,7 +440,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.incremental_only and incr is None:
         parser.error("--incremental-only contradicts --skip-incremental")
     rounds = [one_round(args.records, base, incr, "yes" if args.profile else None, args.keep_home,
-                        args.incremental_only) for _ in range(args.repeat)]
+                        args.incremental_only, args.duckdb_memory_limit) for _ in range(args.repeat)]
     kinds: list[str] = [kind for kind in ("full", "incremental") if kind in rounds[0]]
     summary = {kind: _median_run(rounds, kind) for kind in kinds}
     print_table(args.records, summary)
@@ -439,6 +455,7 @@ def main(argv: list[str] | None = None) -> None:
         "records": args.records,
         "seed": SEED,
         "repeat": args.repeat,
+        "duckdb_memory_limit": args.duckdb_memory_limit,
         "data": {"base": _manifest(base), "incremental": _manifest(incr) if incr else None},
         "environment": {**environment(), "loadavg_1m_at_start": load_before},
         "targets": TARGETS,

@@ -1,10 +1,13 @@
 """Dataset-level expectations: the circuit breaker on each source's new load.
 
-A new load is compared with the same source's previous accepted load:
+A new load is compared with the previous accepted load of the same file (or, for sources listed
+in `circuit_breaker.snapshot_sources`, of the same source whatever the file name: a new file of
+an ordinary source is an addition, e.g. this month's new subscribers, not a shrunken export):
 
 - `row_count_dropped`   it has fewer than `min_row_ratio` (default half) of the previous rows;
 - `column_emptied`      a column that was mostly filled is now mostly empty;
-- `unexpected_columns`  it has columns the previous load did not have (a changed export).
+- `unexpected_columns`  it has columns the source's previous load did not have (a changed
+                        export; checked against the source's last load whatever the file).
 
 A failing load is *held*: `raw.loads.status = 'held'` with the reason, its records leave play
 (staging falls back to each record's previous version), the run goes on with the other
@@ -95,7 +98,7 @@ def evaluate(
         failures.append((ROW_COUNT_DROPPED, None, {"rows": new_rows, "previous_rows": old_rows,
                                                     "min_ratio": settings.min_row_ratio}))
     for column, (rows_before, filled_before) in sorted(previous.items()):
-        if not column or rows_before == 0:
+        if not column or rows_before == 0 or new_rows < settings.min_previous_rows:
             continue
         share_before = filled_before / rows_before
         if share_before < settings.min_filled_before:
@@ -128,20 +131,18 @@ def check_new_loads(ctx: RunContext, settings: CircuitBreakerConfig) -> list[Loa
     for load_id, source in pending:
         profile_load(ctx, load_id, source)
         new = _profile(ctx, load_id)
-        previous_row = ctx.con.execute(
-            """
-            SELECT l.load_id FROM raw.loads l
-            WHERE l.source = ? AND l.status NOT IN ('failed', 'held') AND l.load_id <> ?
-              AND EXISTS (SELECT 1 FROM dq.load_profiles p WHERE p.load_id = l.load_id)
-              AND l.started_at <= (SELECT started_at FROM raw.loads WHERE load_id = ?)
-            ORDER BY l.started_at DESC, l.load_id DESC LIMIT 1
-            """,
-            [source, load_id, load_id],
-        ).fetchall()
-        previous_id = str(previous_row[0][0]) if previous_row else None
-        check = LoadCheck(load_id=load_id, source=source, rows=new.get("", (0, 0))[0], previous_load_id=previous_id)
-        if settings.enabled and previous_id is not None:
-            check.failures = evaluate(new, _profile(ctx, previous_id), settings)
+        same_source = _previous_load(ctx, load_id, source, same_file=False)
+        same_file = _previous_load(ctx, load_id, source, same_file=True)
+        baseline = same_source if source in settings.snapshot_sources else same_file
+        check = LoadCheck(load_id=load_id, source=source, rows=new.get("", (0, 0))[0], previous_load_id=baseline)
+        if settings.enabled:
+            if baseline is not None:
+                check.failures += [f for f in evaluate(new, _profile(ctx, baseline), settings)
+                                   if f[0] != UNEXPECTED_COLUMNS]
+            if same_source is not None:
+                # Schema drift matters whatever the file: compare columns with the source's last load.
+                check.failures += [f for f in evaluate(new, _profile(ctx, same_source), settings)
+                                   if f[0] == UNEXPECTED_COLUMNS]
         _record(ctx, check)
         if check.held:
             reasons = ", ".join(sorted({f[0] + (f" ({f[1]})" if f[1] else "") for f in check.failures}))
@@ -151,6 +152,24 @@ def check_new_loads(ctx: RunContext, settings: CircuitBreakerConfig) -> list[Loa
             )
         checks.append(check)
     return checks
+
+
+def _previous_load(ctx: RunContext, load_id: str, source: str, same_file: bool) -> str | None:
+    """The latest accepted, profiled load of the source before this one (of the same file if asked)."""
+    file_filter = "AND l.file IS NOT DISTINCT FROM (SELECT file FROM raw.loads WHERE load_id = ?)" if same_file else ""
+    params: list[Any] = [source, load_id, load_id] + ([load_id] if same_file else [])
+    found = ctx.con.execute(
+        f"""
+        SELECT l.load_id FROM raw.loads l
+        WHERE l.source = ? AND l.status NOT IN ('failed', 'held') AND l.load_id <> ?
+          AND EXISTS (SELECT 1 FROM dq.load_profiles p WHERE p.load_id = l.load_id)
+          AND l.started_at <= (SELECT started_at FROM raw.loads WHERE load_id = ?)
+          {file_filter}
+        ORDER BY l.started_at DESC, l.load_id DESC LIMIT 1
+        """,
+        params,
+    ).fetchall()
+    return str(found[0][0]) if found else None
 
 
 def _record(ctx: RunContext, check: LoadCheck) -> None:

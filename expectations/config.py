@@ -27,7 +27,15 @@ class CircuitBreakerConfig(BaseModel):
         default=False, description="Accept a load that has columns the previous load did not have.",
     )
     min_previous_rows: int = Field(
-        default=20, ge=0, description="Below this many rows in the previous load, the row-count check is skipped.",
+        default=20, ge=0,
+        description="Below this many rows in the previous load (or, for emptied columns, in the new one), "
+        "the row-count and emptied-column checks are skipped.",
+    )
+    snapshot_sources: list[str] = Field(
+        default_factory=list,
+        description="Sources whose every file is a full export: a new load is compared with the source's previous "
+        "load whatever its file name. Other sources' loads are compared with the previous load of the same file "
+        "(a new file name is an addition, e.g. this month's new subscribers).",
     )
 
 

@@ -86,7 +86,7 @@ def standardise_birth_dates(raw: pd.Series, date_format: str | None, now: dateti
     status = np.where(~present, "missing", np.where(birth.notna().to_numpy(), "valid", "invalid"))
     return pd.DataFrame(
         {
-            "birth_date": birth.dt.date.where(birth.notna(), None),
+            "birth_date": birth,  # datetime64 at midnight: DuckDB casts it to DATE (no Python date objects)
             "birth_date_status": status,
             "_issue_birth_date_unparseable": unparseable,
             "_issue_birth_date_impossible": impossible,

@@ -23,7 +23,7 @@ import pyarrow as pa
 
 QUEUE_TABLE = "memory.main.review_queue"
 EXCLUDED_VIEW = "web_excluded_pairs"
-PAGE_COLUMNS: tuple[str, ...] = ("pair_id", "record_key_l", "record_key_r", "source_l", "source_r",
+PAGE_COLUMNS: tuple[str, ...] = ("rank", "pair_id", "record_key_l", "record_key_r", "source_l", "source_r",
                                  "match_probability", "match_weight", "merged_size", "priority")
 
 BUILD_SQL = f"""
@@ -48,11 +48,15 @@ q AS (
     LEFT JOIN cur cr ON cr.record_key = p.record_key_r
     WHERE p.decision = 'review'
 )
-SELECT *,
-       0.7 * (1 - abs(match_probability - 0.5) * 2)
-       + 0.3 * least(1.0, log2(greatest(merged_size, 1)) / 6.0) AS priority
-FROM q
-ORDER BY priority DESC, pair_id
+, ranked AS (
+    SELECT *,
+           0.7 * (1 - abs(match_probability - 0.5) * 2)
+           + 0.3 * least(1.0, log2(greatest(merged_size, 1)) / 6.0) AS priority
+    FROM q
+)
+SELECT row_number() OVER (ORDER BY priority DESC, pair_id) AS rank, *
+FROM ranked
+ORDER BY rank
 """
 
 
@@ -69,17 +73,18 @@ class QueueFilter:
 def build_queue(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Rank the pending suggestions of a freshly opened publication (called once per publication).
 
-    Also returns `queue_index` {pair_id: (source_l, source_r, probability)}: with it, the pairs to
-    leave out are checked in Python, and only those actually in the queue and the filter cost
-    anything per request.
+    Also returns `queue_index` {pair_id: (rank, source_l, source_r, probability)}: with it, the
+    pairs to leave out are checked in Python, and only those actually in the queue and the filter
+    cost anything per request. The table is stored in rank order, so a rank range reads only the
+    row groups that hold it.
     """
     con.execute(BUILD_SQL)
     sources = [r[0] for r in con.execute(
         f"SELECT DISTINCT s FROM (SELECT source_l AS s FROM {QUEUE_TABLE} UNION SELECT source_r FROM {QUEUE_TABLE}) "
         "ORDER BY s"
     ).fetchall()]
-    rows = con.execute(f"SELECT pair_id, source_l, source_r, match_probability FROM {QUEUE_TABLE}").fetchall()
-    index = {r[0]: (r[1], r[2], r[3]) for r in rows}
+    rows = con.execute(f"SELECT pair_id, rank, source_l, source_r, match_probability FROM {QUEUE_TABLE}").fetchall()
+    index = {r[0]: (int(r[1]), r[2], r[3], r[4]) for r in rows}
     return {"queue_sources": sources, "queue_index": index}
 
 
@@ -121,7 +126,7 @@ def queue_page(
     excluded: list[str],
     limit: int,
     offset: int = 0,
-    index: dict[str, tuple[str, str, float]] | None = None,
+    index: dict[str, tuple[int, str, str, float]] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of the queue, most useful first, and how many suggestions match the filter.
 
@@ -129,24 +134,28 @@ def queue_page(
     filter) are found in Python; the page is then the top `offset + limit + len(those)` rows,
     minus those, and the count is the filtered count minus their number: no join per request.
     """
-    if index is not None:
-        gone = {e for e in set(excluded) if e in index and matches(flt, *index[e])}
-        if not gone:
-            return _query_page(cur, flt, [], limit, offset)
-        where, params = _where(flt, [])
-        ids = [r[0] for r in cur.execute(
-            f"SELECT pair_id FROM {QUEUE_TABLE}{where} ORDER BY priority DESC, pair_id LIMIT ?",
-            [*params, offset + limit + len(gone)],
-        ).fetchall()]
-        kept = [i for i in ids if i not in gone][offset: offset + limit]
-        rows = cur.execute(
-            f"SELECT {', '.join(PAGE_COLUMNS)} FROM {QUEUE_TABLE} WHERE list_contains(?::VARCHAR[], pair_id) "
-            "ORDER BY priority DESC, pair_id",
-            [kept],
-        ).fetchall()
-        total = cur.execute(f"SELECT count(*) FROM {QUEUE_TABLE}{where}", params).fetchall()[0][0]
-        return [dict(zip(PAGE_COLUMNS, r, strict=True)) for r in rows], int(total) - len(gone)
-    return _query_page(cur, flt, excluded, limit, offset)
+    if index is None:
+        return _query_page(cur, flt, excluded, limit, offset)
+    gone = {index[e][0] for e in set(excluded) if e in index and matches(flt, *index[e][1:])}
+    wanted = offset + limit + len(gone)
+    where, params = _where(flt, [])
+    if where:
+        ranks = [r[0] for r in cur.execute(
+            f"SELECT rank FROM {QUEUE_TABLE}{where} ORDER BY rank LIMIT ?", [*params, wanted]).fetchall()]
+        total = int(cur.execute(f"SELECT count(*) FROM {QUEUE_TABLE}{where}", params).fetchall()[0][0])
+    else:
+        ranks = list(range(1, min(wanted, len(index)) + 1))
+        total = len(index)
+    page = [r for r in ranks if r not in gone][offset: offset + limit]
+    if not page:
+        return [], total - len(gone)
+    rows = cur.execute(
+        f"SELECT {', '.join(PAGE_COLUMNS)} FROM {QUEUE_TABLE} WHERE rank BETWEEN ? AND ? ORDER BY rank",
+        [page[0], page[-1]],
+    ).fetchall()
+    keep = set(page)
+    out = [dict(zip(PAGE_COLUMNS, r, strict=True)) for r in rows]
+    return [{k: v for k, v in r.items() if k != "rank"} for r in out if r["rank"] in keep], total - len(gone)
 
 
 def _query_page(
@@ -155,11 +164,11 @@ def _query_page(
     _register_excluded(cur, excluded)
     where, params = _where(flt, excluded)
     rows = cur.execute(
-        f"SELECT {', '.join(PAGE_COLUMNS)} FROM {QUEUE_TABLE}{where} ORDER BY priority DESC, pair_id LIMIT ? OFFSET ?",
+        f"SELECT {', '.join(PAGE_COLUMNS)} FROM {QUEUE_TABLE}{where} ORDER BY rank LIMIT ? OFFSET ?",
         [*params, limit, offset],
     ).fetchall()
     total = cur.execute(f"SELECT count(*) FROM {QUEUE_TABLE}{where}", params).fetchall()[0][0]
-    return [dict(zip(PAGE_COLUMNS, r, strict=True)) for r in rows], int(total)
+    return [{k: v for k, v in zip(PAGE_COLUMNS, r, strict=True) if k != "rank"} for r in rows], int(total)
 
 
 def candidates(
@@ -167,7 +176,7 @@ def candidates(
     flt: QueueFilter,
     excluded: list[str],
     limit: int = 20,
-    index: dict[str, tuple[str, str, float]] | None = None,
+    index: dict[str, tuple[int, str, str, float]] | None = None,
 ) -> list[str]:
     """The next few pair ids to try to lease, most useful first."""
     rows, _ = queue_page(cur, flt, excluded, limit, index=index)

@@ -82,7 +82,7 @@ def run(ctx: RunContext) -> StageResult:
     con = ctx.con
     store_con = store.connect(ctx.config.paths.steward_db)
     try:
-        pending = store.pending_golden_actions(store_con)
+        pending = steward.actions_to_apply(store_con, con)
         outcome = steward.record_constraints(con, pending, ctx.now, ctx.run_id)
         steward.constrained_clusters(con)
         ids = identity.assign(con)

@@ -14,6 +14,7 @@ ordinary rules (the part holding the oldest member keeps the ID; on merge the ol
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -163,6 +164,34 @@ def constrained_clusters(con: duckdb.DuckDBPyConnection, clusters: str = "match.
         "UPDATE merge_clusters c SET cluster_id = c.cluster_id || '/split:' || p.suffix "
         "FROM merge_split_parts p WHERE p.record_key = c.record_key"
     )
+
+
+def actions_to_apply(store_con: sqlite3.Connection, con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Pending requests, plus requests marked applied by a run whose merge stage never committed.
+
+    The store (SQLite) and the warehouse (DuckDB) cannot share a transaction: requests are marked
+    applied at the end of the stage, and if the runner's COMMIT then failed they would be lost.
+    `ops.runs.summary` records a stage only when it committed, so such requests are taken again
+    (recording a constraint is idempotent per request id)."""
+    actions = store.pending_golden_actions(store_con)
+    runs = [str(r[0]) for r in store_con.execute(
+        "SELECT DISTINCT applied_run_id FROM golden_actions WHERE applied_run_id IS NOT NULL"
+    ).fetchall()]
+    if runs:
+        committed = {str(r[0]) for r in con.execute(
+            "SELECT run_id FROM ops.runs WHERE run_id IN (SELECT unnest(?::VARCHAR[])) "
+            "AND json_extract(summary, '$.merge') IS NOT NULL",
+            [runs],
+        ).fetchall()}
+        lost = [r for r in runs if r not in committed]
+        for run_id in lost:
+            for row in store_con.execute(
+                "SELECT * FROM golden_actions WHERE applied_run_id = ? ORDER BY id", (run_id,)
+            ).fetchall():
+                item = dict(row)
+                item["record_keys"] = json.loads(item["record_keys"]) if item["record_keys"] else []
+                actions.append(item)
+    return sorted(actions, key=lambda a: int(a["id"]))
 
 
 def mark_applied(store_con: sqlite3.Connection, ids: list[int], run_id: str) -> None:

@@ -85,3 +85,20 @@ def test_disabled_breaker_holds_nothing(wh: Warehouse) -> None:
     check_new_loads(wh.ctx(), SETTINGS)
     wh.add_load("crm", rows(10))
     assert not any(c.held for c in check_new_loads(wh.ctx(), CircuitBreakerConfig(enabled=False)))
+
+
+def test_a_new_file_is_an_addition_unless_the_source_is_a_snapshot(wh: Warehouse) -> None:
+    wh.add_load("crm", rows(100), file="crm/export.csv")
+    check_new_loads(wh.ctx(), SETTINGS)
+    # For a snapshot source, every file is the whole export: a small one is a collapse...
+    small = wh.add_load("crm", rows(10), file="crm/export-2.csv")
+    snapshot = CircuitBreakerConfig(snapshot_sources=["crm"])
+    assert [f[0] for c in check_new_loads(wh.ctx(), snapshot) if c.load_id == small for f in c.failures] == [
+        ROW_COUNT_DROPPED]
+    # ...whereas a small new file of an ordinary source (new subscribers this month) is an addition,
+    addition = wh.add_load("crm", {"crm:new": {**CRM_ROW, "Code": "N1"}}, file="crm/december.csv")
+    assert not any(c.held for c in check_new_loads(wh.ctx(), SETTINGS) if c.load_id == addition)
+    # ...though a new column in it is still schema drift.
+    drift = wh.add_load("crm", {"crm:new2": {**CRM_ROW, "Code": "N2", "IBAN": "FR76"}}, file="crm/jan.csv")
+    assert [f[0] for c in check_new_loads(wh.ctx(), SETTINGS) if c.load_id == drift for f in c.failures] == [
+        UNEXPECTED_COLUMNS]

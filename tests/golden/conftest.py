@@ -69,6 +69,10 @@ class Warehouse:
     def merge(self, at: str) -> StageResult:
         ctx = self.ctx(at)
         self.monkeypatch.setenv("MDM_NOW", at)  # execute_stage resets ctx.now from the clock
+        self.con.execute(
+            "INSERT INTO ops.runs (run_id, started_at, status, summary) VALUES (?, ?, 'running', '{}')",
+            [ctx.run_id, ctx.now],
+        )
         return execute_stage(ctx, "merge")
 
     def gid(self, key: str) -> str:

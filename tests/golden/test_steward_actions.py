@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from matching.merge import stage as merge_stage
 from matching.merge.stage import rebuild_golden
 from matching.merge.steward import resolve_id
 from stewardship import store
@@ -102,3 +103,22 @@ def test_rebuild_golden_after_records_are_deleted(wh) -> None:
     assert set(wh.lineage(gid)) == {"last_name", "phone", "country"}
     assert {k for k, _ in wh.lineage(gid).values()} == {"web:2"}
     assert wh.con.execute("SELECT count(*) FROM golden.customer WHERE golden_id = ?", [lone]).fetchone()[0] == 0
+
+
+def test_request_survives_a_run_whose_commit_was_lost(wh) -> None:
+    wh.add("crm:1", last_name="Blanc")
+    wh.add("web:2", last_name="Leblanc")
+    wh.clusters(["crm:1"], ["web:2"])
+    wh.merge(T1)
+    first, second = wh.gid("crm:1"), wh.gid("web:2")
+    _request(wh, "merge", first, other_golden_id=second)
+    # a run applies it, marks it applied in the store, then its DuckDB transaction is rolled back
+    ctx = wh.ctx(T2)
+    wh.con.execute("BEGIN TRANSACTION")
+    merge_stage.run(ctx)
+    wh.con.execute("ROLLBACK")
+    assert _pending(wh) == []
+    assert wh.gid("crm:1") != wh.gid("web:2")
+    result = wh.merge(T3)  # the next run takes the request again
+    assert result.counts["merged"] == 1
+    assert wh.gid("crm:1") == wh.gid("web:2")

@@ -53,20 +53,20 @@ class Warehouse:
         self.loads = 0
         self.runs = 0
 
-    def add_load(self, source: str, rows: dict[str, dict[str, Any]], status: str = "loaded") -> str:
+    def add_load(self, source: str, rows: dict[str, dict[str, Any]], status: str = "loaded", file: str = "f") -> str:
         self.loads += 1
         load_id = f"{source}-load-{self.loads}"
         started = datetime(2026, 11, 1 + self.loads)
         self.con.execute(
             "INSERT INTO raw.loads (load_id, run_id, source, file, content_hash, status, rows_read, started_at) "
-            "VALUES (?, 'r', ?, 'f', ?, ?, ?, ?)",
-            [load_id, source, load_id, status, len(rows), started],
+            "VALUES (?, 'r', ?, ?, ?, ?, ?, ?)",
+            [load_id, source, file, load_id, status, len(rows), started],
         )
         for number, (key, payload) in enumerate(rows.items(), start=1):
             self.con.execute(
                 "INSERT INTO raw.records (record_key, source, load_id, file, sheet, row_number, ingested_at, payload) "
-                "VALUES (?, ?, ?, 'f', NULL, ?, ?, ?)",
-                [key, source, load_id, number, started, json.dumps(payload, ensure_ascii=False)],
+                "VALUES (?, ?, ?, ?, NULL, ?, ?, ?)",
+                [key, source, load_id, file, number, started, json.dumps(payload, ensure_ascii=False)],
             )
         return load_id
 

@@ -152,7 +152,12 @@ def test_published_schema_matches_the_contract(pipeline: Pipeline) -> None:
     pipeline.run("merge", "publish")
     con = _open_published(pipeline.config)
     try:
-        assert contract.drift(con, "pub", required=tuple(t.name for t in contract.load())) == []
+        problems = contract.drift(con, "pub", required=tuple(t.name for t in contract.load()))
+        assert problems == [], (
+            f"{problems}\nThe published schema is a contract: add the new columns to "
+            "warehouse/published_schema.yaml (python -m warehouse.publication.contract --missing lists them), "
+            "then re-render docs/published-schema.md (--render)."
+        )
     finally:
         con.close()
 

@@ -5,6 +5,7 @@ file as `COMMENT ON` (what `duckdb_tables()` / `duckdb_columns()` show a BI tool
 the published file with it, and `docs/published-schema.md` is rendered from it.
 
     python -m warehouse.publication.contract --render > docs/published-schema.md
+    python -m warehouse.publication.contract --missing   # DDL columns the contract lacks
 """
 
 from __future__ import annotations
@@ -143,8 +144,33 @@ def render_markdown() -> str:
     return "\n".join(lines)
 
 
+def missing_from_ddl() -> list[str]:
+    """YAML lines to paste into the contract for warehouse columns it does not list yet, and the
+    contract columns the DDL no longer has (to be fixed by hand: the contract only ever grows)."""
+    from warehouse.schema import apply_schema
+
+    con = duckdb.connect(":memory:")
+    apply_schema(con)
+    out = []
+    for t in load():
+        actual = actual_columns(con, "memory", t.name)
+        if not actual:
+            continue
+        known = {c.name for c in t.columns}
+        for name, typ in actual:
+            if name not in known:
+                typ_yaml = f'"{typ}"' if "[" in typ else typ
+                out.append(f"{t.name}:   - {{name: {name}, type: {typ_yaml}, description: \"...\"}}")
+        gone = [c.name for c in t.columns if c.name not in dict(actual)]
+        if gone:
+            out.append(f"{t.name}: in the contract but not in the DDL: {gone}")
+    return out
+
+
 if __name__ == "__main__":  # pragma: no cover - a maintenance command
     if sys.argv[1:] == ["--render"]:
         sys.stdout.write(render_markdown())
+    elif sys.argv[1:] == ["--missing"]:
+        print("\n".join(missing_from_ddl()) or "the contract lists every warehouse column of the published tables")
     else:
-        sys.exit("usage: python -m warehouse.publication.contract --render")
+        sys.exit("usage: python -m warehouse.publication.contract --render | --missing")
