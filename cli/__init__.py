@@ -17,6 +17,7 @@ from mdm import __version__
 COMMAND_MODULES: list[str] = [
     "cli.run",
     "cli.sql",
+    "cli.config",
     "cli.sources",
     "cli.report",
     "cli.evaluate",

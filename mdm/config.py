@@ -96,14 +96,24 @@ class MdmConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     home: str | None = Field(default=None, description="Runtime folder; $MDM_HOME wins, default ./var.")
-    sources: list[SourceConfig]
-    validation: ValidationConfig = Field(default_factory=ValidationConfig)
-    matching: MatchingConfig = Field(default_factory=MatchingConfig)
-    survivorship: SurvivorshipConfig = Field(default_factory=SurvivorshipConfig)
-    publication: PublicationConfig = Field(default_factory=PublicationConfig)
-    retention: RetentionConfig = Field(default_factory=RetentionConfig)
-    web: WebConfig = Field(default_factory=WebConfig)
-    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+    sources: list[SourceConfig] = Field(description="The sources to ingest, one entry each (see below).")
+    validation: ValidationConfig = Field(
+        default_factory=ValidationConfig, description="Great Expectations suites and the circuit breaker."
+    )
+    matching: MatchingConfig = Field(
+        default_factory=MatchingConfig, description="Blocking, comparisons, model training, thresholds, clustering."
+    )
+    survivorship: SurvivorshipConfig = Field(
+        default_factory=SurvivorshipConfig, description="Which source value survives into the golden record."
+    )
+    publication: PublicationConfig = Field(
+        default_factory=PublicationConfig, description="Published versions kept and Parquet export."
+    )
+    retention: RetentionConfig = Field(
+        default_factory=RetentionConfig, description="Retention rules and legal holds (CNIL defaults)."
+    )
+    web: WebConfig = Field(default_factory=WebConfig, description="The steward web app (`mdm serve`).")
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig, description="Salted hashing of identifiers.")
 
     #: Set by `load_config`: the file it came from, and the resolved paths.
     config_path: Path | None = None
