@@ -66,7 +66,7 @@ class Population:
     email_local: np.ndarray  # object: unique per person together with the domain
     email_domain: np.ndarray  # index into DOMAINS
     company: np.ndarray  # index into COMPANIES, -1 = none
-    mobile: np.ndarray  # int 600000000..799999999 (national number without the leading 0)
+    mobile: np.ndarray  # int in 600000000..689999999 or 730000000..799999999 (no leading 0)
     landline: np.ndarray  # int 100000000..599999999, 0 = none
     home: Address
     moved: Address  # where the person lives after moving (used by the "moved address" error)
@@ -184,7 +184,12 @@ def make_population(n: int, rng: np.random.Generator, reference_date: date) -> P
     local = _email_locals(rng, FIRST_NAMES[first], surnames[last], birth_year)
     local = _make_unique(local, domain)
 
-    mobile = np.where(rng.random(n) < 0.8, 600_000_000, 700_000_000) + rng.integers(0, 100_000_000, size=n)
+    # Allocated French mobile ranges only: 060-068 and 073-079 (069x are overseas numbers and
+    # 070-072 are unallocated: phonenumbers rightly rejects them for +33).
+    is_06 = rng.random(n) < 0.8
+    mobile = np.where(is_06, 600_000_000, 730_000_000) + rng.integers(0, 70_000_000, size=n) + np.where(
+        is_06, rng.integers(0, 2, size=n) * 20_000_000, 0
+    )
     has_landline = rng.random(n) < 0.3
     landline = np.where(has_landline, rng.integers(1, 6, size=n) * 100_000_000 + rng.integers(0, 100_000_000, size=n), 0)
     landline[partner] = landline[head]

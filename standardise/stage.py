@@ -66,7 +66,15 @@ def run(ctx: RunContext) -> StageResult:
         standardised[source.name] = done["standardised"]
         unchanged[source.name] = done["unchanged"]
         timings[source.name] = done["seconds"]
-    counts: dict[str, Any] = {"standardised": standardised, "unchanged": unchanged}
+    # People erased on request stay erased: their identifiers are on the suppression list, and a
+    # re-sent export that still holds them is purged before anything downstream sees it.
+    from warehouse.retention.suppression import purge_suppressed
+
+    counts: dict[str, Any] = {
+        "standardised": standardised,
+        "unchanged": unchanged,
+        "suppressed": purge_suppressed(ctx),
+    }
     if actions.released_count or actions.discarded or actions.ignored:
         counts["quarantine_actions"] = {
             "released": actions.released_count, "discarded": actions.discarded, "ignored": actions.ignored,

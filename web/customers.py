@@ -130,7 +130,9 @@ def audit_salt(home: Any, salt_env: str) -> str | None:
     return path.read_text().strip() if path.exists() else None
 
 
-def customer_page(cur: duckdb.DuckDBPyConnection, golden_id: str, salt: str | None) -> dict[str, Any] | None:
+def customer_page(
+    cur: duckdb.DuckDBPyConnection, golden_id: str, salt: str | None, snap: Snapshot | None = None
+) -> dict[str, Any] | None:
     cols = ", ".join(CUSTOMER_COLUMNS)
     row = cur.execute(f"SELECT {cols} FROM golden.customer WHERE golden_id = ?", [golden_id]).fetchone()
     if row is None:
@@ -151,7 +153,7 @@ def customer_page(cur: duckdb.DuckDBPyConnection, golden_id: str, salt: str | No
     keys = [r[0] for r in xref]
     from web.pairs import fetch_records
 
-    records = fetch_records(cur, keys)
+    records = fetch_records(cur, keys, snap)
     source_records = []
     for key, source, valid_from, valid_to in xref:
         rec = _jsonable(records.get(key, {"record_key": key, "source": source}))

@@ -17,8 +17,10 @@ from typing import Any
 
 import duckdb
 
+from web import search_index
 from web.diffs import FieldDiff, diff_records
 from web.explain import Explanation, explain
+from web.published import Snapshot
 
 RECORD_COLUMNS: tuple[str, ...] = (
     "record_key", "source", "title", "first_name", "last_name", "email", "phone", "street", "postcode",
@@ -64,21 +66,41 @@ class PairView:
         }
 
 
-def fetch_records(cur: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, dict[str, Any]]:
+def _ready(snap: Snapshot | None) -> bool:
+    return snap is not None and search_index.index_ready(snap)
+
+
+def _by_rowid(cur: duckdb.DuckDBPyConnection, columns: str, keys: list[str]) -> list[tuple[Any, ...]]:
+    """Rows of staging.customers for these keys, read by rowid (found in the record locator)."""
+    rowids = search_index.record_rowids(cur, keys)
+    if not rowids:
+        return []
+    literal = ", ".join(str(int(r)) for r in rowids)  # integers from the database, not from users
+    return cur.execute(f"SELECT {columns} FROM staging.customers WHERE rowid IN ({literal})").fetchall()
+
+
+def fetch_records(
+    cur: duckdb.DuckDBPyConnection, keys: list[str], snap: Snapshot | None = None
+) -> dict[str, dict[str, Any]]:
     cols = ", ".join(RECORD_COLUMNS)
-    rows = cur.execute(
-        f"SELECT {cols} FROM staging.customers WHERE list_contains(?::VARCHAR[], record_key)", [keys]
-    ).fetchall()
+    if _ready(snap):
+        rows = _by_rowid(cur, cols, keys)
+    else:
+        rows = cur.execute(
+            f"SELECT {cols} FROM staging.customers WHERE list_contains(?::VARCHAR[], record_key)", [keys]
+        ).fetchall()
     return {r[0]: dict(zip(RECORD_COLUMNS, r, strict=True)) for r in rows}
 
 
-def record_names(cur: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, str]:
+def record_names(cur: duckdb.DuckDBPyConnection, keys: list[str], snap: Snapshot | None = None) -> dict[str, str]:
     """record_key -> "First Last" (or the email when there is no name), for lists."""
-    rows = cur.execute(
-        "SELECT record_key, nullif(trim(concat_ws(' ', first_name, last_name)), ''), email FROM staging.customers "
-        "WHERE list_contains(?::VARCHAR[], record_key)",
-        [keys],
-    ).fetchall()
+    cols = "record_key, nullif(trim(concat_ws(' ', first_name, last_name)), ''), email"
+    if _ready(snap):
+        rows = _by_rowid(cur, cols, keys)
+    else:
+        rows = cur.execute(
+            f"SELECT {cols} FROM staging.customers WHERE list_contains(?::VARCHAR[], record_key)", [keys]
+        ).fetchall()
     return {r[0]: (r[1] or r[2] or "") for r in rows}
 
 
@@ -90,7 +112,9 @@ def customer_sizes(cur: duckdb.DuckDBPyConnection, golden_ids: list[str]) -> dic
     return {r[0]: int(r[1]) for r in rows}
 
 
-def current_golden(cur: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, str]:
+def current_golden(cur: duckdb.DuckDBPyConnection, keys: list[str], snap: Snapshot | None = None) -> dict[str, str]:
+    if _ready(snap):
+        return search_index.current_golden(cur, keys)
     rows = cur.execute(
         "SELECT record_key, golden_id FROM golden.xref WHERE valid_to IS NULL AND list_contains(?::VARCHAR[], record_key)",
         [keys],
@@ -107,7 +131,13 @@ def latest_decision(store: sqlite3.Connection, left: str, right: str) -> dict[st
     return dict(row) if row else None
 
 
-def load_pair(cur: duckdb.DuckDBPyConnection, store: sqlite3.Connection, left: str, right: str) -> PairView | None:
+def load_pair(
+    cur: duckdb.DuckDBPyConnection,
+    store: sqlite3.Connection,
+    left: str,
+    right: str,
+    snap: Snapshot | None = None,
+) -> PairView | None:
     if right < left:
         left, right = right, left
     row = cur.execute(
@@ -117,8 +147,8 @@ def load_pair(cur: duckdb.DuckDBPyConnection, store: sqlite3.Connection, left: s
     ).fetchone()
     if row is None:
         return None
-    records = fetch_records(cur, [left, right])
-    golden = current_golden(cur, [left, right])
+    records = fetch_records(cur, [left, right], snap)
+    golden = current_golden(cur, [left, right], snap)
     ordered = [_jsonable(records.get(k, {"record_key": k, "source": k.split(":", 1)[0]})) for k in (left, right)]
     view = PairView(
         record_key_l=left,

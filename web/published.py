@@ -12,6 +12,7 @@ Each request takes its own cursor (DuckDB connections are not shared between thr
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -89,7 +90,8 @@ class PublishedDatabase:
     def close(self) -> None:
         with self._lock:
             if self._snapshot is not None:
-                self._snapshot.con.close()
+                with contextlib.suppress(duckdb.Error):  # a background index build still running
+                    self._snapshot.con.close()
                 self._snapshot = None
 
 

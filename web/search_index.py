@@ -10,7 +10,11 @@ first search), the app builds small tables sorted by key; a typed prefix becomes
   (and each part of a hyphenated or multi-word name);
 - `memory.main.search_email (key, golden_id)`: lower-cased emails;
 - `memory.main.search_phone (key, golden_id)`: phone digits reversed, so a typed number's last
-  digits (whatever the country prefix) are a prefix.
+  digits (whatever the country prefix) are a prefix;
+- `memory.main.record_locator (record_key, rid)`: where each source record sits in
+  `staging.customers` (its rowid), and `memory.main.current_xref (record_key, golden_id)`: the
+  published file has no indexes (it is copied with CREATE TABLE AS), and a lookup by record key
+  would otherwise scan every record on every pair page.
 """
 
 from __future__ import annotations
@@ -42,6 +46,14 @@ _BUILD = [
     """
     CREATE OR REPLACE TABLE memory.main.search_email AS
     SELECT lower(email) AS key, golden_id FROM pub.golden.customer WHERE email IS NOT NULL ORDER BY key
+    """,
+    """
+    CREATE OR REPLACE TABLE memory.main.record_locator AS
+    SELECT record_key, rowid AS rid FROM pub.staging.customers ORDER BY record_key
+    """,
+    """
+    CREATE OR REPLACE TABLE memory.main.current_xref AS
+    SELECT record_key, golden_id FROM pub.golden.xref WHERE valid_to IS NULL ORDER BY record_key
     """,
     """
     CREATE OR REPLACE TABLE memory.main.search_phone AS
@@ -112,6 +124,21 @@ def ids_by_email(cur: duckdb.DuckDBPyConnection, text: str, limit: int) -> list[
         [*_range(text.strip().lower()), limit],
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def record_rowids(cur: duckdb.DuckDBPyConnection, keys: list[str]) -> list[int]:
+    rows = cur.execute(
+        "SELECT rid FROM memory.main.record_locator WHERE record_key IN (SELECT unnest(?::VARCHAR[]))", [keys]
+    ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def current_golden(cur: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, str]:
+    rows = cur.execute(
+        "SELECT record_key, golden_id FROM memory.main.current_xref WHERE record_key IN (SELECT unnest(?::VARCHAR[]))",
+        [keys],
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}
 
 
 def ids_by_phone(cur: duckdb.DuckDBPyConnection, digits: str, limit: int) -> list[str]:

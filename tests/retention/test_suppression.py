@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
 
 from mdm.config import MdmConfig
-from mdm.context import RunContext
 from mdm.runner import run_pipeline
 from warehouse.connection import open_writer
 from warehouse.retention.erasure import erase
-from warehouse.retention.suppression import purge_suppressed
 
 HEADER = "Code client;Civilité;Nom;Prénom;Courriel;Téléphone;Adresse;Code postal;Ville;Pays;Date de naissance;" \
          "Date de création;Dernier contact;Statut"
@@ -30,14 +26,8 @@ def _drop(config: MdmConfig, name: str, *rows: str) -> None:
 
 
 def _ingest(config: MdmConfig) -> None:
+    """Ingest and standardise: the standardise stage purges suppressed people itself."""
     run_pipeline(config, stages=["ingest", "standardise"])
-    con = open_writer(config.paths)
-    try:  # the standardise stage calls it too once wired; a second call finds nothing more
-        con.execute("BEGIN TRANSACTION")
-        purge_suppressed(RunContext(config=config, con=con, run_id="purge", now=datetime(2026, 11, 23)))
-        con.execute("COMMIT")
-    finally:
-        con.close()
 
 
 def _keys_and_emails(config: MdmConfig) -> tuple[int, set[str]]:

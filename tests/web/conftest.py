@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from web_helpers import add_user, build_published, login
 
 from mdm.config import MdmConfig
+from tests.web.web_helpers import add_user, build_published, login
 from web.app import create_app
 
 

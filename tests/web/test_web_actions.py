@@ -8,10 +8,10 @@ from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
-from web_helpers import build_published, csrf_of
 
 from mdm.config import MdmConfig
 from stewardship import store
+from tests.web.web_helpers import build_published, csrf_of
 from warehouse.lock import pipeline_lock
 
 UNSURE = "/pairs/crm:00000000000000a1/webshop:00000000000000b1"
@@ -232,7 +232,7 @@ def test_admin_manages_users(make_client: Callable[..., TestClient]) -> None:
 
 
 def test_login_rate_limit_and_cookie_flags(make_client: Callable[..., TestClient], web_config: MdmConfig) -> None:
-    from web_helpers import PASSWORD, login
+    from tests.web.web_helpers import PASSWORD, login
 
     web_config.web.login_max_failures = 2  # fewer (slow, on purpose) Argon2 checks in this test
     make_client("steward", "victim")

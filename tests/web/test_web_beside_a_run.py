@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from web_helpers import build_published, csrf_of
 
 from mdm.config import MdmConfig
 from stewardship import store
+from tests.web.web_helpers import build_published, csrf_of
 
 RUN_SCRIPT = textwrap.dedent(
     """
@@ -25,7 +25,7 @@ RUN_SCRIPT = textwrap.dedent(
     from warehouse.connection import open_writer
     from warehouse.lock import pipeline_lock
     from stewardship import store
-    from web_helpers import build_published
+    from tests.web.web_helpers import build_published
 
     config = load_config(BUNDLED_DEMO_CONFIG)
     with pipeline_lock(config.paths.lock):

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from web_helpers import PASSWORD, add_user
 
 from mdm.config import MdmConfig
 from stewardship import store
+from tests.web.web_helpers import PASSWORD, add_user
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

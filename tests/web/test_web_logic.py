@@ -8,8 +8,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from web_helpers import build_published
 
+from tests.web.web_helpers import build_published
 from web import auth, db, leases
 from web.customers import phone_digits, query_kind
 from web.diffs import compare_values, diff_records
@@ -188,4 +188,31 @@ def test_search_index_lookups(tmp_path: Path) -> None:
         assert search_index.ids_by_name(cur, ["hacker"], 10) == [
             "44444444-4444-4444-8444-444444444444"]
         assert search_index.ids_by_phone(cur, "698765432", 10) == ["33333333-3333-4333-8333-333333333333"]
+    pub.close()
+
+
+def test_pages_read_the_same_through_the_record_locator(tmp_path: Path) -> None:
+    """Pair and customer data are the same (same version) before and after the lookup index is built."""
+    import sqlite3
+
+    from stewardship import store
+    from web import search_index
+    from web.customers import customer_page
+    from web.pairs import load_pair, record_names
+
+    path = tmp_path / "golden.duckdb"
+    build_published(path)
+    pub = PublishedDatabase(path)
+    con: sqlite3.Connection = store.connect(tmp_path / "steward.sqlite")
+    keys = ["crm:00000000000000a1", "webshop:00000000000000b1"]
+    with pub.cursor() as (cur, snap):
+        before = load_pair(cur, con, *keys)
+        page_before = customer_page(cur, "33333333-3333-4333-8333-333333333333", "s")
+        names_before = record_names(cur, keys)
+        assert search_index.index_ready(snap, background=False)
+        after = load_pair(cur, con, *keys, snap=snap)
+        assert customer_page(cur, "33333333-3333-4333-8333-333333333333", "s", snap) == page_before
+        assert record_names(cur, keys, snap) == names_before == {keys[0]: "Marie Dupont", keys[1]: "Marie Dupond"}
+    assert before is not None and after is not None
+    assert after.as_dict() == before.as_dict() and after.version == before.version
     pub.close()

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
-from web_helpers import XSS
 
 from mdm.config import MdmConfig
+from tests.web.web_helpers import XSS
 
 GID_SPLIT = "33333333-3333-4333-8333-333333333333"
 GID_XSS = "44444444-4444-4444-8444-444444444444"

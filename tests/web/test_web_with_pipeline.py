@@ -6,10 +6,10 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from web_helpers import PASSWORD, add_user, login
 
 from mdm.config import MdmConfig
 from mdm.runner import run_pipeline
+from tests.web.web_helpers import PASSWORD, add_user, login
 from web.app import create_app
 
 

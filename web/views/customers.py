@@ -38,12 +38,12 @@ def customers(request: Request, session: StewardSession) -> Response:
 @router.get("/customers/{golden_id}")
 def customer(golden_id: str, request: Request, session: StewardSession) -> Response:
     st = state_of(request)
-    with st.reader() as (cur, _):
+    with st.reader() as (cur, snap):
         current = resolve_id(cur, golden_id)
         if current is not None and current != golden_id:
             return redirect(f"/customers/{quote(current)}" + (".json" if wants_json(request) else ""))
-        data = customer_page(cur, golden_id, audit_salt(st.config.paths.home, st.config.privacy.salt_env)) \
-            if current else None
+        salt = audit_salt(st.config.paths.home, st.config.privacy.salt_env)
+        data = customer_page(cur, golden_id, salt, snap) if current else None
     if data is None:
         return respond(request, "error.html", {"error": "No customer with this ID.", "status": 404}, session,
                        status_code=404)

@@ -69,7 +69,7 @@ def review_queue(request: Request, session: StewardSession) -> Response:
     with st.reader() as (cur, snap):
         rows, total = queue_page(cur, flt, excluded, size, (page - 1) * size, index=snap.cache.get("queue_index"))
         sources = snap.cache.get("queue_sources", [])
-        names = record_names(cur, [k for r in rows for k in (r["record_key_l"], r["record_key_r"])])
+        names = record_names(cur, [k for r in rows for k in (r["record_key_l"], r["record_key_r"])], snap)
     for r in rows:
         r["url"] = pair_url(r["record_key_l"], r["record_key_r"])
         r["name_l"], r["name_r"] = names.get(r["record_key_l"]), names.get(r["record_key_r"])
@@ -124,8 +124,8 @@ def _pair_data(view: PairView, holder: str | None, user: str) -> dict[str, Any]:
 @router.get("/pairs/{left}/{right}")
 def pair_page(left: str, right: str, request: Request, session: StewardSession) -> Response:
     st = state_of(request)
-    with st.reader() as (cur, _), st.store() as con:
-        view = load_pair(cur, con, left, right)
+    with st.reader() as (cur, snap), st.store() as con:
+        view = load_pair(cur, con, left, right, snap)
     if view is None:
         return respond(request, "error.html", {"error": "This pair is not in the published data (any more).",
                                                "status": 404}, session, status_code=404)
@@ -148,8 +148,8 @@ async def decide(left: str, right: str, request: Request,
     comment = str(form.get("comment") or "").strip()[:500] or None
     apply_now = str(form.get("apply_now") or "") in ("1", "on", "true")
     user = session.user.name
-    with st.reader() as (cur, _), st.store() as con:
-        view = load_pair(cur, con, left, right)
+    with st.reader() as (cur, snap), st.store() as con:
+        view = load_pair(cur, con, left, right, snap)
         if view is None:
             raise Conflict("This pair is no longer in the published data: a new run removed it. Nothing was saved.")
         with st.web_db() as wcon:
