@@ -81,7 +81,7 @@ def _run(config: MdmConfig, until: str | None, as_json: bool) -> None:
 )
 @json_option
 def run_command(config_path: str | None, until: str | None, as_json: bool) -> None:
-    """Run the pipeline once: ingest, standardise, validate, match, merge, expire, publish."""
+    """Run the pipeline once: ingest, standardise, validate, match, merge, expire, measure, publish."""
     _run(get_config(config_path), until, as_json)
 
 

@@ -25,7 +25,7 @@ from matching.sql import one
 
 PROB_FLOOR = 1e-6
 M_PSEUDO_COUNT = 1.0
-U_REFINEMENTS = 3
+U_REFINEMENTS = 10
 
 
 def gamma_columns(comparisons: list[Comparison]) -> list[str]:

@@ -24,7 +24,7 @@ import pyarrow as pa
 QUEUE_TABLE = "memory.main.review_queue"
 EXCLUDED_VIEW = "web_excluded_pairs"
 PAGE_COLUMNS: tuple[str, ...] = ("rank", "pair_id", "record_key_l", "record_key_r", "source_l", "source_r",
-                                 "match_probability", "match_weight", "merged_size", "priority")
+                                 "match_probability", "match_weight", "merged_size", "priority", "name_l", "name_r")
 
 BUILD_SQL = f"""
 CREATE OR REPLACE TABLE {QUEUE_TABLE} AS
@@ -42,10 +42,14 @@ q AS (
            cl.golden_id AS golden_l, cr.golden_id AS golden_r,
            CASE WHEN cl.golden_id IS NOT NULL AND cl.golden_id = cr.golden_id
                 THEN coalesce(cl.record_count, 1)
-                ELSE coalesce(cl.record_count, 1) + coalesce(cr.record_count, 1) END AS merged_size
+                ELSE coalesce(cl.record_count, 1) + coalesce(cr.record_count, 1) END AS merged_size,
+           coalesce(nullif(trim(concat_ws(' ', sl.first_name, sl.last_name)), ''), sl.email) AS name_l,
+           coalesce(nullif(trim(concat_ws(' ', sr.first_name, sr.last_name)), ''), sr.email) AS name_r
     FROM pub.match.pairs p
     LEFT JOIN cur cl ON cl.record_key = p.record_key_l
     LEFT JOIN cur cr ON cr.record_key = p.record_key_r
+    LEFT JOIN pub.staging.customers sl ON sl.record_key = p.record_key_l
+    LEFT JOIN pub.staging.customers sr ON sr.record_key = p.record_key_r
     WHERE p.decision = 'review'
 )
 , ranked AS (

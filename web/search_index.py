@@ -14,7 +14,9 @@ first search), the app builds small tables sorted by key; a typed prefix becomes
 - `memory.main.record_locator (record_key, rid)`: where each source record sits in
   `staging.customers` (its rowid), and `memory.main.current_xref (record_key, golden_id)`: the
   published file has no indexes (it is copied with CREATE TABLE AS), and a lookup by record key
-  would otherwise scan every record on every pair page.
+  would otherwise scan every record on every pair page. Both are sorted by a 64-bit hash of the
+  key: min/max of integers prune row groups well, while string keys sharing a prefix
+  ('crm:...') do not (DuckDB keeps only a short prefix of strings in its zonemaps).
 """
 
 from __future__ import annotations
@@ -49,11 +51,11 @@ _BUILD = [
     """,
     """
     CREATE OR REPLACE TABLE memory.main.record_locator AS
-    SELECT record_key, rowid AS rid FROM pub.staging.customers ORDER BY record_key
+    SELECT hash(record_key) AS h, record_key, rowid AS rid FROM pub.staging.customers ORDER BY h
     """,
     """
     CREATE OR REPLACE TABLE memory.main.current_xref AS
-    SELECT record_key, golden_id FROM pub.golden.xref WHERE valid_to IS NULL ORDER BY record_key
+    SELECT hash(record_key) AS h, record_key, golden_id FROM pub.golden.xref WHERE valid_to IS NULL ORDER BY h
     """,
     """
     CREATE OR REPLACE TABLE memory.main.search_phone AS
@@ -126,19 +128,25 @@ def ids_by_email(cur: duckdb.DuckDBPyConnection, text: str, limit: int) -> list[
     return [r[0] for r in rows]
 
 
-def record_rowids(cur: duckdb.DuckDBPyConnection, keys: list[str]) -> list[int]:
-    rows = cur.execute(
-        "SELECT rid FROM memory.main.record_locator WHERE record_key IN (SELECT unnest(?::VARCHAR[]))", [keys]
+def _by_key(cur: duckdb.DuckDBPyConnection, table: str, value: str, keys: list[str]) -> list[tuple[Any, ...]]:
+    """(record_key, value) from a hash-sorted lookup table; constants let DuckDB skip row groups."""
+    keys = sorted(set(keys))
+    if not keys:
+        return []
+    hashes = [r[0] for r in cur.execute("SELECT hash(unnest(?::VARCHAR[]))", [keys]).fetchall()]
+    marks = ", ".join("?" for _ in keys)
+    return cur.execute(
+        f"SELECT record_key, {value} FROM {table} WHERE h IN ({marks}) AND record_key IN ({marks})",
+        [*hashes, *keys],
     ).fetchall()
-    return [int(r[0]) for r in rows]
+
+
+def record_rowids(cur: duckdb.DuckDBPyConnection, keys: list[str]) -> list[int]:
+    return [int(r[1]) for r in _by_key(cur, "memory.main.record_locator", "rid", keys)]
 
 
 def current_golden(cur: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, str]:
-    rows = cur.execute(
-        "SELECT record_key, golden_id FROM memory.main.current_xref WHERE record_key IN (SELECT unnest(?::VARCHAR[]))",
-        [keys],
-    ).fetchall()
-    return {r[0]: r[1] for r in rows}
+    return {r[0]: r[1] for r in _by_key(cur, "memory.main.current_xref", "golden_id", keys)}
 
 
 def ids_by_phone(cur: duckdb.DuckDBPyConnection, digits: str, limit: int) -> list[str]:

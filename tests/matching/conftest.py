@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from match_helpers import MatchWarehouse
 
 from mdm.config import MdmConfig
+from tests.matching.match_helpers import MatchWarehouse
 from warehouse.connection import open_writer
 
 

@@ -8,7 +8,6 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
-from match_helpers import NOW, MatchWarehouse, frame, person
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -17,6 +16,7 @@ from matching.evaluation import pairwise_scores
 from matching.stage import SUMMARY_KEYS
 from mdm.config import load_config
 from stewardship.store import add_pair_decision, connect, ordered_pair
+from tests.matching.match_helpers import NOW, MatchWarehouse, frame, person
 from warehouse.connection import open_writer
 
 DECISIONS = {"auto_match", "review", "non_match", "steward_match", "steward_non_match"}

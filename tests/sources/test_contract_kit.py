@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-import test_csv_inbox  # the good CSV suite, reused with broken connectors (module import: not re-collected)
 
 from sources.base import ReadResult, SheetTable, SourceError, SourceItem
 from sources.csv_inbox import CsvInbox
 from sources.registry import ENTRY_POINT_GROUP, load_registry
 from sources.testing import Scenario, make_config, query, run_ingest
+from tests.sources import (
+    test_csv_inbox,  # the good CSV suite, reused with broken connectors (module import: not re-collected)
+)
 
 
 class ShufflingCsv(CsvInbox):

@@ -61,6 +61,9 @@ def _queue_con(rows: list[tuple[str, str, float, int, int]]) -> duckdb.DuckDBPyC
                 " match_weight DOUBLE, decision VARCHAR)")
     con.execute("CREATE TABLE pub.golden.xref (record_key VARCHAR, golden_id VARCHAR, valid_to TIMESTAMP)")
     con.execute("CREATE TABLE pub.golden.customer (golden_id VARCHAR, record_count INTEGER)")
+    con.execute("CREATE SCHEMA pub.staging")
+    con.execute("CREATE TABLE pub.staging.customers (record_key VARCHAR, first_name VARCHAR, last_name VARCHAR,"
+                " email VARCHAR)")
     for left, right, p, size_l, size_r in rows:
         con.execute("INSERT INTO pub.match.pairs VALUES (?, ?, ?, 0, 'review')", [left, right, p])
         for key, size in ((left, size_l), (right, size_r)):
@@ -206,11 +209,11 @@ def test_pages_read_the_same_through_the_record_locator(tmp_path: Path) -> None:
     con: sqlite3.Connection = store.connect(tmp_path / "steward.sqlite")
     keys = ["crm:00000000000000a1", "webshop:00000000000000b1"]
     with pub.cursor() as (cur, snap):
-        before = load_pair(cur, con, *keys)
+        before = load_pair(cur, con, keys[0], keys[1])
         page_before = customer_page(cur, "33333333-3333-4333-8333-333333333333", "s")
         names_before = record_names(cur, keys)
         assert search_index.index_ready(snap, background=False)
-        after = load_pair(cur, con, *keys, snap=snap)
+        after = load_pair(cur, con, keys[0], keys[1], snap=snap)
         assert customer_page(cur, "33333333-3333-4333-8333-333333333333", "s", snap) == page_before
         assert record_names(cur, keys, snap) == names_before == {keys[0]: "Marie Dupont", keys[1]: "Marie Dupond"}
     assert before is not None and after is not None

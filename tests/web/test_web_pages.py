@@ -61,6 +61,8 @@ def test_queue_order_and_filters(make_client: Callable[..., TestClient]) -> None
     probs = [s["match_probability"] for s in data["suggestions"]]
     assert probs[0] == pytest.approx(0.52)  # the least certain first
     assert data["sources"] == ["crm", "newsletter", "webshop"]
+    first = data["suggestions"][0]
+    assert (first["name_l"], first["name_r"]) == ("Marie Dupont", "Marie Dupond")
     only = client.get("/review.json?source=newsletter").json()
     assert [s["source_r"] for s in only["suggestions"]] == ["newsletter"]
     high = client.get("/review?format=json&min_score=0.8").json()

@@ -22,7 +22,7 @@ from web.deps import (
     state_of,
     wants_json,
 )
-from web.pairs import PairView, explain_change, latest_decision, load_pair, record_names
+from web.pairs import PairView, explain_change, latest_decision, load_pair
 from web.queue import QueueFilter, candidates, pair_id_of, queue_page
 
 router = APIRouter()
@@ -69,10 +69,8 @@ def review_queue(request: Request, session: StewardSession) -> Response:
     with st.reader() as (cur, snap):
         rows, total = queue_page(cur, flt, excluded, size, (page - 1) * size, index=snap.cache.get("queue_index"))
         sources = snap.cache.get("queue_sources", [])
-        names = record_names(cur, [k for r in rows for k in (r["record_key_l"], r["record_key_r"])], snap)
     for r in rows:
         r["url"] = pair_url(r["record_key_l"], r["record_key_r"])
-        r["name_l"], r["name_r"] = names.get(r["record_key_l"]), names.get(r["record_key_r"])
     data = {"filter": flt.as_dict(), "page": page, "page_size": size, "total": total, "sources": sources,
             "suggestions": rows}
     return respond(request, "review_queue.html", data, session)
