@@ -9,7 +9,8 @@ Steps:
    its 1 % incremental batch, generated once and cached under `benchmarks/data/` (gitignored);
 2. full run: a fresh `$MDM_HOME` whose inbox holds the base files (hard links), every stage of
    `mdm.runner.STAGES` through `mdm.runner.execute_stage`, in ONE child process (as `mdm run`);
-3. incremental run: the batch's files added to the same inbox, a second run on that warehouse;
+3. incremental run: the batch's files added to the same inbox, a second run on that warehouse
+   (the batch files are delta exports, so the circuit breaker's row-count check is off);
 4. match quality: pairwise precision / recall / F1 of `golden.xref` (current rows) against the
    truth's person_id, over the records present in both (quarantined records are not clustered).
 
@@ -21,7 +22,10 @@ all live in this process). A sampling thread (every 20 ms) backs it up where cle
 allowed. Wall time per stage is measured around `execute_stage` (its transaction included);
 module imports are timed once, before the first stage, and reported apart.
 
-Figures go to stdout as a table and to `benchmarks/results/<date>-<records>.json`.
+Figures go to stdout as a table and to `benchmarks/results/<date>-<records>.json`. Other options:
+`--keep-home` / `--incremental-only` (replay the 1 % run on a saved full-run home), `--profile`
+(py-spy stacks, see `benchmarks/profile_stacks.py`), `--duckdb-memory-limit 2GB` (experiment).
+See docs/benchmarks.md.
 """
 
 from __future__ import annotations

@@ -40,13 +40,13 @@ def mdm(verbose: bool) -> None:
     \b
     Exit codes: 0 success, 1 the run or command failed, 2 bad usage or invalid config.
     """
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # Great Expectations logs its ephemeral context set-up at INFO through its own handler.
-    logging.getLogger("great_expectations").setLevel(logging.INFO if verbose else logging.WARNING)
+    level = logging.INFO if verbose else logging.WARNING
+    # The level is set on the handler too: some libraries (Great Expectations) set their own
+    # loggers to INFO, which a root-logger level alone does not silence.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
 
 
 for _module_name in COMMAND_MODULES:

@@ -190,9 +190,11 @@ def erase_command(
     email: str | None, phone: str | None, golden_id: str | None, record_key: str | None, yes: bool,
     config_path: str | None, as_json: bool,
 ) -> None:
-    """Erase a person everywhere (GDPR art. 17): every layer, the archive, the stewards' store and
-    every published file, physically; their identifiers go on the suppression list so the next
-    export does not bring them back. Prints counts only.
+    """Erase a person everywhere, on request (GDPR article 17), and keep them out.
+
+    Every layer, the archive, the stewards' store and every published file, physically; their
+    identifiers go on the suppression list so the next export does not bring them back. Prints
+    counts only.
     """
     given = {k: v for k, v in {"email": email, "phone": phone, "golden_id": golden_id,
                                 "record_key": record_key}.items() if v}

@@ -63,7 +63,7 @@ class BlockingRuleConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str
+    name: str = Field(description="Rule name, shown in the blocking statistics and on each pair.")
     on: list[str] = Field(min_length=1, description=f"Blocking keys, from {sorted(BLOCKING_KEYS)}.")
 
     @field_validator("on")
@@ -128,8 +128,8 @@ class TrainingConfig(BaseModel):
     )
     retrain_growth: float = Field(default=0.5, ge=0, description="Relative growth of the record count that refits.")
     u_sample_pairs: int = Field(default=1_000_000, ge=1000, description="Random pairs used to estimate u.")
-    em_iterations: int = Field(default=60, ge=1, le=1000)
-    em_tolerance: float = Field(default=1e-6, gt=0)
+    em_iterations: int = Field(default=60, ge=1, le=1000, description="Most EM iterations.")
+    em_tolerance: float = Field(default=1e-6, gt=0, description="EM stops when no probability moves more than this.")
     seed: int = Field(default=42, description="Seed of the random pair sample (same data + seed = same model).")
     steward_label_weight: float = Field(
         default=1.0, ge=0, description="How much each steward-labelled pair counts in EM (as observed truth)."
@@ -144,7 +144,11 @@ class MatchingConfig(BaseModel):
     store_threshold: float = Field(
         default=0.01, ge=0, le=1, description="Pairs below this probability are not written to match.pairs."
     )
-    blocking_rules: list[BlockingRuleConfig] = Field(default_factory=_default_rules)
+    blocking_rules: list[BlockingRuleConfig] = Field(
+        default_factory=_default_rules,
+        description="Multi-pass blocking: records sharing every key of a rule become a candidate pair "
+        "(defaults: see docs/matching.md).",
+    )
     max_block_size: int = Field(
         default=400, ge=2, description="A block with more records is skipped with a warning (e.g. a shared phone)."
     )
@@ -155,7 +159,9 @@ class MatchingConfig(BaseModel):
     max_candidate_pairs: int = Field(
         default=200_000_000, ge=1, description="Refuse to score when blocking would produce more pairs than this."
     )
-    comparisons: list[str] = Field(default_factory=lambda: list(COMPARISONS))
+    comparisons: list[str] = Field(
+        default_factory=lambda: list(COMPARISONS), description="Comparisons the model uses (docs/matching.md)."
+    )
     tf_adjust: list[str] = Field(
         default_factory=lambda: ["first_name", "last_name"],
         description="Comparisons whose exact level is weighted by value frequency (rare agrees weigh more).",
@@ -167,9 +173,11 @@ class MatchingConfig(BaseModel):
         description="Clusters of at least `density_min_size` records whose share of linked pairs is lower go "
         "to review instead of merging.",
     )
-    density_min_size: int = Field(default=6, ge=3)
+    density_min_size: int = Field(default=6, ge=3, description="Smallest cluster the density check applies to.")
     incremental: bool = Field(default=True, description="Score only new and changed records against the base.")
-    training: TrainingConfig = Field(default_factory=TrainingConfig)
+    training: TrainingConfig = Field(
+        default_factory=TrainingConfig, description="How the model is fitted: u by sampling, m by EM."
+    )
 
     @field_validator("comparisons", "tf_adjust")
     @classmethod
