@@ -3,6 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3.11
+UV := $(PYTHON) -m uv
 export UV_COMPILE_BYTECODE := 1
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export PYTHONDONTWRITEBYTECODE :=
@@ -13,10 +14,10 @@ export PYTHONDONTWRITEBYTECODE :=
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml requirements.lock
-	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install -q uv
-	uv venv -q --allow-existing $(VENV) --python $(PYTHON)
-	VIRTUAL_ENV=$(VENV) uv pip install -q -r requirements.lock
-	VIRTUAL_ENV=$(VENV) uv pip install -q --no-deps -e .
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q uv
+	$(UV) venv -q --allow-existing $(VENV) --python $(PYTHON)
+	VIRTUAL_ENV=$(VENV) $(UV) pip install -q -r requirements.lock
+	VIRTUAL_ENV=$(VENV) $(UV) pip install -q --no-deps -e .
 	@mkdir -p $(DAGSTER_HOME) && cp -n pipelines/dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
 	@touch $@
 
@@ -38,7 +39,7 @@ lint: setup
 
 ## lock: re-resolve requirements.lock (commit it on its own, after the whole suite passes)
 lock:
-	uv pip compile -q pyproject.toml --extra dev -o requirements.lock
+	$(UV) pip compile -q pyproject.toml --extra dev -o requirements.lock
 
 ## system-deps: Debian packages the browser and PostgreSQL tests need (run as root, as CI does)
 system-deps:
