@@ -26,6 +26,7 @@ RULES: dict[str, str] = {
     "most_frequent": "value held by the most records of the golden customer",
     "valid_only": "values that failed validation never survive (filter)",
     "longest": "longest value (e.g. 'Jean-Pierre' over 'J.')",
+    "formal_name": "a full given name over a known diminutive ('Sébastien' over 'Seb'; nickname table)",
 }
 
 #: Survivorship groups: fields that must come from the same record.
@@ -47,7 +48,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
 #: Sensible defaults for every group; `survivorship.rules` overrides them group by group.
 DEFAULT_RULES: dict[str, list[str]] = {
     "title": ["trust", "most_recent"],
-    "first_name": ["trust", "most_frequent", "longest"],
+    "first_name": ["formal_name", "trust", "most_frequent", "longest"],
     "last_name": ["trust", "most_frequent", "longest"],
     "email": ["valid_only", "most_recent", "trust"],
     "phone": ["valid_only", "most_recent", "trust"],

@@ -17,6 +17,8 @@ field plus record_count, sources, last_activity_at) and `merge_lineage`.
 
 from __future__ import annotations
 
+from functools import cache
+
 import duckdb
 
 from matching.merge.config import GOLDEN_FIELDS, GROUPS, SurvivorshipConfig
@@ -59,8 +61,40 @@ def _valid_sql(fields: tuple[str, ...]) -> str:
     return " AND ".join(checks)
 
 
+@cache
+def diminutive_heads() -> dict[str, tuple[str, ...]]:
+    """Folded diminutive -> the full names it shortens, from the nickname table ('seb' ->
+    ('sebastien',)). Group heads themselves are full names and are not listed."""
+    from matching.prepare import nickname_groups
+
+    return {name: tuple(g for g in ids if g != name) for name, ids in nickname_groups().items() if name not in ids}
+
+
+def _formal_sql(fields: tuple[str, ...]) -> str:
+    """1 when a value is a diminutive of another value the same customer holds ('Seb' beside
+    'Sébastien'), else 0, so the full name sorts first. A name that is only *possibly* a
+    diminutive ('Carole') never loses to a typo that way. The names come from our own data file,
+    never from records, and are quoted all the same."""
+
+    def quote(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    pairs = ", ".join(
+        f"{quote(name)}: [{', '.join(quote(h) for h in heads)}]" for name, heads in sorted(diminutive_heads().items())
+    )
+    folded = " || ' ' || ".join(
+        f"coalesce(lower(strip_accents(replace(s.{f}::VARCHAR, '-', ' '))), '')" for f in fields
+    )
+    return (
+        f"(CASE WHEN list_has_any(coalesce(MAP {{{pairs}}}[trim({folded})], []::VARCHAR[]), "
+        f"list(trim({folded})) OVER (PARTITION BY s.golden_id)) THEN 1 ELSE 0 END)"
+    )
+
+
 def _sort_key(rule: str, fields: tuple[str, ...]) -> tuple[str, str]:
     """(expression, direction) of an ordering rule."""
+    if rule == "formal_name":
+        return _formal_sql(fields), "ASC"
     if rule == "trust":
         return "s.trust_rank", "ASC"
     if rule == "most_recent":

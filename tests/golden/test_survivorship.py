@@ -26,6 +26,24 @@ def test_trust_rank_wins(wh) -> None:
     assert wh.lineage(gid)["last_name"] == ("crm:1", "trust")
 
 
+def test_formal_first_name_beats_a_diminutive_even_from_a_more_trusted_source(wh) -> None:
+    wh.add("crm:1", first_name="Seb", trust_rank=1)
+    wh.add("salon:1", first_name="Sébastien", trust_rank=3)
+    gid = _one_customer(wh, "crm:1", "salon:1")
+    assert wh.customer(gid)["first_name"] == "Sébastien"
+    assert wh.lineage(gid)["first_name"] == ("salon:1", "formal_name")
+
+    wh.add("crm:2", first_name="Jean-Pierre", trust_rank=1)
+    wh.add("web:2", first_name="Jean-Paul", trust_rank=2)
+    other = _one_customer(wh, "crm:2", "web:2")
+    assert wh.customer(other)["first_name"] == "Jean-Pierre", "two full names: trust decides"
+
+    wh.add("crm:3", first_name="Carole", trust_rank=1)  # also listed as a short form of Caroline
+    wh.add("web:3", first_name="Carolle", trust_rank=2)  # a typo, not a full form of Carole
+    third = _one_customer(wh, "crm:3", "web:3")
+    assert wh.customer(third)["first_name"] == "Carole"
+
+
 def test_most_recent_uses_the_records_own_dates(wh) -> None:
     wh.add("crm:1", email="old@example.fr", trust_rank=1, updated_at=datetime(2020, 1, 1))
     wh.add("web:1", email="new@example.fr", trust_rank=2, last_order_at=datetime(2025, 6, 1))
