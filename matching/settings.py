@@ -98,6 +98,8 @@ def _default_rules() -> list[BlockingRuleConfig]:
         "street_city": ["street", "city"],
         "last_name_street_number": ["last_name_phonetic", "street_number"],
         "street_name_dob": ["street_name", "birth_date"],
+        "dob_street_number": ["birth_date", "street_number"],
+        "postcode_street_name": ["postcode", "street_name"],
         "postcode_number_initial": ["postcode", "street_number", "first_initial"],
         "street_number_initials": ["street_name", "street_number", "last_initial"],
         "postcode_initials": ["postcode", "first_initial", "last_initial"],

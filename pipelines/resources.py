@@ -7,7 +7,7 @@ import dagster as dg
 from mdm.config import MdmConfig, load_config
 
 
-class MdmConfigResource(dg.ConfigurableResource):  # type: ignore[misc]
+class MdmConfigResource(dg.ConfigurableResource):
     """Where the pipeline's config file is. Empty = $MDM_CONFIG, ./mdm.yaml, else the bundled demo."""
 
     config_path: str = ""

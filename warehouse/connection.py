@@ -22,7 +22,6 @@ import duckdb
 from mdm.config import Paths
 from warehouse.schema import apply_schema
 
-
 #: The catalog name readers see the published file under.
 READER_ALIAS = "published"
 
