@@ -18,6 +18,7 @@ from importlib import resources
 import duckdb
 import jellyfish
 import pandas as pd
+import pyarrow as pa
 
 from matching.sql import one
 
@@ -75,6 +76,11 @@ def phonetic(value: str) -> str:
     return " ".join(jellyfish.metaphone(t) for t in value.split(" ") if t)
 
 
+_FEATURES_SCHEMA = pa.schema([("name", pa.string()), ("ph", pa.string()), ("groups", pa.list_(pa.string())),
+                              ("canon", pa.string())])
+_STREETS_SCHEMA = pa.schema([("street", pa.string()), ("name", pa.string())])
+
+
 def _name_features(values: list[str]) -> pd.DataFrame:
     groups = nickname_groups()
     rows = []
@@ -110,12 +116,15 @@ def prepare_input(con: duckdb.DuckDBPyConnection, source: str = "staging.valid_c
         " ORDER BY n"
     ).fetchall()
     features = _name_features([r[0] for r in distinct])
-    con.register("match_name_features", features)
+    # Registered as typed Arrow, not pandas: DuckDB infers an object column's type from its first
+    # rows, and when those are all None or [] (names sorted, no nickname group yet) it infers NULL,
+    # then fails on the first real value ("Failed to cast value: VARCHAR -> NULL").
+    con.register("match_name_features", pa.Table.from_pandas(features, schema=_FEATURES_SCHEMA, preserve_index=False))
     streets = [r[0] for r in con.execute(
         "SELECT DISTINCT street FROM match_base WHERE street IS NOT NULL ORDER BY street").fetchall()]
     street_names = pd.DataFrame({"street": streets, "name": [street_name_token(v) for v in streets]},
                                 columns=["street", "name"])
-    con.register("match_street_names", street_names)
+    con.register("match_street_names", pa.Table.from_pandas(street_names, schema=_STREETS_SCHEMA, preserve_index=False))
     try:
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE match_input AS

@@ -50,6 +50,8 @@ def _default(field: FieldInfo) -> str:
             return "(computed)"
         if isinstance(value, BaseModel):
             return "(section defaults)"
+        if isinstance(value, list) and value and isinstance(value[0], BaseModel):
+            return f"{len(value)} built-in entries (see the description)"
         return f"`{value!r}`" if value not in ({}, []) else "empty"
     return f"`{field.default!r}`"
 

@@ -18,6 +18,7 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pajson
@@ -94,6 +95,15 @@ class JsonInbox(SourceConnector):
         fmt = options.format
         if fmt == "auto":
             fmt = "array" if stripped[0] in "[{" and not _looks_ndjson(stripped) else "ndjson"
+        utf8 = options.encoding.lower() in _UTF8
+        if fmt == "ndjson" and utf8:
+            fast = read_ndjson_arrow(data)
+            if fast is not None:
+                return ReadResult(sheets=[SheetTable(sheet=None, table=fast)])
+        from_file = utf8 and not data.startswith(b"\xef\xbb\xbf")
+        vectorised = read_json_duckdb(Path(item.path), stripped, fmt, options.records_path, from_file)
+        if vectorised is not None:
+            return ReadResult(sheets=[SheetTable(sheet=None, table=vectorised)])
         records: list[Any]
         if fmt == "array":
             try:
@@ -102,9 +112,6 @@ class JsonInbox(SourceConnector):
                 raise SourceError(f"{label}: invalid JSON at line {exc.lineno} column {exc.colno}") from None
             records = _select(document, options.records_path, label)
         else:
-            fast = read_ndjson_arrow(data) if options.encoding.lower() in _UTF8 else None
-            if fast is not None:
-                return ReadResult(sheets=[SheetTable(sheet=None, table=fast)])
             records = []
             for number, line in enumerate(stripped.splitlines(), start=1):
                 if line.strip():
@@ -151,6 +158,163 @@ def read_ndjson_arrow(data: bytes) -> pa.Table | None:
             if largest is not None and largest >= _EXACT_DOUBLE:
                 return None  # a big integer Arrow holds as a double: keep its digits exactly
     return table_to_text(flat)
+
+
+
+# ---- The general vectorised reader (DuckDB) -------------------------------------------------
+
+#: The text of one JSON value `{e}` (an element of `json_extract(record, [paths])`), equal to
+#: `to_text(json.loads(value))`: strings unquoted ('' -> NULL), integers as written, doubles
+#: without a spurious `.0` (DuckDB's DOUBLE -> VARCHAR is Python's repr), booleans true/false,
+#: null and empty {} / [] -> NULL. A non-empty object or array where records disagree on the
+#: shape, or an integer beyond a double's exact range, raises: the exact reader takes over.
+_VALUE_TEXT = """CASE coalesce(json_type({e}), 'NULL')
+    WHEN 'VARCHAR' THEN nullif(json_extract_string({e}, '$'), '')
+    WHEN 'BIGINT' THEN {e}::VARCHAR
+    WHEN 'UBIGINT' THEN {e}::VARCHAR
+    WHEN 'BOOLEAN' THEN {e}::VARCHAR
+    WHEN 'NULL' THEN NULL
+    WHEN 'DOUBLE' THEN CASE
+        WHEN NOT isfinite({e}::DOUBLE) OR abs({e}::DOUBLE) >= 9007199254740992.0
+            THEN error('json: a number the text form cannot keep exactly')
+        WHEN {e}::DOUBLE = floor({e}::DOUBLE) THEN ({e}::DOUBLE)::BIGINT::VARCHAR
+        ELSE ({e}::DOUBLE)::VARCHAR END
+    ELSE CASE WHEN {e}::VARCHAR IN ('{{}}', '[]') THEN NULL
+        ELSE error('json: records disagree on the shape of a value') END
+END"""
+_RECORDS = "_mdm_json_records"
+
+
+class _NotVectorisable(Exception):
+    """The file needs the exact reader (odd keys, mixed shapes, huge numbers, invalid JSON...)."""
+
+
+def _member(path: str, key: str) -> str:
+    """`path` extended by the object member `key` (quoted: dots and spaces are fine)."""
+    if not key or '"' in key or "\\" in key:
+        raise _NotVectorisable("a key JSON paths cannot quote")
+    return f'{path}."{key}"'
+
+
+def _leaf_paths(con: duckdb.DuckDBPyConnection, structure: Any, records: str) -> list[tuple[str, str, str]]:
+    """(column name, JSON path, type) of every leaf; arrays expand to the longest array in the data.
+
+    Walks the merged structure of all records (`json_group_structure`) breadth first: one query
+    per nesting level finds the longest length of every array met at that level.
+    """
+    if not isinstance(structure, dict) or not structure:
+        raise _NotVectorisable("records are not objects with keys")
+    leaves: list[tuple[str, str, str]] = []
+    level: list[tuple[str, str, Any]] = [
+        (str(key), _member("$", str(key)), child) for key, child in structure.items()
+    ]
+    while level:
+        arrays: list[tuple[str, str, Any]] = []
+        following: list[tuple[str, str, Any]] = []
+        for name, path, node in level:
+            if isinstance(node, dict):
+                following.extend((f"{name}.{key}", _member(path, str(key)), child) for key, child in node.items())
+            elif isinstance(node, list):
+                arrays.append((name, path, node[0] if node else "NULL"))
+            else:
+                leaves.append((name, path, str(node)))
+        if arrays:
+            aggregates = ", ".join("max(json_array_length(json, ?))" for _ in arrays)
+            row = _one(con, f"SELECT {aggregates} FROM {records}", [p for _, p, _ in arrays])
+            for (name, path, element), longest in zip(arrays, row, strict=True):
+                following.extend((f"{name}[{i}]", f"{path}[{i}]", element) for i in range(longest or 0))
+        level = following
+    return leaves
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> tuple[Any, ...]:
+    """The single row of a query, fetched whole (DuckDB 2 refuses new work while a result is open)."""
+    rows = con.execute(sql, params).fetchall()
+    return tuple(rows[0])
+
+
+def _load_records(con: duckdb.DuckDBPyConnection, path: Path, text: str, fmt: str, records_path: str | None,
+                  from_file: bool) -> None:
+    """Create the table `_RECORDS` of the records as JSON (column `json`, in file order).
+
+    A plain UTF-8 file (`from_file`) is read by DuckDB itself, in parallel; otherwise (a BOM,
+    another encoding, records inside an object) the decoded text is handed over through Arrow,
+    without a Python string per record.
+    """
+    create = f"CREATE TEMP TABLE {_RECORDS} AS "
+    body = text.lstrip()
+    if fmt == "ndjson":
+        if from_file:
+            con.execute(create + "SELECT json FROM read_json_objects(?, format='newline_delimited')", [str(path)])
+            return
+        lines = pc.split_pattern(pa.array([body], type=pa.large_string()), "\n").flatten()
+        con.register("_mdm_json_lines", pa.table({"line": lines}))
+        con.execute(create + "SELECT line::JSON AS json FROM _mdm_json_lines WHERE trim(line) <> ''")
+        return
+    if body.startswith("["):
+        if records_path:
+            raise _NotVectorisable("records_path on an array")
+        if from_file:
+            con.execute(create + "SELECT json FROM read_json_objects(?, format='array')", [str(path)])
+            return
+        where = "$"
+    elif records_path:
+        where = "$"
+        for part in records_path.split("."):
+            where = _member(where, part)
+    else:
+        keys = _one(con, "SELECT json_keys(?::JSON)", [body])[0]
+        arrays = [key for key in keys if _one(con, "SELECT json_type(?::JSON, ?)", [body, _member("$", key)]) == ("ARRAY",)]
+        if len(arrays) != 1:
+            raise _NotVectorisable("a single object, or several arrays: the exact reader decides")
+        where = _member("$", arrays[0])
+    if _one(con, "SELECT json_type(?::JSON, ?)", [body, where]) != ("ARRAY",):
+        raise _NotVectorisable("no array of records there")
+    con.execute(create + "SELECT unnest(from_json(json_extract(?::JSON, ?), '[\"JSON\"]')) AS json", [body, where])
+
+
+#: Leaf types of `json_group_structure` whose text `json_extract_string` gives exactly as the
+#: exact reader does (all values of the leaf are of that type, or null).
+_AS_STRING = {"VARCHAR", "BIGINT", "UBIGINT", "BOOLEAN", "NULL"}
+
+
+def read_json_duckdb(path: Path, text: str, fmt: str, records_path: str | None = None,
+                     from_file: bool = False) -> pa.Table | None:
+    """JSON or NDJSON as an all-text, flattened table, set-based in DuckDB; None if it cannot.
+
+    Unlike Arrow's reader it accepts a field that is a number in one record and a string in
+    another, JSON arrays, and records inside an object, so such files are not flattened in a
+    Python loop. The text of every value is what the exact reader gives (see `_VALUE_TEXT`).
+    """
+    con = duckdb.connect()
+    try:
+        _load_records(con, path, text, fmt, records_path, from_file)
+        records = _RECORDS
+        count, structure = _one(con, f"SELECT count(*), json_group_structure(json) FROM {records}", [])
+        if not count or structure is None:
+            return None
+        leaves = _leaf_paths(con, json.loads(structure), records)
+        names = [name for name, _, _ in leaves]
+        if len(set(names)) != len(names):
+            return None  # `"a.b"` beside `{"a": {"b"}}`: the exact reader merges them
+        plain = [i for i, (_, _, kind) in enumerate(leaves) if kind in _AS_STRING]
+        typed = [i for i, (_, _, kind) in enumerate(leaves) if kind not in _AS_STRING]
+        expressions: dict[int, str] = {}
+        for n, i in enumerate(plain, start=1):
+            expressions[i] = f"nullif(s[{n}], '')"
+        for n, i in enumerate(typed, start=1):
+            expressions[i] = _VALUE_TEXT.format(e=f"v[{n}]")
+        columns = ", ".join(f"{expressions[i]} AS c{i}" for i in range(len(leaves)))
+        table = con.sql(
+            f"SELECT {columns} FROM (SELECT json_extract_string(json, ?::VARCHAR[]) AS s, "
+            f"json_extract(json, ?::VARCHAR[]) AS v FROM {records})",
+            params=[[leaves[i][1] for i in plain], [leaves[i][1] for i in typed]],
+        ).to_arrow_table()
+    except (duckdb.Error, _NotVectorisable):
+        return None
+    finally:
+        con.close()
+    return pa.table([pc.cast(c, pa.string()) for c in table.columns], names=names)
 
 
 def _looks_ndjson(text: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +12,14 @@ from click.testing import CliRunner
 
 from cli import mdm
 from demo.generate import generate_canonical, write_canonical_csv
-from matching.evaluation import evaluate, load_dataset, pairwise_scores
+from matching.evaluation import (
+    FEBRL_REFERENCE_DATE,
+    REFERENCE_DATE,
+    evaluate,
+    load_dataset,
+    pairwise_scores,
+    standardise_records,
+)
 
 LAST_LINE = re.compile(
     r"^precision=(\d\.\d{4}) recall=(\d\.\d{4}) f1=(\d\.\d{4}) records=(\d+) clusters=(\d+) seconds=\d+(\.\d+)?$"
@@ -79,6 +87,18 @@ def test_febrl_columns_map_onto_canonical_ones() -> None:
     assert date_format == "%Y%m%d"
 
 
+def test_febrl_birth_dates_are_judged_as_of_the_data_sets_date() -> None:
+    """FEBRL birth dates span 1900-1999: judged against today, those before 1906 would be dropped."""
+    frame, _, fmt = load_dataset("febrl1")
+    assert frame.attrs[REFERENCE_DATE] == FEBRL_REFERENCE_DATE
+    old = frame[frame["birth_date"].str.startswith("190", na=False)].head(20)
+    assert len(old) > 0
+    kept = standardise_records(old, FEBRL_REFERENCE_DATE, "AU", fmt)
+    assert kept["birth_date"].notna().all()
+    dropped = standardise_records(old, datetime(2030, 1, 1), "AU", fmt)
+    assert dropped["birth_date"].isna().all()
+
+
 @pytest.mark.slow
 def test_febrl3_f1_floor() -> None:
     frame, truth, fmt = load_dataset("febrl3")
@@ -88,10 +108,10 @@ def test_febrl3_f1_floor() -> None:
 
 @pytest.mark.slow
 def test_febrl4_f1_floor() -> None:
-    """The issue asks 0.999; without soc_sec_id (not a canonical field) we reach about 0.995: see docs."""
+    """The issue asks 0.999; without soc_sec_id (not a canonical field) we reach 0.9978: see docs."""
     frame, truth, fmt = load_dataset("febrl4")
     result = evaluate(frame, truth, default_country="AU", date_format=fmt)
-    assert result.f1 >= 0.994, result.line()
+    assert result.f1 >= 0.9968, result.line()
 
 
 @pytest.mark.slow
