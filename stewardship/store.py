@@ -57,16 +57,22 @@ CREATE TABLE IF NOT EXISTS quarantine_actions (
 """
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """Open (and create) the store: WAL, a busy timeout, rows as dicts."""
+def open_wal(path: Path, schema: str) -> sqlite3.Connection:
+    """Open (and create) a SQLite file the way every store here needs it: WAL so a writer never
+    blocks readers, a busy timeout instead of "database is locked", autocommit, rows as mappings."""
     path.parent.mkdir(parents=True, exist_ok=True)
     con = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
     con.row_factory = sqlite3.Row
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA busy_timeout=30000")
     con.execute("PRAGMA foreign_keys=ON")
-    con.executescript(SCHEMA)
+    con.executescript(schema)
     return con
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (and create) the stewards' decisions store."""
+    return open_wal(path, SCHEMA)
 
 
 @contextmanager

@@ -38,13 +38,14 @@ def open_reader(path: Path) -> duckdb.DuckDBPyConnection:
     if not path.exists():
         raise FileNotFoundError(f"no database at {path}: run the pipeline first (mdm run)")
     con = duckdb.connect()
-    con.execute(f"ATTACH {_sql_string(str(path))} AS {READER_ALIAS} (READ_ONLY)")
+    con.execute(f"ATTACH {sql_literal(str(path))} AS {READER_ALIAS} (READ_ONLY)")
     con.execute(f"USE {READER_ALIAS}")
     return con
 
 
-def _sql_string(value: str) -> str:
-    """A SQL string literal (ATTACH takes no bound parameters); the path comes from our config."""
+def sql_literal(value: str) -> str:
+    """A SQL string literal, for the few statements that take no bound parameters (ATTACH, COPY);
+    used for paths from our own config, never for values from data."""
     return "'" + value.replace("'", "''") + "'"
 
 

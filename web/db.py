@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from stewardship.store import open_wal
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
     name          TEXT PRIMARY KEY,
@@ -49,12 +51,5 @@ def web_db_path(home: Path) -> Path:
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    """Open (and create) the web database: WAL, busy timeout, autocommit, rows as mappings."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
-    con.row_factory = sqlite3.Row
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA busy_timeout=30000")
-    con.execute("PRAGMA foreign_keys=ON")
-    con.executescript(SCHEMA)
-    return con
+    """Open (and create) the web database (same SQLite settings as the decisions store)."""
+    return open_wal(path, SCHEMA)

@@ -19,20 +19,19 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.connection import sql_literal
+
 ALIAS = "mdm_archive"
 #: archive table -> working table it copies.
 TABLES: dict[str, str] = {"raw_records": "raw.records", "customers": "staging.customers"}
 
-
-def _sql_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def attach(cur: duckdb.DuckDBPyConnection, path: Path, read_only: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = " (READ_ONLY)" if read_only else ""
     # ATTACH takes no bound parameters; the path comes from the config, never from data.
-    cur.execute(f"ATTACH IF NOT EXISTS {_sql_literal(str(path))} AS {ALIAS}{mode}")
+    cur.execute(f"ATTACH IF NOT EXISTS {sql_literal(str(path))} AS {ALIAS}{mode}")
 
 
 def _columns(cur: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> dict[str, str]:

@@ -18,13 +18,11 @@ from pathlib import Path
 import duckdb
 
 from mdm.config import Paths
+from warehouse.connection import sql_literal
 from warehouse.retention.published import Erased, erase_from_published
 
 log = logging.getLogger("mdm.retention")
 
-
-def _quoted(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def rewrite_duckdb(path: Path) -> int:
@@ -39,7 +37,7 @@ def rewrite_duckdb(path: Path) -> int:
     try:
         con.execute("CHECKPOINT")
         source = con.execute("SELECT current_database()").fetchone()
-        con.execute(f"ATTACH {_quoted(tmp)} AS mdm_compact")
+        con.execute(f"ATTACH {sql_literal(str(tmp))} AS mdm_compact")
         con.execute(f'COPY FROM DATABASE "{source[0] if source else "memory"}" TO mdm_compact')
         con.execute("DETACH mdm_compact")
     finally:

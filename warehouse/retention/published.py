@@ -17,6 +17,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.connection import sql_literal
+
 RECORD_KEY_NAMES = ("record_key", "record_key_l", "record_key_r")
 GOLDEN_ID_NAMES = ("golden_id", "alias_id", "other_golden_id")
 
@@ -67,9 +69,6 @@ def _load_erased(con: duckdb.DuckDBPyConnection, erased: Erased) -> None:
             con.execute("INSERT INTO _erased SELECT ?, unnest(?::VARCHAR[])", [kind, values])
 
 
-def _quoted(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
@@ -87,7 +86,7 @@ def rewrite_duckdb_without(path: Path, erased: Erased) -> int:
     try:
         _load_erased(con, erased)
         # Neutral catalog names: a file called golden.duckdb would clash with the schema `golden`.
-        con.execute(f"ATTACH {_quoted(path)} AS src (READ_ONLY)")
+        con.execute(f"ATTACH {sql_literal(str(path))} AS src (READ_ONLY)")
         if erased.linked_golden and con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'src' AND schema_name = 'golden'"
             " AND table_name = 'xref'"
@@ -115,7 +114,7 @@ def rewrite_duckdb_without(path: Path, erased: Erased) -> int:
             plan.append((schema, table, ddl, comment, cols, cond))
         if not dropped:
             return 0
-        con.execute(f"ATTACH {_quoted(tmp)} AS mdm_erase_dst")
+        con.execute(f"ATTACH {sql_literal(str(tmp))} AS mdm_erase_dst")
         con.execute("USE mdm_erase_dst")
         schemas = con.execute(
             "SELECT schema_name FROM duckdb_schemas() WHERE database_name = 'src' AND NOT internal"
@@ -159,22 +158,22 @@ def rewrite_parquet_without(path: Path, erased: Erased) -> int:
         xref = path.with_name("xref.parquet")
         if erased.linked_golden and xref.exists():
             con.execute(
-                f"INSERT INTO _erased SELECT DISTINCT 'g', golden_id FROM read_parquet({_quoted(xref)})"
+                f"INSERT INTO _erased SELECT DISTINCT 'g', golden_id FROM read_parquet({sql_literal(str(xref))})"
                 " WHERE record_key IN (SELECT v FROM _erased WHERE kind = 'k')"
             )
-        cols = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_quoted(path)})").fetchall()
+        cols = con.execute(f"DESCRIBE SELECT * FROM read_parquet({sql_literal(str(path))})").fetchall()
         cond = _condition([(c[0], c[1]) for c in cols])
         matching = con.execute(
-            f"SELECT count(*) FROM read_parquet({_quoted(path)}) WHERE coalesce(({cond}), false)"
+            f"SELECT count(*) FROM read_parquet({sql_literal(str(path))}) WHERE coalesce(({cond}), false)"
         ).fetchone()
         if not matching or not matching[0]:
             return 0
-        before = con.execute(f"SELECT count(*) FROM read_parquet({_quoted(path)})").fetchone()
+        before = con.execute(f"SELECT count(*) FROM read_parquet({sql_literal(str(path))})").fetchone()
         con.execute(
-            f"COPY (SELECT * FROM read_parquet({_quoted(path)}) WHERE NOT coalesce(({cond}), false))"
-            f" TO {_quoted(tmp)} (FORMAT parquet)"
+            f"COPY (SELECT * FROM read_parquet({sql_literal(str(path))}) WHERE NOT coalesce(({cond}), false))"
+            f" TO {sql_literal(str(tmp))} (FORMAT parquet)"
         )
-        after = con.execute(f"SELECT count(*) FROM read_parquet({_quoted(tmp)})").fetchone()
+        after = con.execute(f"SELECT count(*) FROM read_parquet({sql_literal(str(tmp))})").fetchone()
     finally:
         con.close()
     os.replace(tmp, path)
