@@ -83,6 +83,17 @@ class Paths(BaseModel):
             folder.mkdir(parents=True, exist_ok=True)
 
 
+class WarehouseConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    memory_limit: str | None = Field(
+        default=None,
+        pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description="Cap on the pipeline's DuckDB memory, e.g. '4GB' (DuckDB then spills to disk); "
+        "default: DuckDB's own, 80 % of RAM. At 1M records '3GB' kept the run's peak near 4 GB.",
+    )
+
+
 class PrivacyConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -113,6 +124,9 @@ class MdmConfig(BaseModel):
         default_factory=RetentionConfig, description="Retention rules and legal holds (CNIL defaults)."
     )
     web: WebConfig = Field(default_factory=WebConfig, description="The steward web app (`mdm serve`).")
+    warehouse: WarehouseConfig = Field(
+        default_factory=WarehouseConfig, description="The working DuckDB warehouse."
+    )
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig, description="Salted hashing of identifiers.")
 
     #: Set by `load_config`: the file it came from, and the resolved paths.

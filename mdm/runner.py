@@ -86,7 +86,7 @@ def open_context(
     """
     config.paths.ensure()
     with pipeline_lock(config.paths.lock, timeout_s=lock_timeout_s):
-        con = open_writer(config.paths)
+        con = open_writer(config.paths, memory_limit=config.warehouse.memory_limit)
         try:
             yield RunContext(config=config, con=con, run_id=run_id, now=now(), log=log)
         finally:

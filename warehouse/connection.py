@@ -26,9 +26,12 @@ from warehouse.schema import apply_schema
 READER_ALIAS = "published"
 
 
-def open_writer(paths: Paths) -> duckdb.DuckDBPyConnection:
+def open_writer(paths: Paths, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """The pipeline's read-write connection, schema applied; `memory_limit` caps DuckDB's memory."""
     paths.ensure()
     con = duckdb.connect(str(paths.warehouse))
+    if memory_limit:
+        con.execute(f"SET memory_limit = {sql_literal(memory_limit)}")  # validated by the config
     apply_schema(con)
     return con
 

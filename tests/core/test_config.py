@@ -64,3 +64,17 @@ def test_home_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert load_config(path).paths.home == (tmp_path / "state").resolve()
     monkeypatch.setenv("MDM_HOME", str(tmp_path / "env-home"))
     assert load_config(path).paths.home == (tmp_path / "env-home").resolve()
+
+
+def test_warehouse_memory_limit_reaches_the_writer(tmp_path: Path, mdm_home: Path) -> None:
+    from mdm.runner import open_context
+
+    raw = yaml.safe_load(BUNDLED_DEMO_CONFIG.read_text(encoding="utf-8"))
+    raw["warehouse"] = {"memory_limit": "512MB"}
+    config = load_config(_write(tmp_path, raw))
+    with open_context(config, run_id="t") as ctx:
+        row = ctx.con.execute("SELECT current_setting('memory_limit')").fetchone()
+    assert row is not None and row[0] in ("488.2 MiB", "512.0 MB", "512MB"), row
+    raw["warehouse"] = {"memory_limit": "lots"}
+    with pytest.raises(ConfigError, match="warehouse > memory_limit"):
+        load_config(_write(tmp_path, raw))
