@@ -12,60 +12,33 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
 from mdm.config import MdmConfig
-from mdm.context import RunContext, StageResult
-from mdm.runner import execute_stage
+from mdm.context import StageResult
+from tests.helpers.staging_warehouse import StagingWarehouse
 from warehouse.connection import open_writer
 
 NOW = "2026-11-23T12:00:00"
 
-DEFAULTS: dict[str, Any] = {
-    "load_id": "L1",
-    "trust_rank": 2,
-    "retention_category": "customer",
-    "email_status": "missing",
-    "phone_status": "missing",
-    "birth_date_status": "missing",
-    "country": "FR",
-    "standardised_at": datetime(2026, 1, 1),
-}
-
-
-class Warehouse:
+class Warehouse(StagingWarehouse):
     """Build inputs, run stages at a chosen time, read back any layer."""
 
-    def __init__(self, config: MdmConfig, con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch):
-        self.config = config
-        self.con = con
-        self.monkeypatch = monkeypatch
-        self.run_no = 0
-
-    def add(self, key: str, **values: Any) -> None:
+    def add(self, key: str, **values: Any) -> dict[str, Any]:
         """A record in raw (payload = its identifiers), staging and quarantine-free."""
-        row = {**DEFAULTS, "record_key": key, "source": key.split(":")[0], **values}
-        for field in ("email", "phone", "birth_date"):
-            if row.get(field) and f"{field}_status" not in values:
-                row[f"{field}_status"] = "valid"
-        cols = list(row)
-        self.con.execute(
-            f"INSERT OR REPLACE INTO staging.customers ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-            list(row.values()),
-        )
+        row = super().add(key, **values)
         payload = {k: str(v) for k, v in values.items() if v is not None}
         self.con.execute(
             "INSERT INTO raw.records (record_key, source, load_id, file, sheet, row_number, ingested_at, payload)"
             " VALUES (?, ?, 'L1', 'f.csv', NULL, 1, ?, ?)",
             [key, row["source"], datetime(2026, 1, 1), json.dumps(payload)],
         )
+        return row
 
     def clusters(self, *groups: list[str]) -> None:
-        self.con.execute("DELETE FROM match.clusters")
+        """Clusters, each fully linked by auto-matched pairs (which expiry must also remove)."""
+        super().clusters(*groups)
         for group in groups:
-            for key in group:
-                self.con.execute("INSERT INTO match.clusters VALUES (?, ?)", [key, min(group)])
             for left in group:
                 for right in group:
                     if left < right:
@@ -75,19 +48,11 @@ class Warehouse:
                             [left, right],
                         )
 
-    def ctx(self, at: str = NOW) -> RunContext:
-        self.run_no += 1
-        return RunContext(config=self.config, con=self.con, run_id=f"run{self.run_no}", now=datetime.fromisoformat(at))
-
     def stage(self, name: str, at: str = NOW) -> StageResult:
-        self.monkeypatch.setenv("MDM_NOW", at)  # execute_stage re-reads the clock
-        return execute_stage(self.ctx(at), name)
+        return super().stage(name, at)
 
     def gid(self, key: str) -> str | None:
-        row = self.con.execute(
-            "SELECT golden_id FROM golden.xref WHERE record_key = ? AND valid_to IS NULL", [key]
-        ).fetchone()
-        return str(row[0]) if row else None
+        return self.current_gid(key)
 
     def keys(self, table: str) -> set[str]:
         return {r[0] for r in self.con.execute(f"SELECT record_key FROM {table}").fetchall()}
