@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SPLINK_PYTHON = ROOT / "benchmarks" / ".venv-splink" / "bin" / "python"
 DATA = ROOT / "benchmarks" / "data"
 NOW = datetime(2026, 11, 23, 12, 0, 0)
+TRAINING_METHOD_ENV = "MDM_BENCH_TRAINING_METHOD"
 
 
 def dataset(records: int, seed: int) -> Path:
@@ -70,16 +72,23 @@ def standardised(records: int, seed: int) -> tuple[Path, Path, float]:
     return out, truth_path, time.perf_counter() - started
 
 
+def _config() -> Any:
+    """Default matching settings, with the training method a parent run was asked to compare."""
+    from matching.settings import MatchingConfig
+
+    method = os.environ.get(TRAINING_METHOD_ENV)
+    return MatchingConfig.model_validate({"training": {"method": method}} if method else {})
+
+
 def run_ours(input_path: Path, out_path: Path) -> dict[str, Any]:
     """Child process: our matcher on the standardised records."""
     import tempfile
 
     from matching.evaluation import match_frame
-    from matching.settings import MatchingConfig
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        clusters, outcome = match_frame(input_path, MatchingConfig(), NOW, Path(tmp), memory_limit="2500MB")
+        clusters, outcome = match_frame(input_path, _config(), NOW, Path(tmp), memory_limit="2500MB")
     seconds = time.perf_counter() - started
     clusters.to_parquet(out_path, index=False)
     return {
@@ -98,13 +107,12 @@ def run_incremental(input_path: Path, fraction: float) -> dict[str, Any]:
     import pandas as pd
 
     from matching.engine import run_matching
-    from matching.settings import MatchingConfig
     from warehouse.schema import ddl_text
 
     records = pd.read_parquet(input_path)
     new = records.sample(frac=fraction, random_state=7)
     base = records.drop(index=new.index)
-    cfg = MatchingConfig()
+    cfg = _config()
     out: dict[str, Any] = {"base_records": len(base), "new_records": len(new)}
     with tempfile.TemporaryDirectory() as tmp:
         con = duckdb.connect(str(Path(tmp) / "bench.duckdb"))
@@ -191,11 +199,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-splink", action="store_true")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--training-method", choices=["sessions", "candidates"], default=None,
+                        help="override matching.training.method (to compare the two)")
     parser.add_argument("--incremental", type=float, metavar="FRACTION",
                         help="instead: time a full run on the rest, then an incremental run adding FRACTION")
     parser.add_argument("--child", nargs=2, metavar=("INPUT", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--child-incremental", nargs=2, metavar=("INPUT", "FRACTION"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.training_method:
+        os.environ[TRAINING_METHOD_ENV] = args.training_method      # read by the child processes
     if args.child:
         print(json.dumps(run_ours(Path(args.child[0]), Path(args.child[1]))))
         return

@@ -13,6 +13,7 @@ the outcome is the same as a full run with the same model.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -55,6 +56,35 @@ def _state(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
 
 def _set_state(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
     con.execute("INSERT OR REPLACE INTO match.state (key, value) VALUES (?, ?)", [key, value])
+
+
+#: Skipped rules are judged again when the record count moved by more than this share.
+RULES_REJUDGE_GROWTH = 0.25
+
+
+def _skipped_rules(
+    con: duckdb.DuckDBPyConnection, cfg: MatchingConfig, rules: list[blocking.BlockingRule], n_records: int,
+    force_full: bool,
+) -> list[str]:
+    """The loose rules to skip: judged on the data, then kept while the data stays about the same size.
+
+    Judging afresh every night let a rule near the limit flip (the 1 % nightly batch, or last
+    night's expiry, moves it across), and a flip changes the stored candidates' fingerprint and
+    forces a full rebuild: at 1M records, 150 s instead of 40. So the decision is stored and
+    reused until the rules change or the record count moves by more than `RULES_REJUDGE_GROWTH`.
+    """
+    rules_fp = hashlib.sha256(
+        repr(([r.model_dump() for r in cfg.blocking_rules], cfg.max_block_size, cfg.max_rule_pairs_per_record)).encode()
+    ).hexdigest()[:16]
+    stored = _state(con, "skipped_rules")
+    if stored is not None and not force_full:
+        previous = json.loads(stored)
+        moved = abs(n_records - previous["records"]) / max(previous["records"], 1)
+        if previous["rules"] == rules_fp and moved <= RULES_REJUDGE_GROWTH:
+            return list(previous["skipped"])
+    skipped = blocking.loose_rules(con, rules, cfg.max_block_size, cfg.max_rule_pairs_per_record, n_records)
+    _set_state(con, "skipped_rules", json.dumps({"rules": rules_fp, "records": n_records, "skipped": skipped}))
+    return skipped
 
 
 def _mark_new(con: duckdb.DuckDBPyConnection, full: bool) -> dict[str, int]:
@@ -167,7 +197,7 @@ def run_matching(
 
     n_records = prepare_input(con, source)
     decisions.register_steward_decisions(con, steward_decisions)
-    skipped = blocking.loose_rules(con, rules, cfg.max_block_size, cfg.max_rule_pairs_per_record, n_records)
+    skipped = _skipped_rules(con, cfg, rules, n_records, force_full)
     for name in skipped:
         outcome.warnings.append(
             f"blocking rule {name}: skipped, it would yield over {cfg.max_rule_pairs_per_record:g} pairs per record"

@@ -136,6 +136,29 @@ class TrainingConfig(BaseModel):
     steward_label_weight: float = Field(
         default=1.0, ge=0, description="How much each steward-labelled pair counts in EM (as observed truth)."
     )
+    method: Literal["anchored", "sessions", "candidates"] = Field(
+        default="anchored",
+        description="anchored: EM over all candidate pairs, started from the sessions' estimates (and refused "
+        "if it runs away from them); sessions: the sessions' estimates only; candidates: EM over all candidate "
+        "pairs from a generic start (what big data can lead astray). Sessions with too few pairs fall back to "
+        "candidates.",
+    )
+    em_sessions: list[list[str]] = Field(
+        default_factory=lambda: [["last_name", "birth_date"], ["first_name", "birth_date"], ["first_name", "last_name"]],
+        description="Comparisons each EM session holds fixed (pairs agreeing exactly on them); every other "
+        "comparison is estimated. Together they must leave each comparison free in at least one session.",
+    )
+    em_session_min_pairs: int = Field(
+        default=200, ge=1, description="A session with fewer candidate pairs is skipped (too little to learn from)."
+    )
+
+    @field_validator("em_sessions")
+    @classmethod
+    def _known_session_fields(cls, value: list[list[str]]) -> list[list[str]]:
+        unknown = sorted({c for session in value for c in session} - set(COMPARISONS))
+        if unknown:
+            raise ValueError(f"unknown comparison(s) {unknown}; known: {list(COMPARISONS)}")
+        return value
 
 
 class MatchingConfig(BaseModel):
