@@ -5,9 +5,10 @@ so both exercise exactly the same code. Never opens or commits a transaction: th
 
 Incremental runs: records whose matching fields are unchanged since the last run keep their
 stored candidate pairs and comparison vectors; new and changed records are blocked against the
-whole base and each other; pairs of changed or vanished records are dropped. Every stored vector is
-then rescored with the current model and term frequencies, and clustering runs over all pairs, so
-the outcome is the same as a full run with the same model.
+whole base and each other; pairs of changed or vanished records are dropped. Term frequencies are
+frozen with the model version, so with the same model only new pairs and pairs whose steward
+decision changed are scored and written, and only the clusters their changes touch are clustered
+again (matching/recluster.py). The outcome is the same as a full run with the same model.
 """
 
 from __future__ import annotations
@@ -22,16 +23,15 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pandas as pd
 
-from matching import blocking, clustering, decisions, scoring, training
+from matching import blocking, clustering, decisions, recluster, scoring, training
 from matching import model as model_store
 from matching.blocking_report import rule_report
 from matching.comparisons import build
 from matching.model import MatchModel
 from matching.prepare import prepare_input
 from matching.settings import MatchingConfig
-from matching.sql import one
+from matching.sql import one, scalar_int
 
 log = logging.getLogger("mdm.matching")
 
@@ -153,32 +153,6 @@ def _needs_training(
     return None
 
 
-def _write_clusters(con: duckdb.DuckDBPyConnection, clusters: pd.DataFrame) -> None:
-    """Make `match.clusters` equal `clusters`, touching only the rows that changed.
-
-    Rewriting a million rows of an indexed table each night costs more than the clustering itself;
-    an incremental run changes few of them.
-    """
-    con.register("match_clusters_frame", clusters)
-    try:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE match_clusters_new AS SELECT record_key, cluster_id FROM match_clusters_frame"
-        )
-    finally:
-        con.unregister("match_clusters_frame")
-    con.execute("""
-        DELETE FROM match.clusters c
-        WHERE NOT EXISTS (SELECT 1 FROM match_clusters_new n
-                          WHERE n.record_key = c.record_key AND n.cluster_id = c.cluster_id)
-    """)
-    con.execute("""
-        INSERT INTO match.clusters
-        SELECT n.record_key, n.cluster_id FROM match_clusters_new n
-        WHERE NOT EXISTS (SELECT 1 FROM match.clusters c WHERE c.record_key = n.record_key)
-    """)
-    con.execute("DROP TABLE match_clusters_new")
-
-
 def run_matching(
     con: duckdb.DuckDBPyConnection,
     cfg: MatchingConfig,
@@ -188,7 +162,9 @@ def run_matching(
     now: datetime,
     source: str = "staging.valid_customers",
     force_full: bool = False,
+    tf_salt: str = "",
 ) -> MatchOutcome:
+    """`tf_salt`: the secret the frozen term frequencies' value hashes are salted with."""
     outcome = MatchOutcome()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -213,8 +189,10 @@ def run_matching(
     outcome.warnings += blocked.warnings
     _add_steward_pairs(con)
     new_pairs = scoring.compute_gammas(con, comparisons, active)
-    con.execute("DELETE FROM match.records")
-    con.execute("INSERT INTO match.records SELECT record_key, content_hash FROM match_input")
+    # Only the rows that changed (stale = removed or changed): rewriting a million rows each night
+    # cost seconds at commit.
+    con.execute("DELETE FROM match.records WHERE record_key IN (SELECT record_key FROM match_stale)")
+    con.execute("INSERT INTO match.records SELECT record_key, content_hash FROM match_input WHERE is_new")
     _set_state(con, "candidates_fingerprint", cand_fp)
     timings["block_and_compare"] = time.perf_counter() - t
 
@@ -232,27 +210,50 @@ def run_matching(
     timings["train"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    scoring.score_all(con, comparisons, current, cfg.tf_adjust, cfg.tf_minimum)
-    decisions.write_pairs(
-        con, comparisons, run_id, cfg.auto_match_threshold, cfg.review_threshold, cfg.store_threshold
+    # Term frequencies are frozen with the model version, so an unchanged version means every
+    # stored pair keeps its score: only new pairs and changed steward decisions are scored.
+    scoring.freeze_term_frequencies(
+        con, current.version, scoring.tf_columns(comparisons, cfg.tf_adjust), tf_salt
     )
+    # ... and with the same thresholds and clustering settings, every stored decision and cluster
+    scores_fp = scoring.scores_fingerprint(current, comparisons, cfg.tf_adjust, cfg.tf_minimum, tf_salt) + repr((
+        cfg.auto_match_threshold, cfg.review_threshold, cfg.store_threshold,
+        cfg.max_cluster_size, cfg.min_cluster_density, cfg.density_min_size,
+    ))
+    rescore_all = full or _state(con, "scores_fingerprint") != scores_fp
+    if rescore_all:
+        pairs_scored = scalar_int(con, "SELECT count(*) FROM match.candidates")
+    else:
+        pairs_scored = decisions.pairs_to_rescore(con, blocking.CANDIDATES_TABLE)
+        recluster.collect_seeds(con)
+    scoring.score(
+        con, comparisons, current, cfg.tf_adjust, cfg.tf_minimum, tf_salt,
+        None if rescore_all else decisions.RESCORE_TABLE, cfg.store_threshold, decisions.STEWARD_TABLE,
+    )
+    decisions.write_pairs(
+        con, comparisons, run_id, cfg.auto_match_threshold, cfg.review_threshold, cfg.store_threshold,
+        full=rescore_all,
+    )
+    _set_state(con, "scores_fingerprint", scores_fp)
     timings["score"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    keys = con.execute("SELECT record_key FROM match_input ORDER BY record_key").df()["record_key"].to_numpy()
-    edges = con.execute("""
-        SELECT record_key_l, record_key_r, match_weight, decision = 'steward_match' AS steward
-        FROM match.pairs WHERE decision IN ('auto_match', 'steward_match')
-    """).df()
-    cannot = con.execute(
-        f"SELECT record_key_l, record_key_r FROM {decisions.STEWARD_TABLE} WHERE decision = 'non_match'"
-    ).df()
+    # Clustering is local to a component of the accepted edges: an incremental run re-clusters
+    # only the components its changes touch (matching/recluster.py), the rest keep their rows.
+    scope = None if rescore_all else recluster.TOUCHED_TABLE
+    if scope is not None:
+        recluster.add_edge_seeds(con)
+        recluster.expand(con)
+        decisions.reset_cluster_feedback(con, scope)
+    keys, edges, cannot = recluster.load_graph(con, scope)
     result = clustering.cluster(
         keys, edges, cannot, cfg.max_cluster_size, cfg.min_cluster_density, cfg.density_min_size
     )
     decisions.apply_cluster_feedback(con, result.feedback)
-    _write_clusters(con, result.clusters)
+    recluster.write_clusters(con, result.clusters, scope)
+    recluster.write_links(con, result.suspicious_leads, scope)
     decisions.mirror_decisions(con, now)
+    cluster_stats = recluster.global_stats(con)
     timings["cluster"] = time.perf_counter() - t
 
     con.execute("DELETE FROM match.blocking_stats WHERE run_id = ?", [run_id])
@@ -271,10 +272,12 @@ def run_matching(
         "review": int(by_decision.get("review", 0)),
         "steward_matches": int(by_decision.get("steward_match", 0)),
         "steward_non_matches": int(by_decision.get("steward_non_match", 0)),
-        "duplicates_found": result.stats["records_in_multi_clusters"] - result.stats["multi_record_clusters"],
-        "clusters": result.stats["clusters"],
-        "cannot_link_refusals": result.stats["cannot_link_refusals"],
-        "suspicious_clusters": result.stats["suspicious_clusters"],
+        "duplicates_found": cluster_stats["records_in_multi_clusters"] - cluster_stats["multi_record_clusters"],
+        "clusters": cluster_stats["clusters"],
+        "cannot_link_refusals": cluster_stats["cannot_link_refusals"],
+        "suspicious_clusters": cluster_stats["suspicious_clusters"],
+        "pairs_rescored": pairs_scored,
+        "records_reclustered": len(keys),
         "mode": "full" if full else "incremental",
         "new_or_changed_records": change["new_or_changed"],
         "removed_records": change["removed"],
@@ -283,6 +286,7 @@ def run_matching(
         "blocking_rules_skipped": skipped,
         "seconds": {k: round(v, 3) for k, v in timings.items()},
     }
-    for table in ("match_input", "match_stale", scoring.SCORED_TABLE, blocking.CANDIDATES_TABLE):
+    for table in ("match_input", "match_stale", scoring.SCORED_TABLE, blocking.CANDIDATES_TABLE,
+                  decisions.RESCORE_TABLE, recluster.SEEDS_TABLE, recluster.TOUCHED_TABLE):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return outcome

@@ -9,6 +9,7 @@ from __future__ import annotations
 from matching.engine import run_matching
 from mdm.context import RunContext, StageResult
 from stewardship.store import connect, effective_pair_decisions
+from warehouse.retention.salt import get_salt
 
 STAGE = "match"
 
@@ -29,6 +30,7 @@ def run(ctx: RunContext) -> StageResult:
         steward,
         ctx.run_id,
         ctx.now,
+        tf_salt=get_salt(ctx.config),
     )
     for warning in outcome.warnings:
         ctx.log.warning("match: %s", warning)

@@ -15,6 +15,7 @@ from demo.generate import generate_canonical
 from matching.evaluation import pairwise_scores
 from matching.stage import SUMMARY_KEYS
 from mdm.config import load_config
+from mdm.context import StageResult
 from stewardship.store import add_pair_decision, connect, ordered_pair
 from tests.matching.match_helpers import NOW, MatchWarehouse, frame, person
 from warehouse.connection import open_writer
@@ -149,6 +150,18 @@ def test_same_input_same_output(match_wh: MatchWarehouse) -> None:
     assert match_wh.pairs() == first_pairs and match_wh.clusters() == first_clusters
 
 
+def test_a_changed_threshold_rescores_and_reclusters_everything(match_wh: MatchWarehouse) -> None:
+    match_wh.load(background().drop(columns=["person_id"]))
+    match_wh.run()
+    same = match_wh.run()
+    assert same.counts["pairs_rescored"] == 0 and same.counts["records_reclustered"] == 0
+    match_wh.config.matching.max_cluster_size = 3
+    changed = match_wh.run()
+    assert changed.counts["mode"] == "incremental" and changed.counts["model_version"] == same.counts["model_version"]
+    assert changed.counts["pairs_rescored"] == changed.counts["pairs_scored"]
+    assert changed.counts["records_reclustered"] == changed.counts["records"]
+
+
 @pytest.mark.slow
 def test_incremental_run_equals_full_run(match_wh: MatchWarehouse, tmp_path, monkeypatch) -> None:
     data = background(people=400, seed=11).drop(columns=["person_id"])
@@ -166,26 +179,119 @@ def test_incremental_run_equals_full_run(match_wh: MatchWarehouse, tmp_path, mon
     assert second.counts["model_version"] == first.counts["model_version"]
     assert second.counts["removed_records"] == 1
 
-    # a full run on the final data, elsewhere, with the same (copied) model
-    other_home = tmp_path / "other"
-    monkeypatch.setenv("MDM_HOME", str(other_home))
+    assert second.counts["records_reclustered"] < second.counts["records"]
+    assert second.counts["pairs_rescored"] == second.counts["new_pairs_compared"]
+
+    full = _full_run_elsewhere(match_wh, tmp_path, monkeypatch, pd.concat([base.drop(index=[5, 7]), changed, extra]))
+    # the incremental run compared only the pairs that touch new or changed records
+    assert second.counts["new_pairs_compared"] < full.counts["new_pairs_compared"]
+
+
+def _full_run_elsewhere(match_wh: MatchWarehouse, tmp_path, monkeypatch, final: pd.DataFrame) -> StageResult:
+    """A full run on `final`, in another home, with the same model, settings and steward decisions;
+    asserts it gives the pairs, clusters and counts the incremental warehouse `match_wh` holds.
+
+    The same model is its file plus the term frequencies frozen with it (hashed with the salt,
+    the same in both homes here: $MDM_SALT).
+    """
+    monkeypatch.setenv("MDM_HOME", str(tmp_path / "other"))
     other = load_config(match_wh.config.config_path)
+    other.matching = match_wh.config.matching.model_copy(deep=True)
     other.paths.ensure()
     shutil.copytree(match_wh.config.paths.models, other.paths.models, dirs_exist_ok=True)
+    if match_wh.config.paths.steward_db.exists():
+        shutil.copy(match_wh.config.paths.steward_db, other.paths.steward_db)
+    frozen = match_wh.con.execute("SELECT * FROM match.term_frequencies").df()
+    assert len(frozen) > 0
     con = open_writer(other.paths)
     try:
+        con.register("frozen_tf", frozen)
+        con.execute("INSERT INTO match.term_frequencies SELECT * FROM frozen_tf")
+        con.unregister("frozen_tf")
         full_wh = MatchWarehouse(other, con)
-        final = pd.concat([base.drop(index=[5, 7]), changed, extra])
         full_wh.load(final)
         full = full_wh.run()
-        assert full.counts["mode"] == "full"
-        assert full.counts["model_version"] == second.counts["model_version"]
-        # the incremental run compared only the pairs that touch new or changed records
-        assert second.counts["new_pairs_compared"] < full.counts["new_pairs_compared"]
+        assert full.counts["mode"] == "full" and full.counts["records_reclustered"] == len(final)
         assert full_wh.pairs() == match_wh.pairs()
         assert full_wh.clusters() == match_wh.clusters()
+        assert full_wh.con.execute("SELECT * FROM match.decisions WHERE decided_by <> 'model' ORDER BY ALL").fetchall() \
+            == match_wh.con.execute("SELECT * FROM match.decisions WHERE decided_by <> 'model' ORDER BY ALL").fetchall()
+        assert full_wh.con.execute("SELECT record_key_l, record_key_r FROM match.decisions ORDER BY ALL").fetchall() \
+            == match_wh.con.execute("SELECT record_key_l, record_key_r FROM match.decisions ORDER BY ALL").fetchall()
+        assert full_wh.con.execute("SELECT * FROM match.record_links ORDER BY ALL").fetchall() \
+            == match_wh.con.execute("SELECT * FROM match.record_links ORDER BY ALL").fetchall()
+        return full
     finally:
         con.close()
+
+
+#: t:a and t:c link only through t:b (t:a has no address or birth date, t:c no e-mail or phone).
+BRIDGE = [
+    person("t:a", first_name="Gwenaëlle", last_name="Kerhervé", email="gwen.kerherve@example.fr",
+           phone="06 98 76 54 32"),
+    person("t:b", first_name="Gwenaëlle", last_name="Kerhervé", email="gwen.kerherve@example.fr",
+           phone="06 98 76 54 32", birth_date="1979-07-21", postcode="29000", city="Quimper",
+           street="14 rue Kéréon"),
+    person("t:c", first_name="Gwenaelle", last_name="Kerherve", birth_date="1979-07-21", postcode="29000",
+           city="Quimper", street="14, rue Kereon"),
+]
+
+
+def _counts_agree(incremental: StageResult, full: StageResult) -> None:
+    for key in ("clusters", "duplicates_found", "auto_matches", "review", "steward_matches",
+                "steward_non_matches", "cannot_link_refusals", "suspicious_clusters"):
+        assert incremental.counts[key] == full.counts[key], key
+
+
+@pytest.mark.slow
+def test_changed_steward_decision_on_an_old_pair_applies_incrementally(
+    match_wh: MatchWarehouse, tmp_path, monkeypatch
+) -> None:
+    match_wh.config.matching.training.retrain = "never"      # keep the model: no full rescore
+    data = pd.concat([background().drop(columns=["person_id"]), frame(*CHAIN)])
+    match_wh.load(data)
+    first = match_wh.run()
+    assert match_wh.same_cluster("t:a", "t:c")
+    _decide(match_wh, "t:a", "t:c", "non_match")
+    second = match_wh.run()
+    assert second.counts["mode"] == "incremental"
+    assert second.counts["model_version"] == first.counts["model_version"]
+    assert second.counts["pairs_rescored"] == 1 and second.counts["records_reclustered"] == 3
+    assert not match_wh.same_cluster("t:a", "t:c")
+    assert second.counts["cannot_link_refusals"] >= 1
+    _counts_agree(second, _full_run_elsewhere(match_wh, tmp_path, monkeypatch, data))
+
+    # the steward changes their mind: the pair is the model's again, and merged again
+    _decide(match_wh, "t:a", "t:c", "match")
+    third = match_wh.run()
+    assert third.counts["mode"] == "incremental" and third.counts["pairs_rescored"] == 1
+    assert match_wh.same_cluster("t:a", "t:c") and third.counts["cannot_link_refusals"] == 0
+
+
+@pytest.mark.slow
+def test_a_record_removed_between_runs_splits_its_cluster(match_wh: MatchWarehouse, tmp_path, monkeypatch) -> None:
+    """An expiry or erasure deletes a record's rows (match tables included) between two runs:
+    the next run must re-cluster what the record held together."""
+    from warehouse.retention.cascade import delete_records, repair_clusters
+
+    data = pd.concat([background().drop(columns=["person_id"]), frame(*BRIDGE)])
+    match_wh.load(data)
+    first = match_wh.run()
+    assert match_wh.same_cluster("t:a", "t:b") and match_wh.same_cluster("t:b", "t:c")
+    linked = match_wh.con.execute(
+        "SELECT decision FROM match.pairs WHERE record_key_l = 't:a' AND record_key_r = 't:c'").fetchall()
+    assert not linked or linked[0][0] not in ("auto_match", "steward_match")   # only t:b links them
+
+    match_wh.con.execute("CREATE TEMP TABLE _retire_keys AS SELECT 't:b' AS record_key")
+    delete_records(match_wh.con)
+    repair_clusters(match_wh.con)
+    match_wh.con.execute("DROP TABLE _retire_keys")
+    second = match_wh.run()
+    assert second.counts["mode"] == "incremental"
+    assert second.counts["model_version"] == first.counts["model_version"]
+    assert second.counts["records_reclustered"] == 2
+    assert not match_wh.same_cluster("t:a", "t:c")
+    _counts_agree(second, _full_run_elsewhere(match_wh, tmp_path, monkeypatch, data[data["record_id"] != "t:b"]))
 
 
 def test_retrains_only_when_needed(match_wh: MatchWarehouse) -> None:

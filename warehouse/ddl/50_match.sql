@@ -1,6 +1,7 @@
 -- Scored candidate pairs, decisions, clusters and the matcher's incremental state. Owned by matching/.
 CREATE SCHEMA IF NOT EXISTS match;
--- Pairs worth showing (probability >= matching.store_threshold, or decided by a steward), rescored every run.
+-- Pairs worth showing (probability >= matching.store_threshold, or decided by a steward); an incremental run
+-- rewrites only new pairs and pairs whose steward decision changed (scores are frozen with the model version).
 CREATE TABLE IF NOT EXISTS match.pairs (
     run_id            VARCHAR NOT NULL,    -- run that last scored the pair
     record_key_l      VARCHAR NOT NULL,    -- record_key_l < record_key_r
@@ -60,4 +61,22 @@ CREATE TABLE IF NOT EXISTS match.blocking_stats (
     new_pairs     BIGINT NOT NULL,
     capped_blocks BIGINT NOT NULL,
     PRIMARY KEY (run_id, rule)
+);
+-- Term frequencies frozen with a model version (matching/scoring.py): per matching column, the
+-- salted 64-bit hash of each value seen at least twice and its frequency; the row whose value_hash
+-- is NULL holds the frequency of a value seen once, which any unlisted value gets. Hashes only,
+-- never values: an erased customer's e-mail leaves no bytes here.
+CREATE TABLE IF NOT EXISTS match.term_frequencies (
+    model_version VARCHAR NOT NULL,
+    column_name   VARCHAR NOT NULL,
+    value_hash    UBIGINT,
+    tf            DOUBLE NOT NULL
+);
+-- Per linked record at the last clustering (matching/recluster.py): its accepted edges (refused
+-- ones included) and whether it is the smallest key of a suspicious cluster. A record whose count
+-- changed between runs (an expiry or erasure deleted a partner) is re-clustered.
+CREATE TABLE IF NOT EXISTS match.record_links (
+    record_key       VARCHAR NOT NULL,
+    links            INTEGER NOT NULL,
+    leads_suspicious BOOLEAN NOT NULL
 );

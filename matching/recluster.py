@@ -1,0 +1,193 @@
+"""Incremental clustering: re-cluster only the components a run's changes touch.
+
+Clustering (`matching/clustering.py`) works one connected component of the accepted edges at a
+time, so a component whose records, edges and cannot-link pairs are all as they were last run
+clusters exactly as it did, and keeps its `match.clusters` rows. A component is touched when it
+holds a *seed*:
+
+- a new or changed record; an end of a pair whose steward decision changed (an edge or a
+  cannot-link that came or went); an end of a pair (re)scored this run that is an accepted
+  edge before or after (a new pair below the thresholds changes nothing);
+- a record that lost a partner: the other end of a dropped pair of a changed or vanished record,
+  or a record whose count of accepted edges differs from the one stored at the last clustering
+  (`match.record_links`: an expiry or an erasure deletes a record's rows between runs without
+  the matcher seeing it go);
+- a record without a `match.clusters` row.
+
+The touched records are the seeds' components in tonight's graph, found by a recursive query.
+Clustering them with their edges and cannot-link pairs, and writing only their rows, gives what a
+full clustering would give: any component that changed holds a seed, since a change is an edge
+or a record that appeared or went, and each end of it is a seed.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from matching import clustering
+from matching.decisions import BASE_EDGE_SQL, RESCORE_TABLE, STALE_TABLE, STEWARD_TABLE
+from matching.sql import scalar_int
+
+SEEDS_TABLE = "match_seeds"
+TOUCHED_TABLE = "match_touched"
+LINKS_TABLE = "match.record_links"
+
+
+def _degrees_sql() -> str:
+    """SQL: accepted edges (refused ones included) per record, from `match.pairs`."""
+    return f"""
+        SELECT record_key, count(*) AS links FROM (
+            SELECT record_key_l AS record_key FROM match.pairs WHERE {BASE_EDGE_SQL}
+            UNION ALL
+            SELECT record_key_r FROM match.pairs WHERE {BASE_EDGE_SQL}
+        ) GROUP BY record_key
+    """
+
+
+def _rescored_edges_sql() -> str:
+    """SQL: the ends of pairs (re)scored this run that are accepted edges in `match.pairs` now."""
+    return f"""
+        SELECT p.record_key_l AS a, p.record_key_r AS b FROM match.pairs p
+        JOIN {RESCORE_TABLE} x ON x.record_key_l = p.record_key_l AND x.record_key_r = p.record_key_r
+        WHERE {BASE_EDGE_SQL}
+    """
+
+
+def collect_seeds(con: duckdb.DuckDBPyConnection) -> int:
+    """Temp table `match_seeds`; call before `match.pairs` is rewritten (dropped edges name seeds)."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {SEEDS_TABLE} AS
+        SELECT record_key FROM match_input WHERE is_new
+        UNION SELECT unnest([record_key_l, record_key_r]) FROM {RESCORE_TABLE} WHERE steward_changed
+        UNION SELECT unnest([a, b]) FROM ({_rescored_edges_sql()})
+        UNION SELECT unnest([record_key_l, record_key_r]) FROM match.pairs
+              WHERE {BASE_EDGE_SQL} AND (record_key_l IN (SELECT record_key FROM {STALE_TABLE})
+                                         OR record_key_r IN (SELECT record_key FROM {STALE_TABLE}))
+        UNION SELECT coalesce(d.record_key, s.record_key)
+              FROM ({_degrees_sql()}) d FULL JOIN {LINKS_TABLE} s ON s.record_key = d.record_key
+              WHERE d.links IS DISTINCT FROM s.links
+        UNION SELECT record_key FROM match_input i
+              WHERE NOT EXISTS (SELECT 1 FROM match.clusters c WHERE c.record_key = i.record_key)
+    """)
+    return scalar_int(con, f"SELECT count(*) FROM {SEEDS_TABLE}")
+
+
+def add_edge_seeds(con: duckdb.DuckDBPyConnection) -> int:
+    """Add to `match_seeds` the ends of the pairs scored this run that became accepted edges."""
+    con.execute(f"INSERT INTO {SEEDS_TABLE} SELECT unnest([a, b]) FROM ({_rescored_edges_sql()})")
+    return scalar_int(con, f"SELECT count(*) FROM {SEEDS_TABLE}")
+
+
+def expand(con: duckdb.DuckDBPyConnection) -> int:
+    """Temp table `match_touched`: every current record in a seed's component of `match.pairs`."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE match_edges_both AS
+        SELECT record_key_l AS a, record_key_r AS b FROM match.pairs WHERE {BASE_EDGE_SQL}
+        UNION ALL
+        SELECT record_key_r, record_key_l FROM match.pairs WHERE {BASE_EDGE_SQL}
+    """)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {TOUCHED_TABLE} AS
+        WITH RECURSIVE reach(record_key) AS (
+            SELECT record_key FROM {SEEDS_TABLE} WHERE record_key IN (SELECT record_key FROM match_input)
+            UNION
+            SELECT e.b FROM reach JOIN match_edges_both e ON e.a = reach.record_key
+        )
+        SELECT record_key FROM reach
+    """)
+    con.execute("DROP TABLE match_edges_both")
+    return scalar_int(con, f"SELECT count(*) FROM {TOUCHED_TABLE}")
+
+
+def load_graph(
+    con: duckdb.DuckDBPyConnection, records_table: str | None
+) -> tuple[np.ndarray, pd.DataFrame, pd.DataFrame]:
+    """Sorted record keys, accepted edges and cannot-link pairs of the records (None: all of them)."""
+    keys_where = f"WHERE record_key IN (SELECT record_key FROM {records_table})" if records_table else ""
+    edge_where = f"AND record_key_l IN (SELECT record_key FROM {records_table})" if records_table else ""
+    keys = con.execute(f"SELECT record_key FROM match_input {keys_where} ORDER BY record_key").df()["record_key"]
+    edges = con.execute(f"""
+        SELECT record_key_l, record_key_r, match_weight, decision = 'steward_match' AS steward
+        FROM match.pairs WHERE decision IN ('auto_match', 'steward_match') {edge_where}
+    """).df()
+    cannot = con.execute(
+        f"SELECT record_key_l, record_key_r FROM {STEWARD_TABLE} WHERE decision = 'non_match' {edge_where}"
+    ).df()
+    return keys.to_numpy(), edges, cannot
+
+
+def write_clusters(con: duckdb.DuckDBPyConnection, clusters: pd.DataFrame, records_table: str | None) -> None:
+    """Make `match.clusters` equal `clusters` over `records_table` (None: over every record).
+
+    Only rows that changed are touched: rewriting a million rows of an indexed table each night
+    costs more than the clustering itself. Rows of changed or vanished records go first.
+    """
+    con.register("match_clusters_frame", clusters)
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE match_clusters_new AS SELECT record_key, cluster_id FROM match_clusters_frame"
+        )
+    finally:
+        con.unregister("match_clusters_frame")
+    if records_table is None:
+        scope = ""
+    else:
+        con.execute(f"DELETE FROM match.clusters WHERE record_key IN (SELECT record_key FROM {STALE_TABLE})")
+        scope = f"AND c.record_key IN (SELECT record_key FROM {records_table})"
+    con.execute(f"""
+        DELETE FROM match.clusters c
+        WHERE NOT EXISTS (SELECT 1 FROM match_clusters_new n
+                          WHERE n.record_key = c.record_key AND n.cluster_id = c.cluster_id) {scope}
+    """)
+    con.execute("""
+        INSERT INTO match.clusters
+        SELECT n.record_key, n.cluster_id FROM match_clusters_new n
+        WHERE NOT EXISTS (SELECT 1 FROM match.clusters c WHERE c.record_key = n.record_key)
+    """)
+    con.execute("DROP TABLE match_clusters_new")
+
+
+def write_links(con: duckdb.DuckDBPyConnection, suspicious_leads: list[str], records_table: str | None) -> None:
+    """Store each linked record's accepted-edge count and whether it leads a suspicious cluster."""
+    leads = pd.DataFrame({"record_key": pd.Series(suspicious_leads, dtype=str)})
+    if records_table is None:
+        con.execute(f"DELETE FROM {LINKS_TABLE}")
+        scope = ""
+    else:
+        con.execute(f"""
+            DELETE FROM {LINKS_TABLE}
+            WHERE record_key IN (SELECT record_key FROM {records_table})
+               OR record_key IN (SELECT record_key FROM {STALE_TABLE})
+        """)
+        scope = f"WHERE d.record_key IN (SELECT record_key FROM {records_table})"
+    con.register("match_leads_frame", leads)
+    try:
+        con.execute(f"""
+            INSERT INTO {LINKS_TABLE} (record_key, links, leads_suspicious)
+            SELECT d.record_key, d.links, d.record_key IN (SELECT record_key FROM match_leads_frame)
+            FROM ({_degrees_sql()}) d {scope}
+        """)
+    finally:
+        con.unregister("match_leads_frame")
+
+
+def global_stats(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Cluster counts over the whole stored result, the same whichever records were re-clustered."""
+    row = con.execute("""
+        WITH sizes AS (SELECT cluster_id, count(*) AS n FROM match.clusters GROUP BY cluster_id)
+        SELECT count(*), count(*) FILTER (WHERE n > 1), coalesce(sum(n) FILTER (WHERE n > 1), 0) FROM sizes
+    """).fetchall()[0]
+    refusals = scalar_int(
+        con, "SELECT count(*) FROM match.pairs WHERE reason IN (?, ?)",
+        [clustering.REASON_CANNOT_LINK, clustering.REASON_MUST_LINK_CONFLICT],
+    )
+    suspicious = scalar_int(con, f"SELECT count(*) FROM {LINKS_TABLE} WHERE leads_suspicious")
+    return {
+        "clusters": int(row[0]),
+        "multi_record_clusters": int(row[1]),
+        "records_in_multi_clusters": int(row[2]),
+        "cannot_link_refusals": refusals,
+        "suspicious_clusters": suspicious,
+    }
