@@ -115,7 +115,9 @@ def refresh(
         INSERT INTO golden.history (golden_id, version, "values", valid_from, valid_to)
         SELECT v.golden_id, coalesce(h.last_version, 0) + 1, {values_json}, ?, NULL
         FROM merge_values v JOIN merge_status st ON st.golden_id = v.golden_id
-        LEFT JOIN (SELECT golden_id, max(version) AS last_version FROM golden.history GROUP BY golden_id) h
+        LEFT JOIN (SELECT golden_id, max(version) AS last_version FROM golden.history
+                   WHERE golden_id IN (SELECT golden_id FROM merge_status WHERE is_new OR is_changed)
+                   GROUP BY golden_id) h
                ON h.golden_id = v.golden_id
         WHERE st.is_new OR st.is_changed
         """,

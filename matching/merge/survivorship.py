@@ -131,7 +131,7 @@ def group_sql(group: str, chain: list[str], candidates: str = "merge_cand") -> s
             SELECT s.golden_id, s.record_key, {value_cols}, {_valid_sql(fields)} AS _valid,
                    count(*) OVER (PARTITION BY s.golden_id) AS n_all{key_cols}
             FROM {candidates} s
-            WHERE {any_value}
+            WHERE s._n > 1 AND ({any_value})
         ), kept AS (
             SELECT *, count(*) OVER (PARTITION BY golden_id) AS n_kept, {value_hash} AS vh
             FROM cand {valid_filter}
@@ -152,26 +152,49 @@ def group_sql(group: str, chain: list[str], candidates: str = "merge_cand") -> s
     """
 
 
+def single_sql(config: SurvivorshipConfig, candidates: str = "merge_cand") -> str:
+    """Values of the customers with ONE record, without windows: each group's value is that
+    record's (`only_value`), unless `valid_only` drops it. Most customers have one record, and the
+    windows (a sort per rule chain) are the stage's main cost, so they only see customers with
+    several. Columns: golden_id, record_key, every golden field, record_count, sources,
+    last_activity_at."""
+    cols = []
+    for group, fields in GROUPS.items():
+        keep = _valid_sql(fields) if "valid_only" in config.chain(group) else None
+        cols += [f"CASE WHEN {keep} THEN s.{f} END AS {f}" if keep else f"s.{f}" for f in fields]
+    return f"""
+        SELECT s.golden_id, s.record_key, {", ".join(cols)}, 1 AS record_count,
+               list_sort(list_distinct([s.source])) AS sources, s._activity_at AS last_activity_at
+        FROM {candidates} s WHERE s._n = 1
+    """
+
+
 def candidates_sql(members: str) -> str:
-    """Members joined ONCE with staging, with the per-record sort keys precomputed."""
+    """Members joined ONCE with staging, with the per-record sort keys precomputed and `_n`, the
+    customer's number of members (a member missing from staging only sends a customer through the
+    windowed path, which is right for any number of records)."""
     status = ", ".join(f"s.{c}" for c in STATUS_COLUMNS.values())
     fields = ", ".join(f"s.{f}" for f in GOLDEN_FIELDS)
     completeness = " + ".join(f"(s.{f} IS NOT NULL)::INTEGER" for f in COMPLETENESS_FIELDS)
     return f"""
         SELECT m.golden_id, s.record_key, s.source, s.trust_rank, s.issues, {status}, {fields},
-               {RECENCY_SQL} AS _recent_at, {ACTIVITY_SQL} AS _activity_at, ({completeness}) AS _completeness
+               {RECENCY_SQL} AS _recent_at, {ACTIVITY_SQL} AS _activity_at, ({completeness}) AS _completeness,
+               n.n AS _n
         FROM {members} m JOIN staging.customers s ON s.record_key = m.record_key
+        JOIN (SELECT golden_id, count(*) AS n FROM {members} GROUP BY golden_id) n ON n.golden_id = m.golden_id
     """
 
 
 def compute(con: duckdb.DuckDBPyConnection, members: str, config: SurvivorshipConfig) -> None:
     """Fill `merge_values` and `merge_lineage` for the golden ids in `members(golden_id, record_key)`.
 
-    `members` is a table name chosen by code (never data).
+    `members` is a table name chosen by code (never data). Customers with several records go
+    through one window query per group (`group_sql`), those with one through `single_sql`.
     """
     con.execute(f"CREATE OR REPLACE TEMP TABLE merge_cand AS {candidates_sql(members)}")
     for group in GROUPS:
         con.execute(f"CREATE OR REPLACE TEMP TABLE merge_sv_{group} AS {group_sql(group, config.chain(group))}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE merge_single AS {single_sql(config)}")
     joins = "".join(f" LEFT JOIN merge_sv_{g} ON merge_sv_{g}.golden_id = base.golden_id" for g in GROUPS)
     field_cols = ", ".join(f"merge_sv_{g}.{f}" for g, fields in GROUPS.items() for f in fields)
     con.execute(
@@ -181,18 +204,22 @@ def compute(con: duckdb.DuckDBPyConnection, members: str, config: SurvivorshipCo
             SELECT golden_id, count(*)::INTEGER AS record_count,
                    list_sort(list_distinct(list(source))) AS sources,
                    max(_activity_at) AS last_activity_at
-            FROM merge_cand GROUP BY golden_id
+            FROM merge_cand WHERE _n > 1 GROUP BY golden_id
         )
         SELECT base.golden_id, {field_cols}, base.record_count, base.sources, base.last_activity_at
         FROM base{joins}
+        UNION ALL
+        SELECT golden_id, {", ".join(GOLDEN_FIELDS)}, record_count, sources, last_activity_at FROM merge_single
         """
     )
     lineage = " UNION ALL ".join(
         f"SELECT golden_id, '{f}' AS field, record_key, rule FROM merge_sv_{g} WHERE {f} IS NOT NULL"
+        f" UNION ALL SELECT golden_id, '{f}', record_key, 'only_value' FROM merge_single WHERE {f} IS NOT NULL"
         for g, fields in GROUPS.items()
         for f in fields
     )
     con.execute(f"CREATE OR REPLACE TEMP TABLE merge_lineage AS {lineage}")
     for group in GROUPS:
         con.execute(f"DROP TABLE IF EXISTS merge_sv_{group}")
+    con.execute("DROP TABLE IF EXISTS merge_single")
     con.execute("DROP TABLE IF EXISTS merge_cand")

@@ -20,6 +20,8 @@ import duckdb
 SKIP_SCHEMAS = ("audit", "ops", "dq", "retention")
 KEYS_TABLE = "_retire_keys"
 GOLDEN_TABLE = "_retire_golden"
+#: Golden customers linked (by any xref version) to a record in `_retire_keys`.
+AFFECTED_TABLE = "_retire_affected"
 
 
 @dataclass(frozen=True)
@@ -104,11 +106,26 @@ def repair_clusters(con: duckdb.DuckDBPyConnection) -> None:
 
 def affected_golden_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Golden customers that any version of `golden.xref` links to a retired record."""
-    rows = con.execute(
-        f"SELECT DISTINCT golden_id FROM golden.xref WHERE record_key IN (SELECT record_key FROM {KEYS_TABLE})"
-        " ORDER BY golden_id"
-    ).fetchall()
+    mark_affected_golden(con)
+    rows = con.execute(f"SELECT golden_id FROM {AFFECTED_TABLE} ORDER BY golden_id").fetchall()
     return [r[0] for r in rows]
+
+
+def mark_affected_golden(con: duckdb.DuckDBPyConnection) -> int:
+    """`_retire_affected(golden_id)`: the golden customers any version of `golden.xref` links to a
+    retired record; returns how many. A table rather than a list, so that tens of thousands of
+    ids never travel through Python."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {AFFECTED_TABLE} AS SELECT DISTINCT golden_id FROM golden.xref"
+        f" WHERE record_key IN (SELECT record_key FROM {KEYS_TABLE})"
+    )
+    row = con.execute(f"SELECT count(*) FROM {AFFECTED_TABLE}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _ids_table(con: duckdb.DuckDBPyConnection, name: str, golden_ids: list[str]) -> None:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (golden_id VARCHAR)")
+    con.execute(f"INSERT INTO {name} SELECT DISTINCT unnest(?::VARCHAR[])", [golden_ids])
 
 
 def scrub_history(con: duckdb.DuckDBPyConnection, golden_ids: list[str]) -> int:
@@ -121,6 +138,16 @@ def scrub_history(con: duckdb.DuckDBPyConnection, golden_ids: list[str]) -> int:
     """
     if not golden_ids:
         return 0
+    _ids_table(con, "_scrub_golden", golden_ids)
+    try:
+        return scrub_history_of(con, "_scrub_golden")
+    finally:
+        con.execute("DROP TABLE IF EXISTS _scrub_golden")
+
+
+def scrub_history_of(con: duckdb.DuckDBPyConnection, golden_table: str) -> int:
+    """`scrub_history` for the golden customers listed in `golden_table(golden_id)` (a table name
+    chosen by code)."""
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _scrub_values AS
@@ -128,10 +155,10 @@ def scrub_history(con: duckdb.DuckDBPyConnection, golden_ids: list[str]) -> int:
             SELECT DISTINCT x.golden_id, s.*
             FROM staging.customers s JOIN {KEYS_TABLE} k USING (record_key)
             JOIN golden.xref x ON x.record_key = s.record_key
-            WHERE x.golden_id IN (SELECT unnest(?::VARCHAR[]))
+            WHERE x.golden_id IN (SELECT golden_id FROM {golden_table})
         ), remaining AS (
             SELECT x.golden_id, s.* FROM golden.xref x JOIN staging.customers s USING (record_key)
-            WHERE x.valid_to IS NULL AND x.golden_id IN (SELECT unnest(?::VARCHAR[]))
+            WHERE x.valid_to IS NULL AND x.golden_id IN (SELECT golden_id FROM {golden_table})
               AND x.record_key NOT IN (SELECT record_key FROM {KEYS_TABLE})
         ), retired_values AS (
             SELECT golden_id, 'email' AS field, email AS value FROM retired WHERE email IS NOT NULL
@@ -148,8 +175,7 @@ def scrub_history(con: duckdb.DuckDBPyConnection, golden_ids: list[str]) -> int:
                 OR (v.field = 'phone' AND r.phone = v.value)
                 OR (v.field = 'street' AND r.street = v.value)
                 OR (v.field = 'name' AND concat_ws(chr(31), r.first_name, r.last_name) = v.value)))
-        """,
-        [golden_ids, golden_ids],
+        """
     )
     row = con.execute(
         """
@@ -175,14 +201,22 @@ def drop_orphan_golden(con: duckdb.DuckDBPyConnection, golden_ids: list[str]) ->
     """
     if not golden_ids:
         return 0
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {GOLDEN_TABLE} (golden_id VARCHAR)")
+    _ids_table(con, "_orphan_candidates", golden_ids)
+    try:
+        return drop_orphan_golden_of(con, "_orphan_candidates")
+    finally:
+        con.execute("DROP TABLE IF EXISTS _orphan_candidates")
+
+
+def drop_orphan_golden_of(con: duckdb.DuckDBPyConnection, golden_table: str) -> int:
+    """`drop_orphan_golden` for the customers listed in `golden_table(golden_id)` (a table name
+    chosen by code)."""
     con.execute(
         f"""
-        INSERT INTO {GOLDEN_TABLE}
-        SELECT g FROM unnest(?::VARCHAR[]) AS t(g)
-        WHERE g NOT IN (SELECT golden_id FROM golden.xref WHERE valid_to IS NULL)
-        """,
-        [golden_ids],
+        CREATE OR REPLACE TEMP TABLE {GOLDEN_TABLE} AS
+        SELECT golden_id FROM {golden_table}
+        WHERE golden_id NOT IN (SELECT golden_id FROM golden.xref WHERE valid_to IS NULL)
+        """
     )
     row = con.execute(f"SELECT count(*) FROM {GOLDEN_TABLE}").fetchone()
     gone = int(row[0]) if row else 0
@@ -196,3 +230,12 @@ def load_keys(con: duckdb.DuckDBPyConnection, keys: list[str]) -> None:
     """(Re)create `_retire_keys` with these record keys."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE {KEYS_TABLE} (record_key VARCHAR PRIMARY KEY)")
     con.execute(f"INSERT INTO {KEYS_TABLE} SELECT DISTINCT k FROM unnest(?::VARCHAR[]) AS t(k)", [keys])
+
+
+def load_keys_from(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """(Re)create `_retire_keys` with the record keys of `table(record_key)` (a table name chosen by
+    code); returns how many."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {KEYS_TABLE} (record_key VARCHAR PRIMARY KEY)")
+    con.execute(f"INSERT INTO {KEYS_TABLE} SELECT DISTINCT record_key FROM {table}")
+    row = con.execute(f"SELECT count(*) FROM {KEYS_TABLE}").fetchone()
+    return int(row[0]) if row else 0

@@ -35,11 +35,12 @@ from warehouse.retention.store_purge import purge_store
 KIND_BY_ACTION = {"delete": "expire", "anonymise": "anonymise", "archive": "archive"}
 
 
-def rebuild_golden_customers(ctx: RunContext, golden_ids: list[str]) -> dict[str, int]:
-    """Recompute the golden customers that lost records (the merge package owns survivorship)."""
+def rebuild_golden_customers(ctx: RunContext) -> dict[str, int]:
+    """Recompute the golden customers that lost records, listed in `_retire_affected` (the merge
+    package owns survivorship)."""
     from matching.merge.stage import rebuild_golden
 
-    return rebuild_golden(ctx, golden_ids)
+    return rebuild_golden(ctx, scope_table=cascade.AFFECTED_TABLE)
 
 
 def _status_counts(ctx: RunContext) -> dict[str, Any]:
@@ -87,28 +88,36 @@ def run(ctx: RunContext) -> StageResult:
     con.execute("CREATE OR REPLACE TEMP TABLE _retention_due AS SELECT * FROM _retention_status WHERE status = 'due'")
     stats = _status_counts(ctx)
 
-    due = con.execute("SELECT record_key, source, rule, action FROM _retention_due ORDER BY record_key").df()
-    keys = due["record_key"].tolist()
-    cascade.load_keys(con, keys)
-
-    archive_rows = due[due["action"] == "archive"]
+    # The due keys and their golden customers stay in temp tables: at a million records a first
+    # run retires ~70,000 of them, and every step below is one statement over those tables.
+    due_count = cascade.load_keys_from(con, "_retention_due")
+    archive_rows = con.execute(
+        "SELECT record_key, rule FROM _retention_due WHERE action = 'archive' ORDER BY record_key"
+    ).fetchall()
     archived = archive_records(
-        con, ctx.config.paths.archive, archive_rows["record_key"].tolist(), archive_rows["rule"].tolist(), ctx.now
+        con, ctx.config.paths.archive, [r[0] for r in archive_rows], [r[1] for r in archive_rows], ctx.now
     )
     anonymised = anonymise_records(con, ctx.now)
 
-    golden_ids = cascade.affected_golden_ids(con)
-    history_dropped = cascade.scrub_history(con, golden_ids)
-    deleted = cascade.delete_records(con)
-    cascade.repair_clusters(con)
-    if golden_ids:
-        rebuild_golden_customers(ctx, golden_ids)
-    golden_gone = cascade.drop_orphan_golden(con, golden_ids)
+    affected = cascade.mark_affected_golden(con) if due_count else 0
+    history_dropped = cascade.scrub_history_of(con, cascade.AFFECTED_TABLE) if affected else 0
+    deleted = cascade.delete_records(con) if due_count else {}
+    if due_count:
+        cascade.repair_clusters(con)
+    if affected:
+        rebuild_golden_customers(ctx)
+    golden_gone = cascade.drop_orphan_golden_of(con, cascade.AFFECTED_TABLE) if affected else 0
+    keys: list[str] = []
+    golden_ids: list[str] = []
+    if due_count:  # for the stewards' store (SQLite), which cannot read the warehouse's temp tables
+        keys = [r[0] for r in con.execute(f"SELECT record_key FROM {cascade.KEYS_TABLE}").fetchall()]
+        golden_ids = [r[0] for r in con.execute(f"SELECT golden_id FROM {cascade.AFFECTED_TABLE}").fetchall()]
 
     # For compact_warehouse: their copies in older published files go after the run's last commit.
     con.execute(
         f"INSERT INTO retention.pending_purge SELECT record_key, ?, ? FROM {cascade.KEYS_TABLE}", [ctx.run_id, ctx.now]
     )
+    due = con.execute("SELECT record_key, source, rule, action FROM _retention_due ORDER BY record_key").df()
     events = due.assign(kind=due["action"].map(KIND_BY_ACTION))
     audited = record_events(con, run_id=ctx.run_id, at=ctx.now, kind_by_key=events, salt=salt)
     for rule in rules:
@@ -125,6 +134,7 @@ def run(ctx: RunContext) -> StageResult:
     con.execute("DROP TABLE IF EXISTS _retention_due")
     con.execute("DROP TABLE IF EXISTS _retention_status")
     con.execute(f"DROP TABLE IF EXISTS {cascade.KEYS_TABLE}")
+    con.execute(f"DROP TABLE IF EXISTS {cascade.AFFECTED_TABLE}")
 
     # Last, once every warehouse change has succeeded: the store is not in the runner's transaction.
     store_rows = purge_store(ctx.config.paths.steward_db, keys, golden_ids) if keys else 0
