@@ -129,6 +129,11 @@ class TrainingConfig(BaseModel):
         "the data grew by `retrain_growth`; always: every run; never: reuse the latest model (fit once if none).",
     )
     retrain_growth: float = Field(default=0.5, ge=0, description="Relative growth of the record count that refits.")
+    retrain_labels: int = Field(
+        default=50, ge=1,
+        description="Steward decisions added or withdrawn since the fit that refit the model (with retrain: auto). "
+        "Each decision applies at once anyway; a refit rescores every stored pair.",
+    )
     u_sample_pairs: int = Field(default=1_000_000, ge=1000, description="Random pairs used to estimate u.")
     em_iterations: int = Field(default=60, ge=1, le=1000, description="Most EM iterations.")
     em_tolerance: float = Field(default=1e-6, gt=0, description="EM stops when no probability moves more than this.")
@@ -178,7 +183,7 @@ class MatchingConfig(BaseModel):
         default=400, ge=2, description="A block with more records is skipped with a warning (e.g. a shared phone)."
     )
     max_rule_pairs_per_record: float = Field(
-        default=3.0, gt=0,
+        default=1.5, gt=0,
         description="A blocking rule that would yield more pairs than this per record is skipped with a warning.",
     )
     max_candidate_pairs: int = Field(
@@ -228,6 +233,6 @@ class MatchingConfig(BaseModel):
             "blocking": [r.model_dump() for r in self.blocking_rules],
             "max_block_size": self.max_block_size,
             "max_rule_pairs_per_record": self.max_rule_pairs_per_record,
-            "training": self.training.model_dump(exclude={"retrain", "retrain_growth"}),
+            "training": self.training.model_dump(exclude={"retrain", "retrain_growth", "retrain_labels"}),
         }
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]

@@ -109,6 +109,11 @@ def load_patterns(con: duckdb.DuckDBPyConnection, comparisons: list[Comparison])
     )
 
 
+def steward_decision_count(con: duckdb.DuckDBPyConnection) -> int:
+    row = one(con, "SELECT count(*) FROM match_steward")
+    return int(row[0]) if row else 0
+
+
 def labels_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     rows = con.execute(
         "SELECT record_key_l, record_key_r, decision FROM match_steward ORDER BY ALL"
@@ -183,6 +188,7 @@ def train(
             "candidate_pairs": int(patterns.counts.sum()),
             "patterns": len(patterns.counts),
             "steward_labelled_pairs": int(patterns.counts[patterns.labels >= 0].sum()),
+            "steward_decisions": steward_decision_count(con),
             "em_iterations": iterations,
             "method": method,
             "sessions": [

@@ -300,7 +300,12 @@ def test_retrains_only_when_needed(match_wh: MatchWarehouse) -> None:
     match_wh.runs += 10                      # a later run id
     assert match_wh.run().counts["model_version"] == v1
     keys = sorted(match_wh.clusters())
+    # one steward decision applies at once but does not refit (retrain_labels, default 50)...
     _decide(match_wh, keys[0], keys[1], "non_match")
+    assert match_wh.run().counts["model_version"] == v1
+    # ...enough of them do
+    match_wh.config.matching.training.retrain_labels = 2
+    _decide(match_wh, keys[2], keys[3], "non_match")
     v2 = match_wh.run().counts["model_version"]
     assert v2 != v1
     assert len(list(match_wh.config.paths.models.glob("model-*.json"))) == 2
