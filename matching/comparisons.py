@@ -49,13 +49,26 @@ def _typo(column: str) -> str:
     lengths one apart: one insertion/deletion (levenshtein 1). CASE keeps hamming off rows of
     unequal length, where it would raise.
     """
-    a, b = f"l.{column}", f"r.{column}"
+    return _typo_between(f"l.{column}", f"r.{column}")
+
+
+def _typo_between(a: str, b: str) -> str:
+    """`_typo` between any two SQL expressions (e.g. one record's first name, the other's last)."""
     return (
         f"(CASE WHEN length({a}) = length({b}) THEN (CASE WHEN hamming({a}, {b}) <= 1 THEN TRUE"
         f" WHEN hamming({a}, {b}) = 2 THEN list_sort(string_split({a}, '')) = list_sort(string_split({b}, ''))"
         f" ELSE FALSE END)"
         f" WHEN abs(length({a}) - length({b})) = 1 THEN levenshtein({a}, {b}) <= 1 ELSE FALSE END)"
     )
+
+
+# One record's first name is the other's last name (give or take a typo): a name typed in the wrong box.
+_CROSS = (
+    f"(l.fn_initial = r.ln_initial AND (jaro_winkler_similarity(l.fn, r.ln) >= 0.92"
+    f" OR {_typo_between('l.fn', 'r.ln')}))"
+    f" OR (l.ln_initial = r.fn_initial AND (jaro_winkler_similarity(l.ln, r.fn) >= 0.92"
+    f" OR {_typo_between('l.ln', 'r.fn')}))"
+)
 
 
 def name_comparison_first() -> Comparison:
@@ -68,8 +81,7 @@ def name_comparison_first() -> Comparison:
             lv.custom("first and last name swapped", _SWAPPED),
             lv.custom(
                 "equals the other record's last name (swapped)",
-                "(l.fn_initial = r.ln_initial AND jaro_winkler_similarity(l.fn, r.ln) >= 0.92)"
-                " OR (l.ln_initial = r.fn_initial AND jaro_winkler_similarity(l.ln, r.fn) >= 0.92)",
+                _CROSS,
             ),
             lv.custom(
                 "nickname or initials",
@@ -77,6 +89,8 @@ def name_comparison_first() -> Comparison:
                 " OR l.fn = r.fn_inits OR r.fn = l.fn_inits OR l.fn_compact = r.fn_compact",
             ),
             lv.jaro_winkler("fn", 0.92, "very similar (jaro-winkler >= 0.92)"),
+            # A typo in a short name ("tra" for "tara") stays below the Jaro-Winkler bar.
+            lv.custom("one typo", _typo("fn")),
             lv.custom(
                 "part of a compound name",
                 "(l.fn_tokens[2] IS NOT NULL OR r.fn_tokens[2] IS NOT NULL)"
@@ -94,8 +108,13 @@ def name_comparison_last() -> Comparison:
         "last_name",
         (
             # A swap is counted once, under first_name; counting it here too would double it.
-            lv.Level("missing, or swapped (see first_name)", f"l.ln IS NULL OR r.ln IS NULL OR ({_SWAPPED})",
-                     is_null=True),
+            # Likewise when one record's first name is the other's last name: the last names then
+            # compare a name with whatever filled the other box, which is no evidence either way.
+            lv.Level(
+                "missing, or swapped (see first_name)",
+                f"l.ln IS NULL OR r.ln IS NULL OR ({_SWAPPED}) OR (l.fn <> r.fn AND ({_CROSS}))",
+                is_null=True,
+            ),
             lv.exact("ln_raw", "exact"),
             lv.custom("equal without accents", "l.ln = r.ln"),
             lv.jaro_winkler("ln", 0.92, "very similar (jaro-winkler >= 0.92)"),
@@ -162,6 +181,8 @@ def birth_date_comparison() -> Comparison:
                 " AND substr(l.dob_str, 7, 2) = substr(r.dob_str, 5, 2)",
             ),
             lv.custom("one digit off or two digits swapped", _typo("dob_str")),
+            # Two slips of the pen (1994-11-15 / 1997-11-14): weaker than one, stronger than "different".
+            lv.custom("two digits off", "hamming(l.dob_str, r.dob_str) = 2"),
             lv.custom("same year", "l.dob_year = r.dob_year"),
             lv.else_level(),
         ),
@@ -181,13 +202,22 @@ def street_comparison() -> Comparison:
         (
             lv.null_level("street"),
             lv.exact("street"),
+            # A street line holding only a house number ("9": the street's name went to another line,
+            # or nowhere) can only agree on that number: a level of its own, weaker than a street's.
+            lv.custom(
+                "same house number, no street name on one side",
+                "(l.street_name IS NULL OR r.street_name IS NULL) AND l.street_num = r.street_num",
+            ),
             lv.custom(
                 "similar (token overlap >= 0.6 or jaro-winkler >= 0.92)",
                 f"{_SAME_NUMBER} AND ({_JACCARD} >= 0.6 OR jaro_winkler_similarity(l.street, r.street) >= 0.92)",
             ),
+            # ... or the same number with a typo in the street's name word (jodayne / jodayfne), which
+            # token overlap misses when the street has few words.
             lv.custom(
                 "partly similar (token overlap >= 0.3)",
-                f"{_JACCARD} >= 0.3 OR jaro_winkler_similarity(l.street, r.street) >= 0.8",
+                f"{_JACCARD} >= 0.3 OR jaro_winkler_similarity(l.street, r.street) >= 0.8"
+                f" OR (l.street_num = r.street_num AND {_typo('street_name')})",
             ),
             lv.else_level(),
         ),

@@ -43,9 +43,15 @@ class MatchOutcome:
     model: MatchModel | None = None
 
 
+def levels_fingerprint(cfg: MatchingConfig) -> str:
+    """The comparisons' level SQL: a new level renumbers the stored vectors and the model's m and u."""
+    return hashlib.sha256(repr([c.gamma_sql() for c in build(cfg.comparisons)]).encode()).hexdigest()[:16]
+
+
 def candidates_fingerprint(cfg: MatchingConfig, skipped: list[str]) -> str:
     """What stored comparison vectors depend on: blocking rules (and which are skipped), cap, comparisons."""
-    data = repr(([r.model_dump() for r in cfg.blocking_rules], skipped, cfg.max_block_size, cfg.comparisons))
+    data = repr(([r.model_dump() for r in cfg.blocking_rules], skipped, cfg.max_block_size, cfg.comparisons,
+                 levels_fingerprint(cfg)))
     return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
@@ -203,7 +209,7 @@ def run_matching(
     timings["block_and_compare"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    fingerprint = cfg.model_fingerprint()
+    fingerprint = cfg.model_fingerprint() + "-" + levels_fingerprint(cfg)
     current = model_store.load_current(models_dir)
     labels_fp = training.labels_fingerprint(con)
     n_labels = training.steward_decision_count(con)

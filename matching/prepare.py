@@ -134,6 +134,10 @@ def prepare_input(con: duckdb.DuckDBPyConnection, source: str = "staging.valid_c
                    CASE WHEN b.fn LIKE '% %'
                         THEN array_to_string(list_transform(string_split(b.fn, ' '), lambda x: left(x, 1)), '')
                    END AS fn_inits,
+                   -- both initials in alphabetical order: a blocking key that survives a first/last swap
+                   CASE WHEN b.fn IS NOT NULL AND b.ln IS NOT NULL
+                        THEN least(left(b.fn, 1), left(b.ln, 1)) || greatest(left(b.fn, 1), left(b.ln, 1))
+                   END AS name_initials,
                    coalesce(ff.groups, []) AS fn_groups,
                    string_split(b.fn, ' ') AS fn_tokens,
                    replace(b.fn, ' ', '') AS fn_compact,

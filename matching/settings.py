@@ -31,6 +31,7 @@ BLOCKING_KEYS: dict[str, str] = {
     "first_name_canon": "fn_canon",
     "first_initial": "fn_initial",
     "last_initial": "ln_initial",
+    "initials": "name_initials",
     "first_name_phonetic": "fn_ph",
     "last_name_phonetic": "ln_ph",
     "name_pair": "name_pair",
@@ -114,6 +115,11 @@ def _default_rules() -> list[BlockingRuleConfig]:
         "street_name_number": ["street_name", "street_number"],
         "street_name_city": ["street_name", "city"],
         "city_initials": ["city", "first_initial", "last_initial"],
+        # initials in either order: first and last name swapped (and misspelt, so name_pair misses it)
+        "postcode_initials_any_order": ["postcode", "initials"],
+        "street_name_initials": ["street_name", "initials"],
+        # same first name in the same postcode, whatever the last name (a married name)
+        "postcode_first_name_any_last_name": ["postcode", "first_name_phonetic"],
     }
     return [BlockingRuleConfig(name=n, on=on) for n, on in rules.items()]
 

@@ -42,3 +42,30 @@ def test_postcode_and_street_name_find_a_pair_with_other_names_and_no_birth_date
     match_wh.load(pd.concat([generate_canonical(150, 8).drop(columns=["person_id"]), pair], ignore_index=True))
     match_wh.run()
     assert _rule_of(match_wh, "zz-c", "zz-d") == "postcode_street_name"
+
+
+def test_postcode_and_initials_in_either_order_find_swapped_names_with_a_typo(match_wh: MatchWarehouse) -> None:
+    """First and last name swapped and one misspelt: neither names nor their phonetic keys agree."""
+    pair = pd.DataFrame([
+        person("zz-e", first_name="Abby", last_name="Sporn", street="29 Nivison Place Key", postcode="2340",
+               city="Joyner"),
+        person("zz-f", first_name="Sporn", last_name="Abyb", street="Nivis On Place Key", postcode="2340",
+               city="Joyner"),
+    ])
+    match_wh.load(pd.concat([generate_canonical(150, 9).drop(columns=["person_id"]), pair], ignore_index=True))
+    match_wh.run()
+    assert _rule_of(match_wh, "zz-e", "zz-f") == "postcode_initials_any_order"
+    assert match_wh.same_cluster("zz-e", "zz-f")
+
+
+def test_postcode_and_first_name_find_a_new_last_name(match_wh: MatchWarehouse) -> None:
+    """A married name: same first name and address (with a typo), another last name."""
+    pair = pd.DataFrame([
+        person("zz-g", first_name="Hugh", last_name="Fenwick", street="Totterdell Street Mariner Views",
+               postcode="4814", city="West Perth"),
+        person("zz-h", first_name="Hugh", last_name="Deblasio", street="Totterdellqstreet Mariner Views",
+               postcode="4814", city="West Perth"),
+    ])
+    match_wh.load(pd.concat([generate_canonical(150, 10).drop(columns=["person_id"]), pair], ignore_index=True))
+    match_wh.run()
+    assert _rule_of(match_wh, "zz-g", "zz-h") == "postcode_first_name_any_last_name"
