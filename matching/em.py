@@ -71,6 +71,24 @@ def m_step(g: np.ndarray, w: np.ndarray, n_levels: int, pseudo: np.ndarray) -> n
     return out
 
 
+def log_probability(g: np.ndarray, comparisons: list[Comparison], probs: dict[str, np.ndarray]) -> np.ndarray:
+    """Per pattern, the log of its probability under one class (m or u), comparisons independent."""
+    out = np.zeros(len(g))
+    for k, c in enumerate(comparisons):
+        out += np.log(probs[c.name][g[:, k]])
+    return out
+
+
+def _posterior(patterns: Patterns, log_m: np.ndarray, log_u: np.ndarray, prior: float) -> np.ndarray:
+    """Chance that each pattern is a match, in log space for stability; labelled patterns keep their label."""
+    a = math.log(prior) + log_m
+    b = math.log(1 - prior) + log_u
+    post = 1.0 / (1.0 + np.exp(np.clip(b - a, -700, 700)))
+    labelled = patterns.labels >= 0
+    post[labelled] = patterns.labels[labelled]
+    return post
+
+
 def run_em(
     patterns: Patterns,
     comparisons: list[Comparison],
@@ -97,16 +115,7 @@ def run_em(
     prior = start_prior
     iterations = 0
     for iterations in range(1, cfg.em_iterations + 1):  # noqa: B007 - used after the loop
-        log_m = np.zeros(len(g))
-        log_u = np.zeros(len(g))
-        for k, c in enumerate(comparisons):
-            log_m += np.log(m[c.name][g[:, k]])
-            log_u += np.log(uc[c.name][g[:, k]])
-        # posterior that a pattern is a match, computed in log space for stability
-        a = math.log(prior) + log_m
-        b = math.log(1 - prior) + log_u
-        post = 1.0 / (1.0 + np.exp(np.clip(b - a, -700, 700)))
-        post[labelled] = patterns.labels[labelled]
+        post = _posterior(patterns, log_probability(g, comparisons, m), log_probability(g, comparisons, uc), prior)
         w_match = weights * post
         w_non = weights * (1.0 - post)
         new_prior = float(np.clip(w_match.sum() / weights.sum(), 1e-6, 1 - 1e-6)) if weights.sum() else prior
@@ -162,19 +171,11 @@ def run_em_fixed_u(
     weights[labelled] *= cfg.steward_label_weight
     initial = {c.name: fix_neutral(initial_m(len(c.levels)), c) for c in comparisons}
     m = {name: values.copy() for name, values in initial.items()}
-    log_u = np.zeros(len(g))
-    for k, c in enumerate(comparisons):
-        log_u += np.log(u[c.name][g[:, k]])
+    log_u = log_probability(g, comparisons, u)
     prior = 0.5
     iterations = 0
     for iterations in range(1, cfg.em_iterations + 1):  # noqa: B007 - used after the loop
-        log_m = np.zeros(len(g))
-        for k, c in enumerate(comparisons):
-            log_m += np.log(m[c.name][g[:, k]])
-        a = math.log(prior) + log_m
-        b = math.log(1 - prior) + log_u
-        post = 1.0 / (1.0 + np.exp(np.clip(b - a, -700, 700)))
-        post[labelled] = patterns.labels[labelled]
+        post = _posterior(patterns, log_probability(g, comparisons, m), log_u, prior)
         w_match = weights * post
         new_prior = float(np.clip(w_match.sum() / weights.sum(), 1e-6, 1 - 1e-6))
         delta = abs(new_prior - prior)

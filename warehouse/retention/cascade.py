@@ -12,6 +12,7 @@ and calls these functions inside its transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
@@ -128,6 +129,19 @@ def _ids_table(con: duckdb.DuckDBPyConnection, name: str, golden_ids: list[str])
     con.execute(f"INSERT INTO {name} SELECT DISTINCT unnest(?::VARCHAR[])", [golden_ids])
 
 
+def _over_ids(
+    con: duckdb.DuckDBPyConnection, golden_ids: list[str], run: Callable[[duckdb.DuckDBPyConnection, str], int]
+) -> int:
+    """Run a table-based step (`run(con, table)`) on a list of ids (what erasure holds) via a temp table."""
+    if not golden_ids:
+        return 0
+    _ids_table(con, "_listed_golden", golden_ids)
+    try:
+        return run(con, "_listed_golden")
+    finally:
+        con.execute("DROP TABLE IF EXISTS _listed_golden")
+
+
 def scrub_history(con: duckdb.DuckDBPyConnection, golden_ids: list[str]) -> int:
     """Drop the golden history versions that carry an identifier only a retired record supplied.
 
@@ -136,13 +150,7 @@ def scrub_history(con: duckdb.DuckDBPyConnection, golden_ids: list[str]) -> int:
     value that a remaining record of the same customer also carries is not the retired record's
     alone, so versions holding only such values are kept.
     """
-    if not golden_ids:
-        return 0
-    _ids_table(con, "_scrub_golden", golden_ids)
-    try:
-        return scrub_history_of(con, "_scrub_golden")
-    finally:
-        con.execute("DROP TABLE IF EXISTS _scrub_golden")
+    return _over_ids(con, golden_ids, scrub_history_of)
 
 
 def scrub_history_of(con: duckdb.DuckDBPyConnection, golden_table: str) -> int:
@@ -199,13 +207,7 @@ def drop_orphan_golden(con: duckdb.DuckDBPyConnection, golden_ids: list[str]) ->
     `rebuild_golden` deletes the golden rows left without records; this removes what it may
     leave behind in history, lineage, aliases and closed xref versions.
     """
-    if not golden_ids:
-        return 0
-    _ids_table(con, "_orphan_candidates", golden_ids)
-    try:
-        return drop_orphan_golden_of(con, "_orphan_candidates")
-    finally:
-        con.execute("DROP TABLE IF EXISTS _orphan_candidates")
+    return _over_ids(con, golden_ids, drop_orphan_golden_of)
 
 
 def drop_orphan_golden_of(con: duckdb.DuckDBPyConnection, golden_table: str) -> int:
