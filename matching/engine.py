@@ -29,7 +29,7 @@ from matching import model as model_store
 from matching.blocking_report import rule_report
 from matching.comparisons import build
 from matching.model import MatchModel
-from matching.prepare import prepare_input
+from matching.prepared import prepare_with_cache
 from matching.settings import MatchingConfig
 from matching.sql import one, scalar_int
 
@@ -183,7 +183,7 @@ def run_matching(
     comparisons = build(cfg.comparisons)
     rules = [blocking.BlockingRule.from_config(r) for r in cfg.blocking_rules]
 
-    n_records = prepare_input(con, source)
+    n_records, prepared_now = prepare_with_cache(con, source, force_full or not cfg.incremental)
     decisions.register_steward_decisions(con, steward_decisions)
     skipped = _skipped_rules(con, cfg, rules, n_records, force_full)
     for name in skipped:
@@ -293,6 +293,7 @@ def run_matching(
         "records_reclustered": len(keys),
         "mode": "full" if full else "incremental",
         "new_or_changed_records": change["new_or_changed"],
+        "records_prepared": prepared_now,
         "removed_records": change["removed"],
         "model_version": current.version,
         "blocking": rule_report(blocked),
