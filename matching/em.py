@@ -191,13 +191,17 @@ def run_em_fixed_u(
 
 def train_by_sessions(
     patterns: Patterns, comparisons: list[Comparison], u: dict[str, np.ndarray], cfg: TrainingConfig,
+    presence: dict[str, float] | None = None,
 ) -> tuple[dict[str, np.ndarray], float, list[Session]] | None:
     """m per comparison from EM sessions over pairs agreeing on other fields; None if they cannot cover all.
 
     Each comparison's m is the average of the sessions that estimated it, weighted by each
     session's expected matches. The number of matches among *all* candidates (for the prior) is
-    extrapolated from each session: a session holds the matches that agree exactly on its fixed
-    comparisons, a share of all matches that the other sessions' m tells.
+    extrapolated from each session: a session holds the matches whose two records both hold its
+    fixed fields (`presence`: the share of random pairs where both do, 1 if not given) and agree
+    on them exactly (the other sessions' m). An EM over all candidates for that number alone,
+    with m and u held, doubled it on a million records: millions of strangers sharing a surname
+    each add a little probability.
     """
     names = {c.name for c in comparisons}
     sums = {c.name: np.zeros(len(c.levels)) for c in comparisons}
@@ -228,7 +232,8 @@ def train_by_sessions(
     # all matches ~ session matches / P(a match agrees exactly on the session's fixed comparisons)
     estimates = []
     for session, _ in fits:
-        recall = float(np.prod([m_final[name][1] for name in session.fixed]))
+        # a match enters the session if both records hold the fixed fields and agree on them exactly
+        recall = float(np.prod([(presence or {}).get(name, 1.0) * m_final[name][1] for name in session.fixed]))
         if recall > 0:
             estimates.append((session.expected_matches / recall, session.expected_matches))
     weight = sum(w for _, w in estimates)
@@ -236,36 +241,7 @@ def train_by_sessions(
     n_candidates = max(float(patterns.counts.sum()), 1.0)
     candidate_share = min(max(matches / n_candidates, 1e-6), 0.99)
     m_final = fill_unseen_levels(patterns, comparisons, m_final, u, candidate_share, seen)
-    candidate_share = share_by_em(patterns, comparisons, m_final, u, candidate_share, cfg)
-    return m_final, candidate_share * n_candidates, sessions
-
-
-def share_by_em(
-    patterns: Patterns, comparisons: list[Comparison], m: dict[str, np.ndarray], u: dict[str, np.ndarray],
-    start: float, cfg: TrainingConfig,
-) -> float:
-    """The share of matches among all candidates, by EM with m and u held: a one-number fit.
-
-    Extrapolating from the sessions alone misses every match that has a name or a birth date
-    missing (a newsletter record holds an email and little else), since sessions only hold
-    pairs agreeing on those; the candidates hold them all.
-    """
-    g, counts = patterns.gammas, patterns.counts
-    if not len(counts):
-        return start
-    log_ratio = np.zeros(len(g))
-    for k, c in enumerate(comparisons):
-        log_ratio += np.log(m[c.name][g[:, k]]) - np.log(u[c.name][g[:, k]])
-    share = start
-    for _ in range(cfg.em_iterations):
-        post = 1.0 / (1.0 + np.exp(-np.clip(log_ratio + math.log(share / (1 - share)), -700, 700)))
-        labelled = patterns.labels >= 0
-        post[labelled] = patterns.labels[labelled]
-        new_share = float(np.clip((counts * post).sum() / counts.sum(), 1e-6, 1 - 1e-6))
-        if abs(new_share - share) < cfg.em_tolerance:
-            return new_share
-        share = new_share
-    return share
+    return m_final, matches, sessions
 
 
 def fill_unseen_levels(

@@ -137,7 +137,11 @@ def train(
     row = one(con, "SELECT count(*) FROM match_input")
     n_records = int(row[0]) if row else 0
     total_pairs = max(n_records * (n_records - 1) / 2, 1.0)
-    fitted = train_by_sessions(patterns, comparisons, u, cfg) if cfg.method != "candidates" else None
+    # how often both records of a pair hold each field (a newsletter record has no birth date)
+    presence = {
+        c.name: float(rand_n[rand_g[:, k] != 0].sum() / max(rand_n.sum(), 1.0)) for k, c in enumerate(comparisons)
+    }
+    fitted = train_by_sessions(patterns, comparisons, u, cfg, presence) if cfg.method != "candidates" else None
     sessions: list[Session] = []
     if fitted is not None:
         m, expected_matches, sessions = fitted

@@ -132,3 +132,21 @@ def test_ran_away_flags_a_fit_far_from_the_anchor() -> None:
 def test_too_few_pairs_for_the_sessions_falls_back() -> None:
     small = simulated(matches=3, strangers_per_match=2)
     assert em.train_by_sessions(small, COMPARISONS, random_u(), TrainingConfig()) is None
+
+
+def test_the_match_count_allows_for_fields_that_are_missing() -> None:
+    rng = np.random.default_rng(3)
+    base = simulated()
+    gammas = base.gammas.copy()
+    # two pairs in three lack a birth date on one side (newsletter records hold little else)
+    missing = rng.random(len(gammas)) < 2 / 3
+    gammas[missing, INDEX["birth_date"]] = 0
+    rows, inverse = np.unique(gammas, axis=0, return_inverse=True)
+    counts = np.bincount(inverse.ravel(), weights=base.counts)
+    patterns = em.Patterns(rows, counts, np.full(len(counts), -1))
+    presence = {c.name: 1.0 for c in COMPARISONS} | {"birth_date": 1 / 3}
+    fitted = em.train_by_sessions(patterns, COMPARISONS, random_u(), TrainingConfig(), presence)
+    naive = em.train_by_sessions(patterns, COMPARISONS, random_u(), TrainingConfig())
+    assert fitted is not None and naive is not None
+    assert fitted[1] == pytest.approx(20_000, rel=0.1)
+    assert naive[1] < 0.85 * 20_000                    # without it, the birth-date sessions undercount
