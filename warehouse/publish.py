@@ -71,8 +71,15 @@ def _copy(cur: duckdb.DuckDBPyConnection, tables: list[contract.Table]) -> dict[
         cur.execute(f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.{contract.quote(t.schema)}")
         src = f"{contract.quote(t.schema)}.{contract.quote(t.table)}"
         dst = f"{CATALOG}.{src}"
-        order = " ORDER BY golden_id" if t.name == "golden.customer" else ""
-        cur.execute(f"CREATE TABLE {dst} AS SELECT * FROM {src}{order}")
+        ordered = t.name == "golden.customer"
+        # Row order means nothing in the other tables; letting DuckDB write them in any order lets
+        # both threads work (about a sixth less time on the big copies at 1M records).
+        before = cur.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+        cur.execute(f"SET preserve_insertion_order = {'true' if ordered else 'false'}")
+        try:
+            cur.execute(f"CREATE TABLE {dst} AS SELECT * FROM {src}{' ORDER BY golden_id' if ordered else ''}")
+        finally:
+            cur.execute(f"SET preserve_insertion_order = {'true' if before else 'false'}")
         n_src = (cur.execute(f"SELECT count(*) FROM {src}").fetchone() or (0,))[0]
         n_dst = (cur.execute(f"SELECT count(*) FROM {dst}").fetchone() or (0,))[0]
         if n_src != n_dst:
