@@ -15,7 +15,7 @@ from cli.options import config_option, echo_json, get_config, json_option
 from mdm.clock import now
 from mdm.config import MdmConfig
 from mdm.privacy import fingerprint
-from warehouse.connection import open_writer
+from warehouse.connection import open_writer, transaction
 from warehouse.lock import WarehouseBusy, pipeline_lock
 from warehouse.retention.audit import summary_event
 from warehouse.retention.erasure import ErasureError, erase
@@ -87,14 +87,8 @@ def _write(config: MdmConfig, action: Any) -> Any:
         with pipeline_lock(config.paths.lock, timeout_s=LOCK_WAIT_S):
             con = open_writer(config.paths)
             try:
-                con.execute("BEGIN TRANSACTION")
-                try:
-                    result = action(con)
-                    con.execute("COMMIT")
-                except BaseException:
-                    con.execute("ROLLBACK")
-                    raise
-                return result
+                with transaction(con):
+                    return action(con)
             finally:
                 con.close()
     except WarehouseBusy:

@@ -22,7 +22,7 @@ from typing import Any
 from mdm.clock import now
 from mdm.config import MdmConfig
 from mdm.context import RunContext, StageResult
-from warehouse.connection import open_writer
+from warehouse.connection import open_writer, transaction
 from warehouse.lock import pipeline_lock
 
 log = logging.getLogger("mdm.runner")
@@ -125,14 +125,9 @@ def execute_stage(ctx: RunContext, name: str) -> StageResult:
     """Run one stage inside a transaction; roll it back whole if it raises."""
     fn = stage_function(name)
     ctx.now = now()
-    ctx.con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(ctx.con):
         result = fn(ctx)
         _record_stage(ctx, result)
-        ctx.con.execute("COMMIT")
-    except BaseException:
-        ctx.con.execute("ROLLBACK")
-        raise
     log.info("stage %s done: %s", name, json.dumps(result.counts, default=str))
     return result
 

@@ -90,18 +90,13 @@ def run_ingest(config: MdmConfig, registry: Registry | None = None, run_id: str 
     from mdm.clock import now
     from mdm.runner import new_run_id
     from sources.ingest import ingest
-    from warehouse.connection import open_writer
+    from warehouse.connection import open_writer, transaction
 
     con = open_writer(config.paths)
     try:
         ctx = RunContext(config=config, con=con, run_id=run_id or new_run_id(), now=now())
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             result = ingest(ctx, registry or load_registry())
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     finally:
         con.close()
     return result

@@ -2,6 +2,7 @@
 
 - `open_writer(paths)`: the pipeline's single read-write connection to the working warehouse,
   with the schema applied.
+- `transaction(con)`: commit on success, roll back whole on any error.
 - `open_published_reader(paths)`: a read-only connection to the published file. Readers never
   touch the working warehouse (DuckDB forbids it while the pipeline writes).
 
@@ -15,6 +16,8 @@ just replaced (stack notes): each new reader sees the latest publication.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -24,6 +27,18 @@ from warehouse.schema import apply_schema
 
 #: The catalog name readers see the published file under.
 READER_ALIAS = "published"
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One DuckDB transaction: committed if the block succeeds, rolled back whole if it raises."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def open_writer(paths: Paths, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime, timedelta
 
+from stewardship.store import transaction
+
 
 def _iso(at: datetime) -> str:
     return at.isoformat(timespec="seconds")
@@ -17,24 +19,18 @@ def _iso(at: datetime) -> str:
 
 def claim(con: sqlite3.Connection, pair_id: str, user_name: str, at: datetime, minutes: float) -> str:
     """Reserve `pair_id` for `user_name` unless someone else holds it; return the holder."""
-    con.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(con):
         row = con.execute(
             "SELECT user_name FROM leases WHERE pair_id = ? AND expires_at > ?", (pair_id, _iso(at))
         ).fetchone()
         if row is not None and row["user_name"] != user_name:
-            con.execute("COMMIT")
             return str(row["user_name"])
         con.execute(
             "INSERT INTO leases (pair_id, user_name, expires_at) VALUES (?, ?, ?) "
             "ON CONFLICT (pair_id) DO UPDATE SET user_name = excluded.user_name, expires_at = excluded.expires_at",
             (pair_id, user_name, _iso(at + timedelta(minutes=minutes))),
         )
-        con.execute("COMMIT")
         return user_name
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def holder(con: sqlite3.Connection, pair_id: str, at: datetime) -> str | None:

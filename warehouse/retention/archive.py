@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.connection import sql_literal
+from warehouse.connection import sql_literal, transaction
 
 ALIAS = "mdm_archive"
 #: archive table -> working table it copies.
@@ -64,8 +64,7 @@ def archive_records(con: duckdb.DuckDBPyConnection, path: Path, keys: list[str],
     cur = con.cursor()
     try:
         attach(cur, path)
-        cur.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(cur):
             for archive_table, source in TABLES.items():
                 _ensure_table(cur, archive_table, source)
                 cur.execute(
@@ -78,10 +77,6 @@ def archive_records(con: duckdb.DuckDBPyConnection, path: Path, keys: list[str],
                     "JOIN (SELECT unnest(?::VARCHAR[]) AS record_key, unnest(?::VARCHAR[]) AS rule) k USING (record_key)",
                     [at, keys, rules],
                 )
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
         cur.execute(f"DETACH {ALIAS}")
     finally:
         cur.close()

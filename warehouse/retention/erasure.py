@@ -29,7 +29,7 @@ import pandas as pd
 from mdm.clock import now as clock_now
 from mdm.config import MdmConfig
 from mdm.privacy import fingerprint
-from warehouse.connection import open_writer
+from warehouse.connection import open_writer, transaction
 from warehouse.lock import pipeline_lock
 from warehouse.retention import cascade
 from warehouse.retention.archive import delete_from_archive
@@ -200,8 +200,7 @@ def erase(config: MdmConfig, kind: str, value: str, *, lock_timeout_s: float = 1
     with pipeline_lock(config.paths.lock, timeout_s=lock_timeout_s):
         con = open_writer(config.paths)
         try:
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with transaction(con):
                 keys, golden_ids = find_person(con, subject)
                 cascade.load_keys(con, keys)
                 emails, phones = _identifiers(con, subject)
@@ -246,10 +245,6 @@ def erase(config: MdmConfig, kind: str, value: str, *, lock_timeout_s: float = 1
                 )
                 con.execute(f"DROP TABLE IF EXISTS {cascade.KEYS_TABLE}")
                 con.execute(f"DROP TABLE IF EXISTS {cascade.GOLDEN_TABLE}")
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
         finally:
             con.close()
 

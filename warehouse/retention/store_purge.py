@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from stewardship.store import connect
+from stewardship.store import connect, transaction
 
 
 def _tables(con: sqlite3.Connection) -> set[str]:
@@ -32,8 +32,7 @@ def purge_store(path: Path, record_keys: list[str], golden_ids: list[str]) -> in
     try:
         con.execute("CREATE TEMP TABLE IF NOT EXISTS _keys (k TEXT PRIMARY KEY)")
         con.execute("CREATE TEMP TABLE IF NOT EXISTS _golden (g TEXT PRIMARY KEY)")
-        con.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(con):
             con.execute("DELETE FROM _keys")
             con.execute("DELETE FROM _golden")
             con.executemany("INSERT OR IGNORE INTO _keys VALUES (?)", [(k,) for k in record_keys])
@@ -52,10 +51,6 @@ def purge_store(path: Path, record_keys: list[str], golden_ids: list[str]) -> in
             for table, sql in statements.items():
                 if table in tables:
                     deleted += con.execute(sql).rowcount
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         vacuum_store(con)
         return deleted
     finally:
