@@ -16,11 +16,10 @@ from typing import Any
 import click
 import duckdb
 
-from cli.options import config_option, echo_json, get_config, json_option
+from cli.options import config_option, echo_json, get_config, json_option, published_reader
 from mdm.clock import now
 from mdm.config import MdmConfig
 from stewardship import store
-from warehouse.connection import open_reader
 from warehouse.lock import WarehouseBusy
 from warehouse.publication import files
 from warehouse.publication.rollback import RollbackError, read_info, rollback
@@ -29,13 +28,6 @@ FIELDS_SHOWN = (
     "title", "first_name", "last_name", "email", "phone", "street", "postcode", "city", "country", "birth_date",
     "company", "siret", "vat_number", "customer_status", "opt_in",
 )
-
-
-def _reader(config: MdmConfig) -> duckdb.DuckDBPyConnection:
-    try:
-        return open_reader(config.paths.published)
-    except FileNotFoundError as exc:
-        raise click.ClickException(str(exc)) from exc
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -178,7 +170,7 @@ def show_command(golden_id: str, at: datetime | None, config_path: str | None, a
     An ID that was merged away resolves to the surviving customer.
     """
     config = get_config(config_path)
-    con = _reader(config)
+    con = published_reader(config)
     try:
         data = golden_record(con, golden_id, at)
     finally:
@@ -226,7 +218,7 @@ def find_command(
         params.append(name.strip())
     where = " AND ".join(conditions)
     config = get_config(config_path)
-    con = _reader(config)
+    con = published_reader(config)
     try:
         member_search = ""
         if _has_table(con, "staging.customers"):
@@ -289,6 +281,19 @@ def _user_option(func: Any) -> Any:
     return click.option("--user", default=None, help="Steward name recorded with the request (default: login).")(func)
 
 
+def _submit(
+    config: MdmConfig, action: str, golden_id: str, user: str | None, apply_now: bool, as_json: bool,
+    described: str, shown: dict[str, Any], **request: Any,
+) -> None:
+    """Save a steward's split or merge request, apply it now if asked, and say what happened."""
+    request_id = _save_request(config, action, golden_id, user or getpass.getuser(), **request)
+    outcome = _apply_now(config) if apply_now else "saved: the next run applies it"
+    if as_json:
+        echo_json({"request_id": request_id, "action": action, "golden_id": golden_id, **shown, "outcome": outcome})
+    else:
+        click.echo(f"{action} request {request_id} {described}: {outcome}")
+
+
 @golden_group.command("split")
 @click.argument("golden_id")
 @click.option("--records", required=True, help="Comma-separated record keys that leave this customer.")
@@ -302,7 +307,7 @@ def split_command(
     """Ask to split records out of a golden customer; the part keeping its oldest record keeps the ID."""
     config = get_config(config_path)
     keys = sorted({k.strip() for k in records.split(",") if k.strip()})
-    con = _reader(config)
+    con = published_reader(config)
     try:
         resolved, _ = resolve_golden_id(con, golden_id)
         members = {
@@ -320,13 +325,8 @@ def split_command(
         raise click.ClickException(f"not records of {resolved}: {', '.join(unknown)}")
     if not keys or set(keys) == members:
         raise click.ClickException("a split must leave at least one record on each side")
-    request_id = _save_request(config, "split", resolved, user or getpass.getuser(), record_keys=keys)
-    outcome = _apply_now(config) if apply_now else "saved: the next run applies it"
-    if as_json:
-        echo_json({"request_id": request_id, "action": "split", "golden_id": resolved, "records": keys,
-                   "outcome": outcome})
-    else:
-        click.echo(f"split request {request_id} for {resolved} ({len(keys)} record(s)): {outcome}")
+    _submit(config, "split", resolved, user, apply_now, as_json,
+            f"for {resolved} ({len(keys)} record(s))", {"records": keys}, record_keys=keys)
 
 
 @golden_group.command("merge")
@@ -341,7 +341,7 @@ def merge_command(
 ) -> None:
     """Ask to merge two golden customers; the older ID survives and the other becomes its alias."""
     config = get_config(config_path)
-    con = _reader(config)
+    con = published_reader(config)
     try:
         first, _ = resolve_golden_id(con, golden_id)
         second, _ = resolve_golden_id(con, other_id)
@@ -358,13 +358,8 @@ def merge_command(
         raise click.ClickException(f"no golden customer {', '.join(missing)} in the published database")
     if first == second:
         raise click.ClickException("these are already the same golden customer")
-    request_id = _save_request(config, "merge", first, user or getpass.getuser(), other_golden_id=second)
-    outcome = _apply_now(config) if apply_now else "saved: the next run applies it"
-    if as_json:
-        echo_json({"request_id": request_id, "action": "merge", "golden_id": first, "other_golden_id": second,
-                   "outcome": outcome})
-    else:
-        click.echo(f"merge request {request_id} ({first} + {second}): {outcome}")
+    _submit(config, "merge", first, user, apply_now, as_json,
+            f"({first} + {second})", {"other_golden_id": second}, other_golden_id=second)
 
 
 @click.command("rollback")

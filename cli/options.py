@@ -7,8 +7,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
+import duckdb
 
 from mdm.config import ConfigError, MdmConfig, load_config
+from warehouse.connection import open_published_reader
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,6 +42,14 @@ def get_config(config_path: str | None) -> MdmConfig:
         return load_config(config_path)
     except ConfigError as exc:
         raise ConfigProblem(str(exc)) from exc
+
+
+def published_reader(config: MdmConfig) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the published file, or a clear exit when nothing is published yet."""
+    try:
+        return open_published_reader(config.paths)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def echo_json(data: Any) -> None:

@@ -183,6 +183,19 @@ def _request(config: MdmConfig, record_key: str, action: str, user: str | None,
         con.close()
 
 
+def _open_row(config: MdmConfig, record_key: str) -> dict[str, Any]:
+    """The quarantined row a steward acts on; a clear exit if it is unknown or already handled."""
+    from expectations.quarantine import show_row
+
+    with quarantine_reader(config) as con:
+        row = show_row(con, record_key)
+    if row is None:
+        raise click.ClickException(f"{record_key} is not in quarantine")
+    if row["status"] != "open":
+        raise click.ClickException(f"{record_key} is {row['status']}, not open")
+    return row
+
+
 @quarantine_group.command("release")
 @config_option
 @click.argument("record_key")
@@ -193,16 +206,9 @@ def _request(config: MdmConfig, record_key: str, action: str, user: str | None,
 def release_command(config_path: str | None, record_key: str, sets: tuple[str, ...], user: str | None,
                     as_json: bool) -> None:
     """Release a row, optionally corrected; the next run validates it again."""
-    from expectations.quarantine import show_row
-
     config = get_config(config_path)
     corrections = _parse_sets(sets)
-    with quarantine_reader(config) as con:
-        row = show_row(con, record_key)
-    if row is None:
-        raise click.ClickException(f"{record_key} is not in quarantine")
-    if row["status"] != "open":
-        raise click.ClickException(f"{record_key} is {row['status']}, not open")
+    row = _open_row(config, record_key)
     corrections = _source_columns(config, row["source"], corrections, row["payload"])
     action_id = _request(config, record_key, "release", user, corrections)
     if as_json:
@@ -219,15 +225,8 @@ def release_command(config_path: str | None, record_key: str, sets: tuple[str, .
 @json_option
 def discard_command(config_path: str | None, record_key: str, user: str | None, as_json: bool) -> None:
     """Discard a row for good (until the source sends a different version of it)."""
-    from expectations.quarantine import show_row
-
     config = get_config(config_path)
-    with quarantine_reader(config) as con:
-        row = show_row(con, record_key)
-    if row is None:
-        raise click.ClickException(f"{record_key} is not in quarantine")
-    if row["status"] != "open":
-        raise click.ClickException(f"{record_key} is {row['status']}, not open")
+    _open_row(config, record_key)  # unknown or already handled: a clear exit
     action_id = _request(config, record_key, "discard", user, None)
     if as_json:
         echo_json({"action_id": action_id, "record_key": record_key, "action": "discard"})

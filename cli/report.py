@@ -10,10 +10,9 @@ from pathlib import Path
 
 import click
 
-from cli.options import config_option, echo_json, get_config, json_option
+from cli.options import config_option, echo_json, get_config, json_option, published_reader
 from reports.metrics import headline_metrics
 from reports.render import export_metrics, latest_run_id, render_report
-from warehouse.connection import open_published_reader
 
 
 def _write(path: Path, text: str) -> None:
@@ -62,10 +61,7 @@ def report(
     Exit codes: 0 written, 1 nothing published yet, 2 bad usage or invalid config.
     """
     config = get_config(config_path)
-    try:
-        con = open_published_reader(config.paths)
-    except FileNotFoundError as exc:
-        raise click.ClickException(str(exc)) from exc
+    con = published_reader(config)
     try:
         latest = latest_run_id(con)
         if fmt == "html":

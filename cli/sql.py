@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli.options import config_option, echo_json, get_config, json_option
-from warehouse.connection import open_published_reader
+from cli.options import config_option, echo_json, get_config, json_option, published_reader
 
 
 @click.command("sql")
@@ -22,10 +21,7 @@ def sql_command(query: str, config_path: str | None, as_json: bool, max_rows: in
     stewards' read model (staging.customers, match.pairs, quarantine.rows, audit.events, dq.metrics).
     """
     config = get_config(config_path)
-    try:
-        con = open_published_reader(config.paths)
-    except FileNotFoundError as exc:
-        raise click.ClickException(str(exc)) from exc
+    con = published_reader(config)
     try:
         try:
             cursor = con.execute(query)

@@ -88,31 +88,28 @@ def _copy(cur: duckdb.DuckDBPyConnection, tables: list[contract.Table]) -> dict[
     return counts
 
 
+#: Checks of the built file before the swap: SQL counting offending rows in `{c}` (the attached
+#: catalog), and the message when the count is not zero (counts only, never a value).
+CHECKS: tuple[tuple[str, str], ...] = (
+    ("SELECT count(*) FROM (SELECT golden_id FROM {c}.golden.customer GROUP BY golden_id HAVING count(*) > 1)",
+     "golden.customer: {n} duplicated golden_id(s)"),
+    ("SELECT count(*) FROM {c}.golden.xref x WHERE x.valid_to IS NULL AND NOT EXISTS "
+     "(SELECT 1 FROM {c}.golden.customer g WHERE g.golden_id = x.golden_id)",
+     "golden.xref: {n} current row(s) point to no golden customer"),
+    ("SELECT count(*) FROM (SELECT record_key FROM {c}.golden.xref WHERE valid_to IS NULL "
+     "GROUP BY record_key HAVING count(*) > 1)",
+     "golden.xref: {n} record(s) in two golden customers at once"),
+    ("SELECT count(*) FROM {c}.golden.customer g WHERE NOT EXISTS "
+     "(SELECT 1 FROM {c}.golden.xref x WHERE x.golden_id = g.golden_id AND x.valid_to IS NULL)",
+     "golden.customer: {n} customer(s) without a current record"),
+)
+
+
 def _check(cur: duckdb.DuckDBPyConnection) -> None:
-    c = CATALOG
-    dupes = cur.execute(
-        f"SELECT count(*) FROM (SELECT golden_id FROM {c}.golden.customer GROUP BY golden_id HAVING count(*) > 1)"
-    ).fetchone()
-    if dupes and dupes[0]:
-        raise PublicationCheckFailed(f"golden.customer: {dupes[0]} duplicated golden_id(s)")
-    dangling = cur.execute(
-        f"SELECT count(*) FROM {c}.golden.xref x WHERE x.valid_to IS NULL AND NOT EXISTS "
-        f"(SELECT 1 FROM {c}.golden.customer g WHERE g.golden_id = x.golden_id)"
-    ).fetchone()
-    if dangling and dangling[0]:
-        raise PublicationCheckFailed(f"golden.xref: {dangling[0]} current row(s) point to no golden customer")
-    twice = cur.execute(
-        f"SELECT count(*) FROM (SELECT record_key FROM {c}.golden.xref WHERE valid_to IS NULL "
-        "GROUP BY record_key HAVING count(*) > 1)"
-    ).fetchone()
-    if twice and twice[0]:
-        raise PublicationCheckFailed(f"golden.xref: {twice[0]} record(s) in two golden customers at once")
-    empty = cur.execute(
-        f"SELECT count(*) FROM {c}.golden.customer g WHERE NOT EXISTS "
-        f"(SELECT 1 FROM {c}.golden.xref x WHERE x.golden_id = g.golden_id AND x.valid_to IS NULL)"
-    ).fetchone()
-    if empty and empty[0]:
-        raise PublicationCheckFailed(f"golden.customer: {empty[0]} customer(s) without a current record")
+    for sql, message in CHECKS:
+        row = cur.execute(sql.format(c=CATALOG)).fetchone()
+        if row and row[0]:
+            raise PublicationCheckFailed(message.format(n=row[0]))
 
 
 def _export_parquet(cur: duckdb.DuckDBPyConnection, published_dir: Path, run_id: str) -> Path:

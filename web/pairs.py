@@ -79,29 +79,28 @@ def _by_rowid(cur: duckdb.DuckDBPyConnection, columns: str, keys: list[str]) -> 
     return cur.execute(f"SELECT {columns} FROM staging.customers WHERE rowid IN ({literal})").fetchall()
 
 
+def _staging_rows(
+    cur: duckdb.DuckDBPyConnection, cols: str, keys: list[str], snap: Snapshot | None
+) -> list[tuple[Any, ...]]:
+    """`cols` (SQL chosen by code) of the staging rows of `keys`: by row id when the snapshot allows."""
+    if _ready(snap):
+        return _by_rowid(cur, cols, keys)
+    return cur.execute(
+        f"SELECT {cols} FROM staging.customers WHERE list_contains(?::VARCHAR[], record_key)", [keys]
+    ).fetchall()
+
+
 def fetch_records(
     cur: duckdb.DuckDBPyConnection, keys: list[str], snap: Snapshot | None = None
 ) -> dict[str, dict[str, Any]]:
-    cols = ", ".join(RECORD_COLUMNS)
-    if _ready(snap):
-        rows = _by_rowid(cur, cols, keys)
-    else:
-        rows = cur.execute(
-            f"SELECT {cols} FROM staging.customers WHERE list_contains(?::VARCHAR[], record_key)", [keys]
-        ).fetchall()
+    rows = _staging_rows(cur, ", ".join(RECORD_COLUMNS), keys, snap)
     return {r[0]: dict(zip(RECORD_COLUMNS, r, strict=True)) for r in rows}
 
 
 def record_names(cur: duckdb.DuckDBPyConnection, keys: list[str], snap: Snapshot | None = None) -> dict[str, str]:
     """record_key -> "First Last" (or the email when there is no name), for lists."""
     cols = "record_key, nullif(trim(concat_ws(' ', first_name, last_name)), ''), email"
-    if _ready(snap):
-        rows = _by_rowid(cur, cols, keys)
-    else:
-        rows = cur.execute(
-            f"SELECT {cols} FROM staging.customers WHERE list_contains(?::VARCHAR[], record_key)", [keys]
-        ).fetchall()
-    return {r[0]: (r[1] or r[2] or "") for r in rows}
+    return {r[0]: (r[1] or r[2] or "") for r in _staging_rows(cur, cols, keys, snap)}
 
 
 def customer_sizes(cur: duckdb.DuckDBPyConnection, golden_ids: list[str]) -> dict[str, int]:

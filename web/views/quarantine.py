@@ -51,6 +51,14 @@ def _row(request: Request, record_key: str) -> dict[str, object]:
     return row
 
 
+def _open_row(request: Request, record_key: str) -> dict[str, object]:
+    """The row a steward releases or discards: refused (409) once someone has handled it."""
+    row = _row(request, record_key)
+    if row["status"] != "open":
+        raise Conflict(f"This row is already {row['status']}.")
+    return row
+
+
 @router.get("/quarantine/{record_key}")
 def quarantine_row(record_key: str, request: Request, session: StewardSession) -> Response:
     data = _row(request, record_key)
@@ -64,9 +72,7 @@ def quarantine_row(record_key: str, request: Request, session: StewardSession) -
 async def release(record_key: str, request: Request,
                   session: StewardPost) -> Response:
     st = state_of(request)
-    row = _row(request, record_key)
-    if row["status"] != "open":
-        raise Conflict(f"This row is already {row['status']}.")
+    row = _open_row(request, record_key)
     form = await request.form()
     payload = corrected_payload(row["payload"], {k: str(v) for k, v in form.items()})  # type: ignore[arg-type]
     with st.store() as con:
@@ -81,9 +87,7 @@ async def release(record_key: str, request: Request,
 async def discard(record_key: str, request: Request,
                   session: StewardPost) -> Response:
     st = state_of(request)
-    row = _row(request, record_key)
-    if row["status"] != "open":
-        raise Conflict(f"This row is already {row['status']}.")
+    _open_row(request, record_key)  # unknown or already handled: refused
     with st.store() as con:
         action_id = store.add_quarantine_action(con, record_key, "discard", session.user.name, now())
     if wants_json(request):
