@@ -61,6 +61,7 @@ def inbox_files(config: MdmConfig) -> list[InboxFile]:
 
 
 def content_hash(path: Path) -> str:
+    """SHA-256 of a file, read in 1 MiB blocks: the sensor's run key and ingest's "already loaded"."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):

@@ -16,7 +16,6 @@ therefore never touches the warehouse and cannot half-load a file.
 
 from __future__ import annotations
 
-import hashlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,14 +81,6 @@ class ReadResult:
             for name in sheet.table.column_names:
                 seen.setdefault(name, None)
         return list(seen)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class SourceConnector(ABC):

@@ -31,13 +31,13 @@ import pyarrow.compute as pc
 
 from mdm.clock import now
 from mdm.context import RunContext, StageResult
+from mdm.inbox import content_hash as file_content_hash
 from sources.base import (
     ConnectorConfigError,
     ReadResult,
     SourceConnector,
     SourceError,
     SourceItem,
-    file_sha256,
 )
 from sources.config import SourceConfig
 from sources.inbox import confined
@@ -110,7 +110,7 @@ def ingest_item(ctx: RunContext, connector: SourceConnector, item: SourceItem) -
     if item.path is not None:
         if not confined(inbox, item.path):
             return _record_failure(ctx, source, item, None, f"{item.label}: path escapes the inbox; not read")
-        content_hash = file_sha256(item.path)
+        content_hash = file_content_hash(item.path)
         if already_loaded(ctx.con, source.name, content_hash):
             return ItemOutcome(status="skipped")
     try:
