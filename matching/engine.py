@@ -27,7 +27,7 @@ import duckdb
 from matching import blocking, clustering, decisions, recluster, scoring, training
 from matching import model as model_store
 from matching.blocking_report import rule_report
-from matching.comparisons import build
+from matching.comparisons import Comparison, build
 from matching.model import MatchModel
 from matching.prepared import prepare_with_cache
 from matching.settings import MatchingConfig
@@ -43,15 +43,15 @@ class MatchOutcome:
     model: MatchModel | None = None
 
 
-def levels_fingerprint(cfg: MatchingConfig) -> str:
+def levels_fingerprint(comparisons: list[Comparison]) -> str:
     """The comparisons' level SQL: a new level renumbers the stored vectors and the model's m and u."""
-    return hashlib.sha256(repr([c.gamma_sql() for c in build(cfg.comparisons)]).encode()).hexdigest()[:16]
+    return hashlib.sha256(repr([c.gamma_sql() for c in comparisons]).encode()).hexdigest()[:16]
 
 
-def candidates_fingerprint(cfg: MatchingConfig, skipped: list[str]) -> str:
-    """What stored comparison vectors depend on: blocking rules (and which are skipped), cap, comparisons."""
+def candidates_fingerprint(cfg: MatchingConfig, skipped: list[str], levels: str) -> str:
+    """What stored comparison vectors depend on: blocking rules (and which are skipped), cap, comparison levels."""
     data = repr(([r.model_dump() for r in cfg.blocking_rules], skipped, cfg.max_block_size, cfg.comparisons,
-                 levels_fingerprint(cfg)))
+                 levels))
     return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
@@ -181,6 +181,7 @@ def run_matching(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     comparisons = build(cfg.comparisons)
+    levels_fp = levels_fingerprint(comparisons)
     rules = [blocking.BlockingRule.from_config(r) for r in cfg.blocking_rules]
 
     n_records, prepared_now = prepare_with_cache(con, source, force_full or not cfg.incremental)
@@ -191,7 +192,7 @@ def run_matching(
             f"blocking rule {name}: skipped, it would yield over {cfg.max_rule_pairs_per_record:g} pairs per record"
         )
     active = [r for r in rules if r.name not in skipped]
-    cand_fp = candidates_fingerprint(cfg, skipped)
+    cand_fp = candidates_fingerprint(cfg, skipped, levels_fp)
     full = force_full or not cfg.incremental or _state(con, "candidates_fingerprint") != cand_fp
     change = _mark_new(con, full)
     timings["prepare"] = time.perf_counter() - t0
@@ -209,7 +210,7 @@ def run_matching(
     timings["block_and_compare"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    fingerprint = cfg.model_fingerprint() + "-" + levels_fingerprint(cfg)
+    fingerprint = cfg.model_fingerprint() + "-" + levels_fp
     current = model_store.load_current(models_dir)
     labels_fp = training.labels_fingerprint(con)
     n_labels = training.steward_decision_count(con)

@@ -91,8 +91,7 @@ def prepare_with_cache(con: duckdb.DuckDBPyConnection, source: str, full: bool) 
         SELECT i.*, h.source_hash FROM match_input i JOIN match_source_hashes h USING (record_key)
     """)
     con.execute(f"CREATE OR REPLACE TEMP TABLE match_input AS SELECT * EXCLUDE (source_hash) FROM {PREPARED_TABLE}")
-    for name in ("match_changed_source",):
-        con.execute(f"DROP VIEW IF EXISTS {name}")
+    con.execute("DROP VIEW IF EXISTS match_changed_source")
     for name in ("match_changed_keys", "match_source_hashes"):
         con.execute(f"DROP TABLE IF EXISTS {name}")
     row = one(con, "SELECT count(*) FROM match_input")
