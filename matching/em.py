@@ -208,7 +208,6 @@ def train_by_sessions(
     seen = {c.name: np.zeros(len(c.levels)) for c in comparisons}
     totals = dict.fromkeys(names, 0.0)
     sessions: list[Session] = []
-    fits: list[tuple[Session, dict[str, np.ndarray]]] = []
     for fixed in cfg.em_sessions:
         if not set(fixed) <= names:
             continue
@@ -220,7 +219,6 @@ def train_by_sessions(
         estimated = tuple(c.name for c in comparisons if c.name not in fixed)
         session = Session(tuple(fixed), int(part.counts.sum()), expected, iterations, estimated)
         sessions.append(session)
-        fits.append((session, m))
         for k, c in enumerate(comparisons):
             if c.name in estimated:
                 sums[c.name] += expected * m[c.name]
@@ -231,7 +229,7 @@ def train_by_sessions(
     m_final = {c.name: fix_neutral(sums[c.name] / totals[c.name], c) for c in comparisons}
     # all matches ~ session matches / P(a match agrees exactly on the session's fixed comparisons)
     estimates = []
-    for session, _ in fits:
+    for session in sessions:
         # a match enters the session if both records hold the fixed fields and agree on them exactly
         recall = float(np.prod([(presence or {}).get(name, 1.0) * m_final[name][1] for name in session.fixed]))
         if recall > 0:
