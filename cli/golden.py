@@ -17,6 +17,7 @@ import click
 import duckdb
 
 from cli.options import config_option, echo_json, get_config, json_option, published_reader
+from mdm.canonical import GOLDEN_FIELDS
 from mdm.clock import now
 from mdm.config import MdmConfig
 from stewardship import store
@@ -24,10 +25,7 @@ from warehouse.lock import WarehouseBusy
 from warehouse.publication import files
 from warehouse.publication.rollback import RollbackError, read_info, rollback
 
-FIELDS_SHOWN = (
-    "title", "first_name", "last_name", "email", "phone", "street", "postcode", "city", "country", "birth_date",
-    "company", "siret", "vat_number", "customer_status", "opt_in",
-)
+FIELDS_SHOWN = GOLDEN_FIELDS
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:

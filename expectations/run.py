@@ -65,7 +65,8 @@ def validation_frame(staging: pd.DataFrame) -> pd.DataFrame:
 
     - `contact_channel`: 'email' | 'phone' | 'postal' (postcode and city) | None
     - `identity`: 'name' (first or last name) | 'email' | None
-    - `postcode_check`, `opt_in_check`, `siret_check`: 'ok' | 'invalid' | None (nothing given).
+    - `postcode_check`, `opt_in_check`, `siret_check`, `national_id_check`: 'ok' | 'invalid' | None
+      (nothing given).
 
     Each is computed only when absent: the stage derives them in SQL (see `expectations.stage`),
     and reads only the columns the rules need, so recomputing them here would be wrong.
@@ -89,6 +90,7 @@ def validation_frame(staging: pd.DataFrame) -> pd.DataFrame:
         ("postcode_check", "postcode", "postcode_invalid"),
         ("opt_in_check", "opt_in", "opt_in_unparseable"),
         ("siret_check", "siret", "siret_invalid"),
+        ("national_id_check", "national_id", "national_id_invalid"),
     ):
         if check in frame.columns:
             continue
@@ -105,7 +107,8 @@ def validation_frame(staging: pd.DataFrame) -> pd.DataFrame:
 
 #: Few distinct values: made categorical before GX hashes the batch.
 CATEGORICAL = frozenset({"email_status", "phone_status", "birth_date_status", "contact_channel", "identity",
-                         "postcode_check", "opt_in_check", "siret_check", "country"})
+                         "postcode_check", "opt_in_check", "siret_check", "national_id_check",
+                         "country"})
 
 
 def needed_columns(suites: list[Suite], severity: str | None = None) -> list[str]:

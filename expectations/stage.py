@@ -47,6 +47,8 @@ _DERIVED_SQL: dict[str, str] = {
                     "WHEN opt_in IS NOT NULL THEN 'ok' END AS ENUM('ok', 'invalid'))",
     "siret_check": "CAST(CASE WHEN list_contains(issues, 'siret_invalid') THEN 'invalid' "
                    "WHEN siret IS NOT NULL THEN 'ok' END AS ENUM('ok', 'invalid'))",
+    "national_id_check": "CAST(CASE WHEN list_contains(issues, 'national_id_invalid') THEN 'invalid' "
+                         "WHEN national_id IS NOT NULL THEN 'ok' END AS ENUM('ok', 'invalid'))",
     "email_status": "CAST(email_status AS ENUM('valid', 'invalid', 'missing'))",
     "phone_status": "CAST(phone_status AS ENUM('valid', 'invalid', 'missing'))",
     "birth_date_status": "CAST(birth_date_status AS ENUM('valid', 'invalid', 'missing'))",

@@ -107,7 +107,8 @@ def source_rules(source: SourceConfig, config: MdmConfig | None = None) -> tuple
     - The canonical fields its key columns map to must be present (a newsletter keyed on the
       email must have a valid email): blocking `<field>_required`.
     - Fields listed under `validation.required_fields.<source>`: blocking `<field>_required`.
-    - A mapped opt-in must be readable (warning), a mapped SIRET must pass its Luhn key (warning).
+    - A mapped opt-in must be readable (warning), a mapped SIRET must pass its Luhn key (warning), a
+      mapped national identifier must look like one (warning).
     """
     required: list[str] = []
     for field_name, spec in source.mapping.items():
@@ -131,6 +132,12 @@ def source_rules(source: SourceConfig, config: MdmConfig | None = None) -> tuple
                           {"column": "siret_check", "value_set": ["ok"]},
                           "The SIREN/SIRET has the wrong length or fails its Luhn key.",
                           "Correct the company number at the source."))
+    if "national_id" in source.mapping:
+        rules.append(Rule("national_id_invalid", WARNING, "ExpectColumnValuesToBeInSet",
+                          {"column": "national_id_check", "value_set": ["ok"]},
+                          "The national identifier is too short or too long (5-20 letters and digits once "
+                          "separators are removed), or a placeholder (000000000, 123456789): it is not used.",
+                          "Correct the identifier at the source; the rest of the record is used meanwhile."))
     return tuple(rules)
 
 

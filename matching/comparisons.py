@@ -261,6 +261,20 @@ def city_comparison() -> Comparison:
     )
 
 
+def national_id_comparison() -> Comparison:
+    """An identifier issued outside the company (national, tax or social-security number): the
+    same person's records hold the same one, give or take a typo; two people almost never do."""
+    return Comparison(
+        "national_id",
+        (
+            lv.null_level("nid"),
+            lv.exact("nid"),
+            lv.custom("one typo", _typo("nid")),
+            lv.else_level(),
+        ),
+    )
+
+
 _FACTORIES = {
     "first_name": name_comparison_first,
     "last_name": name_comparison_last,
@@ -270,6 +284,7 @@ _FACTORIES = {
     "street": street_comparison,
     "postcode": postcode_comparison,
     "city": city_comparison,
+    "national_id": national_id_comparison,
 }
 
 #: Comparison -> prepared column whose value frequency adjusts its exact levels.

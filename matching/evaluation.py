@@ -25,7 +25,7 @@ from warehouse.schema import ddl_text
 
 #: Columns `mdm evaluate` reads from a CSV (any subset); others are ignored.
 CANONICAL_COLUMNS = ("first_name", "last_name", "email", "phone", "street", "postcode", "city", "country",
-                     "birth_date")
+                     "birth_date", "national_id")
 DATASETS = ("febrl1", "febrl2", "febrl3", "febrl4")
 #: `frame.attrs` key: the date the records describe. Standardisation judges birth dates against it
 #: (a birth date more than 120 years before it is impossible), so a dated snapshot scores the same
@@ -100,6 +100,7 @@ def _febrl_frame(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
         "city": text("suburb"),
         "country": "AU",
         "birth_date": text("date_of_birth"),
+        "national_id": text("soc_sec_id"),
     })
     truth = raw["rec_id"].astype(str).str.extract(r"rec-(\d+)-")[0]
     return frame, truth
@@ -149,7 +150,7 @@ def standardise_records(
 
 
 MATCH_COLUMNS = ["record_key", "source", "first_name", "last_name", "first_name_key", "last_name_key", "email",
-                 "phone", "street", "street_key", "postcode", "city", "city_key", "country", "birth_date"]
+                 "phone", "street", "street_key", "postcode", "city", "city_key", "country", "birth_date", "national_id"]
 
 
 def match_frame(

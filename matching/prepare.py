@@ -25,7 +25,7 @@ from matching.sql import one
 INPUT_TABLE = "match_input"
 
 #: Columns of the matching input whose change makes a record "changed" for the incremental run.
-HASHED_COLUMNS = ("fn_raw", "fn", "ln_raw", "ln", "email", "phone", "street", "postcode", "city", "dob")
+HASHED_COLUMNS = ("fn_raw", "fn", "ln_raw", "ln", "email", "phone", "street", "postcode", "city", "dob", "nid")
 
 
 def _fold(expr: str) -> str:
@@ -108,7 +108,8 @@ def prepare_input(con: duckdb.DuckDBPyConnection, source: str = "staging.valid_c
                {_fold("coalesce(street_key, street)")} AS street,
                nullif(upper(regexp_replace(postcode, '[^0-9A-Za-z]', '', 'g')), '') AS postcode,
                {_name("coalesce(city_key, city)")} AS city,
-               birth_date AS dob
+               birth_date AS dob,
+               nullif(upper(regexp_replace(national_id, '[^0-9A-Za-z]', '', 'g')), '') AS nid
         FROM {source}
     """)
     distinct = con.execute(

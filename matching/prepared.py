@@ -27,7 +27,7 @@ PREPARED_TABLE = "match.prepared"
 #: The source columns `prepare_input` reads: a change in any of them makes the record "changed".
 SOURCE_COLUMNS = (
     "source", "first_name", "first_name_key", "last_name", "last_name_key", "email", "phone", "street",
-    "street_key", "postcode", "city", "city_key", "birth_date",
+    "street_key", "postcode", "city", "city_key", "birth_date", "national_id",
 )
 
 

@@ -44,6 +44,7 @@ BLOCKING_KEYS: dict[str, str] = {
     "street": "street",
     "street_number": "street_num",
     "street_name": "street_name",
+    "national_id": "nid",
 }
 
 #: Comparisons the engine knows (`matching/comparisons.py`).
@@ -56,6 +57,7 @@ COMPARISONS: tuple[str, ...] = (
     "street",
     "postcode",
     "city",
+    "national_id",
 )
 
 
@@ -82,6 +84,7 @@ def _default_rules() -> list[BlockingRuleConfig]:
     rules = {
         "email": ["email"],
         "phone": ["phone"],
+        "national_id": ["national_id"],
         "name_dob": ["last_name", "birth_date"],
         "first_name_dob": ["first_name_canon", "birth_date"],
         "names": ["name_pair"],

@@ -20,6 +20,7 @@ PERSON_FIELDS: tuple[str, ...] = (
     "city",
     "country",
     "birth_date",
+    "national_id",
 )
 
 #: Business fields (B2B records and relationship state).
@@ -49,4 +50,6 @@ GOLDEN_FIELDS: tuple[str, ...] = tuple(
 
 #: Fields that identify a person directly: never logged, hashed in audit trails, searched for
 #: in the bytes of every file after an erasure.
-DIRECT_IDENTIFIERS: tuple[str, ...] = ("first_name", "last_name", "full_name", "email", "phone", "street")
+DIRECT_IDENTIFIERS: tuple[str, ...] = (
+    "first_name", "last_name", "full_name", "email", "phone", "street", "national_id",
+)

@@ -25,6 +25,7 @@ from standardise.companies import standardise_siret, standardise_vat
 from standardise.dates import standardise_birth_dates, standardise_timestamp
 from standardise.emails import standardise_emails
 from standardise.names import standardise_names
+from standardise.national_ids import standardise_national_ids
 from standardise.phones import standardise_phones
 from standardise.text import TEXT, as_text, by_distinct, clean, key
 
@@ -36,7 +37,7 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "email", "email_raw", "email_status", "email_flags", "email_suggestion",
     "phone", "phone_raw", "phone_status", "phone_type",
     "street", "street_key", "postcode", "city", "city_key", "country",
-    "birth_date", "birth_date_status",
+    "birth_date", "birth_date_status", "national_id",
     "company", "siret", "vat_number", "customer_status", "retention_category", "opt_in",
     *ACTIVITY_FIELDS,
     "issues",
@@ -156,6 +157,9 @@ def standardise_frame(df: pd.DataFrame, rules: SourceRules, now: datetime) -> pd
     issues["birth_date_impossible"] = births["_issue_birth_date_impossible"].to_numpy(dtype=bool)
 
     clock.lap("birth_dates")
+    national_ids = standardise_national_ids(df["national_id"] if "national_id" in df.columns else empty)
+    out["national_id"] = national_ids["national_id"]
+    issues["national_id_invalid"] = national_ids["_issue_national_id_invalid"].to_numpy(dtype=bool)
     out["company"] = clean(df["company"]) if "company" in df.columns else empty
     siret = standardise_siret(df["siret"] if "siret" in df.columns else empty)
     out["siret"] = siret["siret"]

@@ -1,7 +1,10 @@
 """Warehouse DDL: one `.sql` file per schema under `warehouse/ddl/`, applied in name order.
 
 Every statement is `CREATE ... IF NOT EXISTS`, so applying the DDL to an existing warehouse is a
-no-op; a change to an existing table goes into a numbered migration beside them.
+no-op. A column added after the first release goes under "Migrations" at the end of its schema's
+file, as `ALTER TABLE ... ADD COLUMN IF NOT EXISTS`: a no-op once applied, run by a new warehouse
+too, so a new and an upgraded warehouse have the same columns in the same order (the added column
+last). A schema file stays self-contained: the evaluator applies `50_match.sql` alone.
 """
 
 from __future__ import annotations

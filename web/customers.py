@@ -16,14 +16,13 @@ from typing import Any
 
 import duckdb
 
+from mdm.canonical import GOLDEN_FIELDS
 from mdm.privacy import fingerprint
 from web import search_index
 from web.published import Snapshot
 
 CUSTOMER_COLUMNS: tuple[str, ...] = (
-    "golden_id", "title", "first_name", "last_name", "email", "phone", "street", "postcode", "city",
-    "country", "birth_date", "company", "siret", "vat_number", "customer_status", "opt_in", "record_count",
-    "sources", "first_seen_at", "last_activity_at", "updated_at",
+    "golden_id", *GOLDEN_FIELDS, "record_count", "sources", "first_seen_at", "last_activity_at", "updated_at",
 )
 LIST_COLUMNS: tuple[str, ...] = (
     "golden_id", "first_name", "last_name", "email", "phone", "postcode", "city", "record_count", "sources",
@@ -188,6 +187,7 @@ def customer_page(
     ]
     return {
         "customer": customer,
+        "fields": list(GOLDEN_FIELDS),
         "lineage": lineage,
         "records": source_records,
         "history": history,

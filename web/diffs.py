@@ -6,11 +6,10 @@ import unicodedata
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from mdm.canonical import GOLDEN_FIELDS
+
 #: The fields shown side by side, in display order (canonical names).
-COMPARED_FIELDS: tuple[str, ...] = (
-    "title", "first_name", "last_name", "email", "phone", "street", "postcode", "city", "country",
-    "birth_date", "company", "siret", "vat_number", "customer_status", "opt_in",
-)
+COMPARED_FIELDS: tuple[str, ...] = GOLDEN_FIELDS
 
 
 @dataclass(frozen=True)

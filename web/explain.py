@@ -28,6 +28,7 @@ FIELD_WORDS: dict[str, str] = {
     "company": "company",
     "siret": "SIRET",
     "vat_number": "VAT number",
+    "national_id": "national ID",
 }
 
 

@@ -17,15 +17,14 @@ from typing import Any
 
 import duckdb
 
+from mdm.canonical import GOLDEN_FIELDS
 from web import search_index
 from web.diffs import FieldDiff, diff_records
 from web.explain import Explanation, explain
 from web.published import Snapshot
 
 RECORD_COLUMNS: tuple[str, ...] = (
-    "record_key", "source", "title", "first_name", "last_name", "email", "phone", "street", "postcode",
-    "city", "country", "birth_date", "company", "siret", "vat_number", "customer_status", "opt_in",
-    "created_at", "updated_at", "last_contact_at",
+    "record_key", "source", *GOLDEN_FIELDS, "created_at", "updated_at", "last_contact_at",
 )
 
 

@@ -43,6 +43,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "vat_number": ("vat_number",),
     "customer_status": ("customer_status",),
     "opt_in": ("opt_in",),
+    "national_id": ("national_id",),
 }
 
 #: Sensible defaults for every group; `survivorship.rules` overrides them group by group.
@@ -59,6 +60,7 @@ DEFAULT_RULES: dict[str, list[str]] = {
     "vat_number": ["valid_only", "trust", "most_recent"],
     "customer_status": ["most_recent", "trust"],
     "opt_in": ["most_recent", "trust"],
+    "national_id": ["valid_only", "trust", "most_frequent"],
 }
 
 #: Golden fields in table order.

@@ -82,6 +82,20 @@ def test_source_rules_from_config(validator: Validator) -> None:
         "n:1": ["email_required"]}
 
 
+def test_a_mapped_national_id_that_is_no_identifier_is_a_warning(validator: Validator) -> None:
+    config = load_config(BUNDLED_DEMO_CONFIG)
+    crm = config.source("crm")
+    assert "national_id_invalid" not in {r.reason for r in source_rules(crm, config)}     # not mapped
+    mapped = crm.model_copy(update={"mapping": {**crm.mapping, "national_id": "numero_secu"}})
+    rows = frame({"record_key": "crm:ok", "national_id": "1800375115042"},
+                 {"record_key": "crm:placeholder", "national_id": None, "issues": ["national_id_invalid"]},
+                 {"record_key": "crm:none", "national_id": None})
+    report = validator.validate("crm", validation_frame(rows), suites_for(mapped, config))
+    assert report.success                                     # a warning: the records are kept
+    outcome = next(o for o in report.outcomes if o.reason == "national_id_invalid")
+    assert outcome.severity != ERROR and outcome.unexpected_count == 1
+
+
 def test_every_reason_code_is_documented() -> None:
     from pathlib import Path
 

@@ -68,6 +68,20 @@ def test_valid_only_reads_standardisation_issue_codes(wh) -> None:
     assert wh.lineage(gid)["vat_number"] == ("web:1", "valid_only")
 
 
+def test_national_id_most_trusted_source_wins_and_a_typo_is_outvoted_among_equals(wh) -> None:
+    wh.add("web:1", national_id="1800375115042", trust_rank=2)
+    wh.add("crm:1", national_id="1800375115043", trust_rank=1)
+    gid = _one_customer(wh, "web:1", "crm:1")
+    assert wh.customer(gid)["national_id"] == "1800375115043"
+    assert wh.lineage(gid)["national_id"] == ("crm:1", "trust")
+
+    for n, nid in enumerate(["2920613055017", "2920613055017", "2920613055018"]):
+        wh.add(f"salon:{n}", national_id=nid, trust_rank=3)
+    other = _one_customer(wh, "salon:0", "salon:1", "salon:2")
+    assert wh.customer(other)["national_id"] == "2920613055017"
+    assert wh.lineage(other)["national_id"][1] == "most_frequent"
+
+
 def test_invalid_only_value_gives_null(wh) -> None:
     wh.add("crm:1", birth_date=date(1900, 2, 1), birth_date_status="invalid")
     gid = _one_customer(wh, "crm:1")

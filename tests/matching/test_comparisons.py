@@ -88,6 +88,10 @@ def level(a: dict[str, str], b: dict[str, str], comparison: str) -> str:
         ({"city": "Marseille"}, {"city": "Marseile"}, "city", "similar (jaro-winkler >= 0.9)"),
         ({"city": "Marseille"}, {"city": "Lyon"}, "city", "different"),
         ({"email": "a@b.fr"}, {"phone": "0612345678"}, "email", "missing"),
+        ({"national_id": "180 03 75 115 042"}, {"national_id": "180037511504-2"}, "national_id", "exact"),
+        ({"national_id": "1800375115042"}, {"national_id": "1800375115043"}, "national_id", "one typo"),
+        ({"national_id": "1800375115042"}, {"national_id": "2920613055017"}, "national_id", "different"),
+        ({"national_id": "1800375115042"}, {"email": "a@b.fr"}, "national_id", "missing"),
     ],
 )
 def test_levels(a: dict[str, str], b: dict[str, str], comparison: str, expected: str) -> None:

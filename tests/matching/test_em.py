@@ -42,6 +42,7 @@ TRUE_M = {
     "street": {"exact": 0.85, "partly similar (token overlap >= 0.3)": 0.05},
     "postcode": {"exact": 0.9},
     "city": {"exact": 0.9},
+    "national_id": {"exact": 0.95},
 }
 TRUE_U = {
     "first_name": {"exact": 0.01, "very similar (jaro-winkler >= 0.92)": 0.002},
@@ -52,6 +53,7 @@ TRUE_U = {
     "street": {"exact": 1e-4, "partly similar (token overlap >= 0.3)": 0.04},
     "postcode": {"exact": 0.01},
     "city": {"exact": 0.02},
+    "national_id": {"exact": 1e-7},
 }
 
 
@@ -71,6 +73,9 @@ def simulated(matches: int = 20_000, strangers_per_match: int = 40, swapped: flo
     strangers = _sample(rng, matches * strangers_per_match, TRUE_U)
     strangers[:, INDEX["last_name"]] = level("last_name", "exact")      # blocked on surname + town
     strangers[:, INDEX["city"]] = level("city", "exact")
+    # few customer files carry a national ID: nine pairs in ten lack it on one side
+    for block in (true, strangers):
+        block[rng.random(len(block)) < 0.9, INDEX["national_id"]] = 0
     rows, counts = np.unique(np.vstack([true, strangers]), axis=0, return_counts=True)
     gammas = em.neutralise(rows, COMPARISONS)
     return em.Patterns(gammas, counts.astype(float), np.full(len(counts), -1))
@@ -135,16 +140,16 @@ def test_too_few_pairs_for_the_sessions_falls_back() -> None:
 
 
 def test_the_match_count_allows_for_fields_that_are_missing() -> None:
-    rng = np.random.default_rng(3)
     base = simulated()
-    gammas = base.gammas.copy()
-    # two pairs in three lack a birth date on one side (newsletter records hold little else)
-    missing = rng.random(len(gammas)) < 2 / 3
-    gammas[missing, INDEX["birth_date"]] = 0
+    # two pairs in three lack a birth date on one side (newsletter records hold little else):
+    # every pattern's count is split, so that the share holds for pairs, not for patterns
+    without = base.gammas.copy()
+    without[:, INDEX["birth_date"]] = 0
+    gammas = np.vstack([base.gammas, without])
     rows, inverse = np.unique(gammas, axis=0, return_inverse=True)
-    counts = np.bincount(inverse.ravel(), weights=base.counts)
+    counts = np.bincount(inverse.ravel(), weights=np.concatenate([base.counts / 3, base.counts * 2 / 3]))
     patterns = em.Patterns(rows, counts, np.full(len(counts), -1))
-    presence = {c.name: 1.0 for c in COMPARISONS} | {"birth_date": 1 / 3}
+    presence = {c.name: 1.0 for c in COMPARISONS} | {"birth_date": 1 / 3, "national_id": 0.1}
     fitted = em.train_by_sessions(patterns, COMPARISONS, random_u(), TrainingConfig(), presence)
     naive = em.train_by_sessions(patterns, COMPARISONS, random_u(), TrainingConfig())
     assert fitted is not None and naive is not None

@@ -83,8 +83,9 @@ def test_cli_on_a_febrl_dataset(mdm_home: Path) -> None:
 def test_febrl_columns_map_onto_canonical_ones() -> None:
     frame, truth, date_format = load_dataset("febrl4")
     assert len(frame) == 10_000 and truth.nunique() == 5_000
-    assert {"first_name", "last_name", "street", "postcode", "city", "birth_date"} <= set(frame.columns)
+    assert {"first_name", "last_name", "street", "postcode", "city", "birth_date", "national_id"} <= set(frame.columns)
     assert date_format == "%Y%m%d"
+    assert frame["national_id"].notna().mean() > 0.99           # FEBRL's soc_sec_id
 
 
 def test_febrl_birth_dates_are_judged_as_of_the_data_sets_date() -> None:
@@ -108,10 +109,10 @@ def test_febrl3_f1_floor() -> None:
 
 @pytest.mark.slow
 def test_febrl4_f1_floor() -> None:
-    """The issue asks 0.999; without soc_sec_id (not a canonical field) we reach 0.9987: see docs section 9."""
+    """The union of both files, deduplicated: 0.9998 measured (docs/matching.md section 9)."""
     frame, truth, fmt = load_dataset("febrl4")
     result = evaluate(frame, truth, default_country="AU", date_format=fmt)
-    assert result.f1 >= 0.998 and result.precision == 1.0, result.line()
+    assert result.f1 >= 0.999 and result.precision >= 0.9995, result.line()
 
 
 @pytest.mark.slow

@@ -49,7 +49,7 @@ def test_stage_outputs_and_counts(match_wh: MatchWarehouse) -> None:
     assert {p[3] for p in pairs} <= DECISIONS
     explanation = json.loads(pairs[0][4])
     assert set(explanation) == {"first_name", "last_name", "email", "phone", "birth_date", "street",
-                                "postcode", "city"}
+                                "postcode", "city", "national_id"}
     assert all(set(v) == {"level", "weight"} for v in explanation.values())
 
     truth = data.set_index("record_id")["person_id"]

@@ -14,6 +14,7 @@ from standardise.dates import standardise_birth_dates, standardise_timestamp
 from standardise.emails import standardise_emails
 from standardise.frame import SourceRules, standardise_frame
 from standardise.names import case_name, split_full_name, standardise_names
+from standardise.national_ids import standardise_national_ids
 from standardise.phones import standardise_phones
 
 NOW = datetime(2026, 11, 23, 12, 0)
@@ -285,6 +286,27 @@ def test_siret(raw: str | None, invalid: bool) -> None:
 def test_vat(raw: str, invalid: bool) -> None:
     out = standardise_vat(_s([raw]))
     assert bool(out["_issue_vat_invalid"].iloc[0]) is invalid
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected", "invalid"),
+    [
+        ("1 80 03 75 115 042 17", "180037511504217", False),  # French NIR (keyed or not: kept as typed)
+        ("078-05-1120", "078051120", False),                 # US SSN
+        ("ab.12/345_67", "AB1234567", False),
+        ("  ", None, False),
+        (None, None, False),
+        ("1234", None, True),                                # too short to identify anyone
+        ("000000000", None, True),                           # placeholder typed to get past a form
+        ("123456789", None, True),
+        ("9876543210", None, True),
+        ("123456789#", None, True),                          # not an identifier
+    ],
+)
+def test_national_ids(raw: str | None, expected: str | None, invalid: bool) -> None:
+    out = standardise_national_ids(_s([raw]))
+    assert _values(out["national_id"]) == [expected]
+    assert bool(out["_issue_national_id_invalid"].iloc[0]) is invalid
 
 
 def test_opt_in() -> None:

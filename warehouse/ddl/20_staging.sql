@@ -55,3 +55,6 @@ CREATE TABLE IF NOT EXISTS staging.standardised_loads (
     run_id  VARCHAR NOT NULL,
     standardised_at TIMESTAMP NOT NULL
 );
+
+-- Migrations (see warehouse/schema.py): columns added after the first release.
+ALTER TABLE staging.customers ADD COLUMN IF NOT EXISTS national_id VARCHAR;  -- upper case, no separators, NULL when invalid

@@ -80,3 +80,6 @@ CREATE TABLE IF NOT EXISTS match.record_links (
     links            INTEGER NOT NULL,
     leads_suspicious BOOLEAN NOT NULL
 );
+
+-- Migrations (see warehouse/schema.py): columns added after the first release.
+ALTER TABLE match.candidates ADD COLUMN IF NOT EXISTS g_national_id TINYINT;

@@ -72,3 +72,6 @@ CREATE TABLE IF NOT EXISTS golden.state (
     key   VARCHAR PRIMARY KEY,
     value VARCHAR
 );
+
+-- Migrations (see warehouse/schema.py): columns added after the first release.
+ALTER TABLE golden.customer ADD COLUMN IF NOT EXISTS national_id VARCHAR;
