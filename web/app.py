@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from mdm.config import MdmConfig
 from web.deps import STATIC_DIR, AppState, Conflict, Forbidden, LoginRequired, current_session, wants_json
-from web.published import NotPublished
+from web.published import NotPublished, PublicationOutdated
 from web.views import admin, customers, internal, login, quarantine, reports, review
 
 #: Content Security Policy: nothing from other origins, no inline script.
@@ -73,6 +73,8 @@ def create_app(config: MdmConfig) -> FastAPI:
 
     @app.exception_handler(NotPublished)
     async def _not_published(request: Request, exc: NotPublished) -> Response:
+        if isinstance(exc, PublicationOutdated):
+            return _error(request, 503, str(exc))
         return _error(request, 503, "Nothing is published yet: run the pipeline first (mdm run).")
 
     return app

@@ -23,11 +23,21 @@ from typing import Any
 
 import duckdb
 
+from warehouse.publication import contract
+
 CATALOG = "pub"
 
 
 class NotPublished(RuntimeError):
     """No published database yet: the pipeline has not completed a run."""
+
+
+class PublicationOutdated(NotPublished):
+    """The published file was written by an older version (its tables differ from the contract).
+
+    After an upgrade that adds a column, the file the last run published lacks it until the next
+    run republishes; the pages say so instead of failing on a missing column.
+    """
 
 
 @dataclass
@@ -59,6 +69,13 @@ class PublishedDatabase:
     def _open(self, identity: tuple[int, int, int]) -> Snapshot:
         con = duckdb.connect(":memory:")
         con.execute(f"ATTACH '{_sql_path(self.path)}' AS {CATALOG} (READ_ONLY)")
+        problems = contract.drift(con, CATALOG)
+        if problems:
+            con.close()
+            raise PublicationOutdated(
+                "The published database was written by an older version of customer-mdm "
+                f"({'; '.join(problems)}): run the pipeline (mdm run) to publish it again."
+            )
         snapshot = Snapshot(con=con, identity=identity)
         if self._on_open is not None:
             snapshot.cache.update(self._on_open(con))

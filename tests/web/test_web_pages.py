@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
@@ -150,6 +151,20 @@ def test_not_published_yet(demo_config: MdmConfig, make_client: Callable[..., Te
     response = client.get("/review")
     assert response.status_code == 503
     assert "run the pipeline first" in response.text
+    assert client.get("/-/health").json()["status"] == "degraded"
+
+
+def test_a_publication_from_an_older_version_asks_for_a_run(
+    demo_config: MdmConfig, make_client: Callable[..., TestClient]
+) -> None:
+    """After an upgrade adds a golden column, the last run's file lacks it until the next run."""
+    with duckdb.connect(str(demo_config.paths.published)) as con:
+        con.execute(f"ALTER TABLE \"{demo_config.paths.published.stem}\".golden.customer DROP COLUMN national_id")
+    client = make_client()
+    response = client.get("/review")
+    assert response.status_code == 503
+    assert "older version" in response.text and "national_id" in response.text
+    assert "run the pipeline (mdm run)" in response.text
     assert client.get("/-/health").json()["status"] == "degraded"
 
 
