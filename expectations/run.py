@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from expectations.suites import ERROR, WARNING, Suite, to_gx
+from expectations.suites import ERROR, WARNING, Rule, Suite, to_gx
 
 DOCS_SITE = "mdm"
 
@@ -170,7 +170,7 @@ class Validator:
             )
         self.datasource = self.context.data_sources.add_pandas("staging")
         self._assets: dict[str, Any] = {}
-        self._suites: dict[str, Any] = {}
+        self._suites: dict[str, tuple[tuple[Rule, ...], Any]] = {}
 
     def _batch_definition(self, source: str) -> Any:
         if source not in self._assets:
@@ -179,17 +179,24 @@ class Validator:
         return self._assets[source]
 
     def _gx_suite(self, source: str, suites: list[Suite], severity: str) -> Any:
-        """One GX suite per source and severity: the canonical rules plus the source's own."""
+        """One GX suite per source and severity: the canonical rules plus the source's own.
+
+        Cached by name, and rebuilt when the rules under that name changed (one Validator
+        validating a source under two configurations must not keep the first one's rules).
+        """
         name = f"{suites[-1].name if len(suites) > 1 else suites[0].name + '.' + source}.{severity}"
-        if name not in self._suites:
-            combined = Suite(name, tuple(rule for suite in suites for rule in suite.rules
-                                         if rule.severity == severity))
-            origin = {rule.reason: suite.name for suite in suites for rule in suite.rules}
-            gx_suite = to_gx(combined)
-            for expectation in gx_suite.expectations:
-                expectation.meta["suite"] = origin.get(expectation.meta["reason"], combined.name)
-            self._suites[name] = self.context.suites.add(gx_suite)
-        return self._suites[name]
+        combined = Suite(name, tuple(rule for suite in suites for rule in suite.rules if rule.severity == severity))
+        cached = self._suites.get(name)
+        if cached is not None and cached[0] == combined.rules:
+            return cached[1]
+        if cached is not None:
+            self.context.suites.delete(name)
+        origin = {rule.reason: suite.name for suite in suites for rule in suite.rules}
+        gx_suite = to_gx(combined)
+        for expectation in gx_suite.expectations:
+            expectation.meta["suite"] = origin.get(expectation.meta["reason"], combined.name)
+        self._suites[name] = (combined.rules, self.context.suites.add(gx_suite))
+        return self._suites[name][1]
 
     def validate(self, source: str, frame: pd.DataFrame, suites: list[Suite]) -> ValidationReport:
         """Validate one source's rows (already passed through `validation_frame`).
