@@ -71,10 +71,11 @@ class PublishedDatabase:
         con.execute(f"ATTACH '{_sql_path(self.path)}' AS {CATALOG} (READ_ONLY)")
         problems = contract.drift(con, CATALOG)
         if problems:
+            described = _describe(con, problems)
             con.close()
             raise PublicationOutdated(
                 "The published database was written by an older version of customer-mdm "
-                f"({'; '.join(problems)}): run the pipeline (mdm run) to publish it again."
+                f"({described}): run the pipeline (mdm run) to publish it again."
             )
         snapshot = Snapshot(con=con, identity=identity)
         if self._on_open is not None:
@@ -110,6 +111,16 @@ class PublishedDatabase:
                 with contextlib.suppress(duckdb.Error):  # a background index build still running
                     self._snapshot.con.close()
                 self._snapshot = None
+
+
+def _describe(con: duckdb.DuckDBPyConnection, problems: list[str]) -> str:
+    """The drift in a steward's words: the columns the file lacks, else the contract's own lines."""
+    missing = []
+    for t in contract.load():
+        actual = {name for name, _ in contract.actual_columns(con, CATALOG, t.name)}
+        if actual:
+            missing += [f"{t.name}.{c.name}" for c in t.columns if c.name not in actual]
+    return f"it lacks {', '.join(missing)}" if missing else "; ".join(problems)
 
 
 def _sql_path(path: Path) -> str:

@@ -163,7 +163,7 @@ def test_a_publication_from_an_older_version_asks_for_a_run(
     client = make_client()
     response = client.get("/review")
     assert response.status_code == 503
-    assert "older version" in response.text and "national_id" in response.text
+    assert "older version" in response.text and "it lacks golden.customer.national_id" in response.text
     assert "run the pipeline (mdm run)" in response.text
     assert client.get("/-/health").json()["status"] == "degraded"
 
