@@ -50,17 +50,19 @@ def standardised(records: int, seed: int) -> tuple[Path, Path, float]:
     """(standardised records parquet, truth parquet, seconds): the input both matchers get."""
     import pandas as pd
 
-    from matching.evaluation import read_canonical_csv, standardise_records
+    import pyarrow.parquet as pq
+
+    from matching.evaluation import MATCH_COLUMNS, read_canonical_csv, standardise_records
 
     folder = DATA / f"match-{records}-s{seed}"
     out, truth_path = folder / "standardised.parquet", folder / "truth.parquet"
     csv = dataset(records, seed)
     started = time.perf_counter()
-    if not out.exists():
+    # a file standardised by an older version lacks the columns added since: standardise again
+    if not out.exists() or set(MATCH_COLUMNS) - set(pq.read_schema(out).names):
         frame, truth = read_canonical_csv(csv, "person_id")
         recs = standardise_records(frame, NOW)
-        keep = ["record_key", "source", "first_name", "last_name", "first_name_key", "last_name_key", "email",
-                "phone", "street", "street_key", "postcode", "city", "city_key", "country", "birth_date"]
+        keep = list(MATCH_COLUMNS)
         table = recs[keep].copy()
         for col in keep:
             if col != "birth_date":
