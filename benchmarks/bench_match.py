@@ -4,9 +4,10 @@ For each size: generate customers with ground truth (`benchmarks.datagen --canon
 people and error model, realistic name frequencies), standardise them once with our standardiser,
 then run each matcher in its own process on the same standardised records and print precision,
 recall and F1 (pairwise, over clusters), matching wall time and peak memory (max RSS of that
-process). Splink runs in `benchmarks/.venv-splink` (`uv venv benchmarks/.venv-splink &&
-VIRTUAL_ENV=benchmarks/.venv-splink uv pip install splink pandas pyarrow`), so it never touches the
-project's lock; without that venv only our matcher runs.
+process). Splink runs in `benchmarks/.venv-splink` (`uv venv benchmarks/.venv-splink && uv pip
+install --python benchmarks/.venv-splink/bin/python splink==5.0.0 pandas pyarrow`; `--python`
+rather than VIRTUAL_ENV, which `python -m uv` ignores in favour of the interpreter running it), so
+it never touches the project's lock; without that venv only our matcher runs.
 
     .venv/bin/python -m benchmarks.bench_match --records 100000
     .venv/bin/python -m benchmarks.bench_match --records 100000 1000000 --json
