@@ -50,7 +50,6 @@ def dataset(records: int, seed: int) -> Path:
 def standardised(records: int, seed: int) -> tuple[Path, Path, float]:
     """(standardised records parquet, truth parquet, seconds): the input both matchers get."""
     import pandas as pd
-
     import pyarrow.parquet as pq
 
     from matching.evaluation import MATCH_COLUMNS, read_canonical_csv, standardise_records
