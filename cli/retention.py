@@ -175,14 +175,16 @@ def hold_list(include_lifted: bool, config_path: str | None, as_json: bool) -> N
 @click.command("erase")
 @click.option("--email", help="Erase the person with this e-mail address.")
 @click.option("--phone", help="Erase the person with this phone number.")
+@click.option("--national-id", "national_id",
+              help="Erase the person with this national identity, tax or social-security number.")
 @click.option("--golden-id", "golden_id", help="Erase this golden customer and all its source records.")
 @click.option("--record-key", "record_key", help="Erase the person this source record belongs to.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @config_option
 @json_option
 def erase_command(
-    email: str | None, phone: str | None, golden_id: str | None, record_key: str | None, yes: bool,
-    config_path: str | None, as_json: bool,
+    email: str | None, phone: str | None, national_id: str | None, golden_id: str | None,
+    record_key: str | None, yes: bool, config_path: str | None, as_json: bool,
 ) -> None:
     """Erase a person everywhere, on request (GDPR article 17), and keep them out.
 
@@ -190,10 +192,10 @@ def erase_command(
     identifiers go on the suppression list so the next export does not bring them back. Prints
     counts only.
     """
-    given = {k: v for k, v in {"email": email, "phone": phone, "golden_id": golden_id,
-                                "record_key": record_key}.items() if v}
+    given = {k: v for k, v in {"email": email, "phone": phone, "national_id": national_id,
+                                "golden_id": golden_id, "record_key": record_key}.items() if v}
     if len(given) != 1:
-        raise click.UsageError("give exactly one of --email, --phone, --golden-id, --record-key")
+        raise click.UsageError("give exactly one of --email, --phone, --national-id, --golden-id, --record-key")
     (kind, value), = given.items()
     config = get_config(config_path)
     if not yes:

@@ -17,6 +17,9 @@ import pandas as pd
 
 from standardise.text import TEXT, clean
 
+#: What people type between the parts of an identifier (a regular expression DuckDB's RE2 reads
+#: too: erasure applies it to raw payloads).
+SEPARATORS = r"[\s.\-/_]"
 #: Shortest and longest identifier kept (after separators are removed).
 MIN_LENGTH = 5
 MAX_LENGTH = 20
@@ -40,7 +43,7 @@ def _placeholder(values: pd.Series) -> np.ndarray:
 def standardise_national_ids(raw: pd.Series) -> pd.DataFrame:
     """Columns national_id (upper case, no spaces, dots, dashes or slashes; NULL when invalid)
     and the `_issue_national_id_invalid` mask."""
-    text = clean(raw).str.upper().str.replace(r"[\s.\-/_]", "", regex=True)
+    text = clean(raw).str.upper().str.replace(SEPARATORS, "", regex=True)
     text = text.where(text != "", pd.NA)
     present = text.notna().to_numpy(dtype=bool)
     shape_ok = text.str.fullmatch(rf"[0-9A-Z]{{{MIN_LENGTH},{MAX_LENGTH}}}").fillna(False).astype(bool)

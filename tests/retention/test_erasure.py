@@ -10,7 +10,7 @@ import pytest
 from mdm.privacy import fingerprint
 from stewardship import store
 from warehouse.retention.config import RetentionRule
-from warehouse.retention.erasure import erase
+from warehouse.retention.erasure import ErasureError, erase
 from warehouse.retention.identifiers import suppression_hash
 
 EMAIL = "xavier.zorglub@example.org"
@@ -102,3 +102,34 @@ def test_erasure_by_phone_golden_id_and_record_key(warehouse):
     assert erase(warehouse.config, "phone", "06 55 44 33 22").records == 3
     assert erase(warehouse.config, "golden_id", gid_y).records == 1
     assert erase(warehouse.config, "record_key", "crm:nobody").records == 0
+
+
+NIR = "1800375115042"
+
+
+def test_erasure_by_national_id_reaches_records_nothing_else_links(warehouse, find_bytes):
+    """Two records share only the national identifier (not merged: other e-mails): both go."""
+    warehouse.add("crm:n1", national_id=NIR, email="nina@example.org", last_name="Nadeaux")
+    warehouse.add("webshop:n2", national_id=NIR, email="n.nadeaux@example.com", last_name="Nadeaux")
+    warehouse.add("crm:y1", national_id="2920613055017", email="yvonne@example.org", last_name="Yvon")
+    warehouse.clusters(["crm:n1"], ["webshop:n2"], ["crm:y1"])
+    warehouse.stage("merge")
+    warehouse.stage("publish")
+    home = warehouse.config.paths.home
+    warehouse.con.close()
+    needles = [NIR, "Nadeaux", "nina@example.org", "n.nadeaux@example.com"]
+    assert find_bytes(home, needles)
+
+    with pytest.raises(ErasureError, match="not valid"):
+        erase(warehouse.config, "national_id", "000000000")
+    result = erase(warehouse.config, "national_id", "1 80 03 75 115 042")
+
+    assert result.records == 2 and result.golden_customers == 2
+    assert find_bytes(home, needles) == []
+    con = duckdb.connect(str(warehouse.config.paths.warehouse), read_only=True)
+    try:
+        assert {r[0] for r in con.execute("SELECT record_key FROM staging.customers").fetchall()} == {"crm:y1"}
+        suppressed = {r[0] for r in con.execute("SELECT identifier_hash FROM retention.suppressed").fetchall()}
+        assert suppression_hash("national_id", NIR, "test-salt") in suppressed
+    finally:
+        con.close()

@@ -19,10 +19,10 @@ ZOE = "C3;Mme;Zed;Zoé;zoe@example.org;06 99 88 77 66;7 rue Basse;33000;Bordeaux
       "01/02/2024;01/10/2026;client"
 
 
-def _drop(config: MdmConfig, name: str, *rows: str) -> None:
+def _drop(config: MdmConfig, name: str, *rows: str, header: str = HEADER) -> None:
     folder = config.paths.inbox / "crm"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(("\r\n".join([HEADER, *rows]) + "\r\n").encode("cp1252"))
+    (folder / name).write_bytes(("\r\n".join([header, *rows]) + "\r\n").encode("cp1252"))
 
 
 def _ingest(config: MdmConfig) -> None:
@@ -75,3 +75,19 @@ def test_a_source_can_opt_out_of_suppression(crm_only: MdmConfig) -> None:
     _drop(crm_only, "export-2.csv", XAVIER, ZOE)
     _ingest(crm_only)
     assert _keys_and_emails(crm_only)[1] == {"xavier.zorglub@example.org", "zoe@example.org"}
+
+
+def test_an_erased_national_id_keeps_out_a_record_with_a_new_email_and_phone(crm_only: MdmConfig) -> None:
+    crm = crm_only.sources[0]
+    crm.mapping = {**crm.mapping, "national_id": "NIR"}
+    header = HEADER + ";NIR"
+    _drop(crm_only, "export-1.csv", XAVIER + ";1 80 03 75 115 042", YVONNE + ";", header=header)
+    _ingest(crm_only)
+    assert erase(crm_only, "national_id", "180037511504 2").records == 1
+
+    # a new customer number, e-mail and phone: only the national identifier is the same
+    moved = (XAVIER.replace("C1;", "C9;", 1).replace("xavier.zorglub@example.org", "xz@example.net")
+             .replace("06 55 44 33 22", "06 12 12 12 12"))
+    _drop(crm_only, "export-2.csv", moved + ";1800375115042", ZOE + ";", header=header)
+    _ingest(crm_only)
+    assert _keys_and_emails(crm_only)[1] == {"yvonne@example.org", "zoe@example.org"}

@@ -8,7 +8,7 @@ CREATE TABLE IF NOT EXISTS retention.legal_holds (
 );
 CREATE TABLE IF NOT EXISTS retention.suppressed (
     identifier_hash VARCHAR PRIMARY KEY,   -- salted hash of a normalised email / phone / record key
-    kind            VARCHAR NOT NULL,      -- email | phone | record_key
+    kind            VARCHAR NOT NULL,      -- email | phone | national_id | record_key
     added_at        TIMESTAMP NOT NULL
 );
 -- What is left of anonymised records: non-identifying, generalised attributes for statistics.

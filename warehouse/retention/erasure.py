@@ -1,11 +1,12 @@
 """Erasure on request (GDPR art. 17): remove a person from every layer, every file, for good.
 
-`erase(config, kind, value)` with kind email | phone | golden_id | record_key:
+`erase(config, kind, value)` with kind email | phone | national_id | golden_id | record_key:
 
 1. Under the pipeline lock (no run can start meanwhile), find the person: the records carrying
    the identifier (staging, raw payloads, the archive), then every current record of the golden
    customer(s) they belong to.
-2. In one warehouse transaction: add the salted hashes of their e-mails, phones and record keys
+2. In one warehouse transaction: add the salted hashes of their e-mails, phones, national
+   identifiers and record keys
    to the suppression list; drop golden history versions carrying their identifiers; delete the
    records from every table naming a record key and the golden customers from every table naming
    a golden id; audit one `erase` row per record and one `erase_request` row (hashes and counts).
@@ -29,13 +30,19 @@ import pandas as pd
 from mdm.clock import now as clock_now
 from mdm.config import MdmConfig
 from mdm.privacy import fingerprint
+from standardise.national_ids import SEPARATORS
 from warehouse.connection import open_writer, transaction
 from warehouse.lock import pipeline_lock
 from warehouse.retention import cascade
 from warehouse.retention.archive import delete_from_archive
 from warehouse.retention.audit import record_events, summary_event
 from warehouse.retention.compact import compact_warehouse
-from warehouse.retention.identifiers import normalise_email, normalise_phone, phone_digit_forms
+from warehouse.retention.identifiers import (
+    normalise_email,
+    normalise_national_id,
+    normalise_phone,
+    phone_digit_forms,
+)
 from warehouse.retention.published import Erased, erase_from_published
 from warehouse.retention.salt import get_salt
 from warehouse.retention.store_purge import purge_store
@@ -43,7 +50,7 @@ from warehouse.retention.suppression import add_suppressed
 
 log = logging.getLogger("mdm.retention")
 
-KINDS = ("email", "phone", "golden_id", "record_key")
+KINDS = ("email", "phone", "national_id", "golden_id", "record_key")
 
 
 class ErasureError(ValueError):
@@ -97,6 +104,11 @@ def normalise_request(kind: str, value: str, region: str = "FR") -> Subject:
         if phone is None:
             raise ErasureError("that phone number does not parse")
         return Subject(kind, phone, phone_digit_forms(phone))
+    if kind == "national_id":
+        national_id = normalise_national_id(value)
+        if national_id is None:
+            raise ErasureError("that national identifier is not valid (5-20 letters and digits, not a placeholder)")
+        return Subject(kind, national_id)
     return Subject(kind, value)
 
 
@@ -120,6 +132,14 @@ def _direct_keys(con: duckdb.DuckDBPyConnection, subject: Subject) -> list[str]:
             WHERE lower(trim(j.value ->> '$')) = ?
         """
         params = [subject.value, subject.value, subject.value]
+    elif subject.kind == "national_id":
+        sql = f"""
+            SELECT record_key FROM staging.customers WHERE national_id = ?
+            UNION
+            SELECT r.record_key FROM raw.records r, json_each(r.payload) j
+            WHERE upper(regexp_replace(j.value ->> '$', '{SEPARATORS}', '', 'g')) = ?
+        """
+        params = [subject.value, subject.value]
     else:
         sql = """
             SELECT record_key FROM staging.customers WHERE phone = ?
@@ -132,36 +152,61 @@ def _direct_keys(con: duckdb.DuckDBPyConnection, subject: Subject) -> list[str]:
     return [r[0] for r in con.execute(sql, params).fetchall()]
 
 
-def _archive_matches(
-    config: MdmConfig, keys: list[str], emails: list[str], phones: list[str]
-) -> list[tuple[str, str | None, str | None]]:
-    """(record key, email, phone) of the archived records carrying one of the person's keys, e-mails or phones."""
+@dataclass
+class Identifiers:
+    """The person's normalised identifiers, gathered from their records (and the request itself)."""
+
+    emails: list[str] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+    national_ids: list[str] = field(default_factory=list)
+
+    def add(self, other: Identifiers) -> Identifiers:
+        return Identifiers(
+            sorted(set(self.emails) | set(other.emails)),
+            sorted(set(self.phones) | set(other.phones)),
+            sorted(set(self.national_ids) | set(other.national_ids)),
+        )
+
+
+def _archive_matches(config: MdmConfig, keys: list[str], ids: Identifiers) -> tuple[list[str], Identifiers]:
+    """Record keys and identifiers of the archived records carrying one of the person's keys or identifiers."""
     path = config.paths.archive
     if not path.exists():
-        return []
+        return [], Identifiers()
     con = duckdb.connect(str(path), read_only=True)
     try:
-        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        if "customers" not in tables:
-            return []
+        columns = {r[0] for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = 'customers'"
+        ).fetchall()}
+        if not columns:
+            return [], Identifiers()
+        # an archive written before national_id existed has no such column until it next archives
+        national_id = "national_id" if "national_id" in columns else "NULL::VARCHAR"
         rows = con.execute(
-            "SELECT record_key, email, phone FROM customers WHERE record_key IN (SELECT unnest(?::VARCHAR[]))"
-            " OR email IN (SELECT unnest(?::VARCHAR[])) OR phone IN (SELECT unnest(?::VARCHAR[]))",
-            [keys, emails, phones],
+            f"SELECT record_key, email, phone, {national_id} FROM customers"
+            " WHERE record_key IN (SELECT unnest(?::VARCHAR[])) OR email IN (SELECT unnest(?::VARCHAR[]))"
+            f" OR phone IN (SELECT unnest(?::VARCHAR[])) OR {national_id} IN (SELECT unnest(?::VARCHAR[]))",
+            [keys, ids.emails, ids.phones, ids.national_ids],
         ).fetchall()
-        return [(r[0], r[1], r[2]) for r in rows]
+        found = Identifiers(sorted({r[1] for r in rows if r[1]}), sorted({r[2] for r in rows if r[2]}),
+                            sorted({r[3] for r in rows if r[3]}))
+        return [r[0] for r in rows], found
     finally:
         con.close()
 
 
-def _identifiers(con: duckdb.DuckDBPyConnection, subject: Subject) -> tuple[list[str], list[str]]:
-    """The normalised e-mails and phones of the records in `_retire_keys` (plus the request's own)."""
+def _identifiers(con: duckdb.DuckDBPyConnection, subject: Subject) -> Identifiers:
+    """The normalised identifiers of the records in `_retire_keys`, plus the request's own."""
     people = con.execute(
-        f"SELECT email, phone FROM staging.customers WHERE record_key IN (SELECT record_key FROM {cascade.KEYS_TABLE})"
+        f"SELECT email, phone, national_id FROM staging.customers"
+        f" WHERE record_key IN (SELECT record_key FROM {cascade.KEYS_TABLE})"
     ).fetchall()
-    emails = {e for e, _ in people if e} | ({subject.value} if subject.kind == "email" else set())
-    phones = {p for _, p in people if p} | ({subject.value} if subject.kind == "phone" else set())
-    return sorted(emails), sorted(phones)
+    own = {kind: {subject.value} if subject.kind == kind else set() for kind in ("email", "phone", "national_id")}
+    return Identifiers(
+        sorted({e for e, _, _ in people if e} | own["email"]),
+        sorted({p for _, p, _ in people if p} | own["phone"]),
+        sorted({n for _, _, n in people if n} | own["national_id"]),
+    )
 
 
 def find_person(con: duckdb.DuckDBPyConnection, subject: Subject) -> tuple[list[str], list[str]]:
@@ -203,14 +248,14 @@ def erase(config: MdmConfig, kind: str, value: str, *, lock_timeout_s: float = 1
             with transaction(con):
                 keys, golden_ids = find_person(con, subject)
                 cascade.load_keys(con, keys)
-                emails, phones = _identifiers(con, subject)
-                archived = _archive_matches(config, keys, emails, phones)
-                keys = sorted(set(keys) | {a[0] for a in archived})
-                emails = sorted(set(emails) | {a[1] for a in archived if a[1]})
-                phones = sorted(set(phones) | {a[2] for a in archived if a[2]})
+                ids = _identifiers(con, subject)
+                archived_keys, archived_ids = _archive_matches(config, keys, ids)
+                keys = sorted(set(keys) | set(archived_keys))
+                ids = ids.add(archived_ids)
                 cascade.load_keys(con, keys)
                 result.suppressed_identifiers = add_suppressed(
-                    con, salt, at, {"email": emails, "phone": phones, "record_key": keys}
+                    con, salt, at,
+                    {"email": ids.emails, "phone": ids.phones, "national_id": ids.national_ids, "record_key": keys},
                 )
                 old_golden = [
                     r[0] for r in con.execute(
@@ -253,7 +298,8 @@ def erase(config: MdmConfig, kind: str, value: str, *, lock_timeout_s: float = 1
         result.published_rows = erase_from_published(
             config.paths.home,
             [config.paths.warehouse, config.paths.archive],
-            Erased(record_keys=keys, golden_ids=golden_ids, emails=emails, phones=phones),
+            Erased(record_keys=keys, golden_ids=golden_ids, emails=ids.emails, phones=ids.phones,
+                   national_ids=ids.national_ids),
         )
         compact_warehouse(config.paths, force=True)
     log.info("erasure %s: %d record(s), %d golden id(s)", result.request_id, result.records, len(golden_ids))

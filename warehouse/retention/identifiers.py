@@ -14,6 +14,7 @@ import pandas as pd
 import phonenumbers
 
 from standardise.emails import standardise_emails
+from standardise.national_ids import standardise_national_ids
 from standardise.phones import standardise_phones
 
 #: Suppression hash in SQL, the twin of `suppression_hash`: params (salt, kind), then the value column.
@@ -35,6 +36,12 @@ def normalise_phone(value: str, region: str = "FR") -> str | None:
     frame = standardise_phones(pd.Series([value], dtype=object), region)
     phone = frame["phone"].iloc[0]
     return None if pd.isna(phone) else str(phone)
+
+
+def normalise_national_id(value: str) -> str | None:
+    frame = standardise_national_ids(pd.Series([value], dtype=object))
+    national_id = frame["national_id"].iloc[0]
+    return None if pd.isna(national_id) else str(national_id)
 
 
 def phone_digit_forms(e164: str) -> list[str]:

@@ -29,6 +29,7 @@ class Erased:
     golden_ids: list[str]
     emails: list[str] = field(default_factory=list)
     phones: list[str] = field(default_factory=list)
+    national_ids: list[str] = field(default_factory=list)
     #: Also drop, in each file, the golden customers that file's xref links to the record keys.
     #: Used after expiry: an older version still shows the customer with the expired values,
     #: while a file published after the expiry no longer links them, so it keeps its customers.
@@ -45,6 +46,8 @@ def _kind(column: str) -> str | None:
         return "e"
     if name == "phone" or name.endswith("_phone"):
         return "p"
+    if name == "national_id" or name.endswith("_national_id"):
+        return "n"
     return None
 
 
@@ -64,7 +67,8 @@ def _condition(columns: list[tuple[str, str]]) -> str:
 
 def _load_erased(con: duckdb.DuckDBPyConnection, erased: Erased) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE _erased (kind VARCHAR, v VARCHAR)")
-    for kind, values in (("k", erased.record_keys), ("g", erased.golden_ids), ("e", erased.emails), ("p", erased.phones)):
+    for kind, values in (("k", erased.record_keys), ("g", erased.golden_ids), ("e", erased.emails),
+                         ("p", erased.phones), ("n", erased.national_ids)):
         if values:
             con.execute("INSERT INTO _erased SELECT ?, unnest(?::VARCHAR[])", [kind, values])
 

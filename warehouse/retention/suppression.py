@@ -1,9 +1,10 @@
 """The erasure suppression list: people erased on request do not come back with the next export.
 
 `retention.suppressed` holds salted SHA-256 hashes (see `identifiers.suppression_hash`) of the
-erased records' normalised e-mails, E.164 phones and record keys; never the values. The lead's
-standardise stage calls `purge_suppressed(ctx)` at its end: newly standardised records of a
-source with `suppression: true` (the default) whose e-mail, phone or record key is on the list
+erased records' normalised e-mails, E.164 phones, national identifiers and record keys; never the
+values. The lead's standardise stage calls `purge_suppressed(ctx)` at its end: newly standardised
+records of a source with `suppression: true` (the default) whose e-mail, phone, national
+identifier or record key is on the list
 are removed from raw, staging and quarantine, with one `suppress` audit row each.
 
 Set `suppression: false` on a source where a new, explicit consent must be able to bring a person
@@ -41,15 +42,18 @@ def add_suppressed(
 
 
 def suppressed_keys_sql() -> str:
-    """Staging records whose identifiers are suppressed; params: 3 x (salt, kind) then sources."""
+    """Staging records whose identifiers are suppressed; params: sources, then 4 x (salt, kind)."""
     email = SUPPRESSION_HASH_SQL.format(value="c.email")
     phone = SUPPRESSION_HASH_SQL.format(value="c.phone")
+    national_id = SUPPRESSION_HASH_SQL.format(value="c.national_id")
     key = SUPPRESSION_HASH_SQL.format(value="c.record_key")
     return f"""
         SELECT c.record_key, c.source FROM staging.customers c
         WHERE c.source IN (SELECT unnest(?::VARCHAR[])) AND (
               (c.email IS NOT NULL AND {email} IN (SELECT identifier_hash FROM retention.suppressed WHERE kind = 'email'))
            OR (c.phone IS NOT NULL AND {phone} IN (SELECT identifier_hash FROM retention.suppressed WHERE kind = 'phone'))
+           OR (c.national_id IS NOT NULL
+               AND {national_id} IN (SELECT identifier_hash FROM retention.suppressed WHERE kind = 'national_id'))
            OR {key} IN (SELECT identifier_hash FROM retention.suppressed WHERE kind = 'record_key'))
     """
 
@@ -64,8 +68,8 @@ def purge_suppressed(ctx: RunContext) -> int:
     if not sources:
         return 0
     salt = get_salt(ctx.config)
-    params: list[object] = [sources, salt, "email", salt, "phone", salt, "record_key"]
-    # The params of the SQL come in text order: sources first, then the three hashes.
+    params: list[object] = [sources, salt, "email", salt, "phone", salt, "national_id", salt, "record_key"]
+    # The params of the SQL come in text order: sources first, then the four hashes.
     found = con.execute(suppressed_keys_sql(), params).df()
     if found.empty:
         return 0
