@@ -136,7 +136,8 @@ def source_rules(source: SourceConfig, config: MdmConfig | None = None) -> tuple
         rules.append(Rule("national_id_invalid", WARNING, "ExpectColumnValuesToBeInSet",
                           {"column": "national_id_check", "value_set": ["ok"]},
                           "The national identifier is too short or too long (5-20 letters and digits once "
-                          "separators are removed), or a placeholder (000000000, 123456789): it is not used.",
+                          "separators are removed), has fewer than 4 digits (UNKNOWN), or is a placeholder "
+                          "(000000000, 123456789): it is not used.",
                           "Correct the identifier at the source; the rest of the record is used meanwhile."))
     return tuple(rules)
 

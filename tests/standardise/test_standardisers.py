@@ -301,6 +301,8 @@ def test_vat(raw: str, invalid: bool) -> None:
         ("123456789", None, True),
         ("9876543210", None, True),
         ("123456789#", None, True),                          # not an identifier
+        ("unknown", None, True),                             # a word typed into the box
+        ("RSSMRA85T10A562S", "RSSMRA85T10A562S", False),     # Italian codice fiscale: 7 digits
     ],
 )
 def test_national_ids(raw: str | None, expected: str | None, invalid: bool) -> None:
