@@ -44,8 +44,8 @@ def evaluate_command(
     \b
     CSV_FILE uses the canonical column names (any subset): first_name, last_name, email,
     phone, street, postcode, city, country, birth_date, national_id; optional record_id
-    and source; other columns are ignored. The records go through the real standardisation and matching
-    in a temporary database: nothing in $MDM_HOME changes.
+    and source; other columns are ignored. The records go through the real standardisation
+    and matching in a temporary database: nothing in $MDM_HOME changes.
 
     \b
     Examples:
