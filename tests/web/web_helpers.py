@@ -27,7 +27,8 @@ RECORDS: dict[str, dict[str, Any]] = {
     "webshop:00000000000000b1": {"first_name": "Marie", "last_name": "Dupond", "email": "marie.dupont@example.fr",
                                  "phone": None, "postcode": "75011", "city": "PARIS"},
     "crm:00000000000000a2": {"first_name": "Jean", "last_name": "Martin", "email": "jean.martin@example.fr",
-                             "phone": "+33698765432", "postcode": "69003", "city": "Lyon"},
+                             "phone": "+33698765432", "postcode": "69003", "city": "Lyon",
+                             "national_id": "1800375115042"},
     "webshop:00000000000000b2": {"first_name": "Jean", "last_name": "Martin", "email": "j.martin@example.com",
                                  "phone": "+33698765432", "postcode": "69003", "city": "Lyon"},
     "crm:00000000000000a3": {"first_name": XSS, "last_name": "Hacker", "email": "x@example.fr",
@@ -78,18 +79,19 @@ def build_published(path: Path, probability_shift: float = 0.0, extra_golden: in
         source = key.split(":")[0]
         con.execute(
             "INSERT INTO staging.customers (record_key, source, load_id, trust_rank, first_name, last_name, email, "
-            "phone, postcode, city, country, standardised_at) VALUES (?, ?, 'load1', 1, ?, ?, ?, ?, ?, ?, 'FR', ?)",
+            "phone, postcode, city, national_id, country, standardised_at) "
+            "VALUES (?, ?, 'load1', 1, ?, ?, ?, ?, ?, ?, ?, 'FR', ?)",
             [key, source, rec["first_name"], rec["last_name"], rec["email"], rec["phone"], rec["postcode"],
-             rec["city"], T1],
+             rec["city"], rec.get("national_id"), T1],
         )
     for gid, keys in GOLDEN.items():
         rec = RECORDS[keys[0]]
         sources = sorted({k.split(":")[0] for k in keys})
         con.execute(
-            "INSERT INTO golden.customer (golden_id, first_name, last_name, email, phone, postcode, city, country, "
-            "record_count, sources, first_seen_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'FR', ?, ?, ?, ?)",
+            "INSERT INTO golden.customer (golden_id, first_name, last_name, email, phone, postcode, city, national_id, "
+            "country, record_count, sources, first_seen_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'FR', ?, ?, ?, ?)",
             [gid, rec["first_name"], rec["last_name"], rec["email"], rec["phone"], rec["postcode"], rec["city"],
-             len(keys), sources, T0, T1],
+             rec.get("national_id"), len(keys), sources, T0, T1],
         )
         for key in keys:
             con.execute("INSERT INTO golden.xref (record_key, source, golden_id, valid_from) VALUES (?, ?, ?, ?)", [key, key.split(":")[0], gid, T0])
