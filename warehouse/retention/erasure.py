@@ -107,7 +107,7 @@ def normalise_request(kind: str, value: str, region: str = "FR") -> Subject:
     if kind == "national_id":
         national_id = normalise_national_id(value)
         if national_id is None:
-            raise ErasureError("that national identifier is not valid (5-20 letters and digits, not a placeholder)")
+            raise ErasureError("that national identifier is not valid (5-20 letters and digits, at least 4 of them digits, not a placeholder)")
         return Subject(kind, national_id)
     return Subject(kind, value)
 
