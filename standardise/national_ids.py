@@ -6,8 +6,8 @@ Belgium's national register number, an Australian tax file number), and checking
 key is out of scope. What matters for matching is that the same number compares equal however it
 was typed, and that a placeholder never does: so separators go, letters are upper-cased, and a
 value that cannot be a real identifier (too short or long, fewer than four digits, one repeated
-character, a counting sequence) is dropped with the issue `national_id_invalid` instead of pairing every record that
-holds it. The value as received stays in `raw.records`.
+character, a counting sequence) is dropped with the issue `national_id_invalid` instead of
+pairing every record that holds it. The value as received stays in `raw.records`.
 """
 
 from __future__ import annotations

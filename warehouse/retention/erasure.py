@@ -152,6 +152,10 @@ def _direct_keys(con: duckdb.DuckDBPyConnection, subject: Subject) -> list[str]:
     return [r[0] for r in con.execute(sql, params).fetchall()]
 
 
+#: The identifiers gathered from a person's records, in the column order of the queries below.
+IDENTIFIER_KINDS = ("email", "phone", "national_id")
+
+
 @dataclass
 class Identifiers:
     """The person's normalised identifiers, gathered from their records (and the request itself)."""
@@ -160,12 +164,17 @@ class Identifiers:
     phones: list[str] = field(default_factory=list)
     national_ids: list[str] = field(default_factory=list)
 
+    @classmethod
+    def from_rows(cls, rows: list[tuple[Any, ...]]) -> Identifiers:
+        """From (email, phone, national_id) rows; NULLs skipped, each list sorted and distinct."""
+        return cls(*(sorted({row[i] for row in rows if row[i]}) for i in range(len(IDENTIFIER_KINDS))))
+
     def add(self, other: Identifiers) -> Identifiers:
-        return Identifiers(
-            sorted(set(self.emails) | set(other.emails)),
-            sorted(set(self.phones) | set(other.phones)),
-            sorted(set(self.national_ids) | set(other.national_ids)),
-        )
+        mine, theirs = self.by_kind().values(), other.by_kind().values()
+        return Identifiers(*(sorted(set(a) | set(b)) for a, b in zip(mine, theirs, strict=True)))
+
+    def by_kind(self) -> dict[str, list[str]]:
+        return dict(zip(IDENTIFIER_KINDS, (self.emails, self.phones, self.national_ids), strict=True))
 
 
 def _archive_matches(config: MdmConfig, keys: list[str], ids: Identifiers) -> tuple[list[str], Identifiers]:
@@ -188,9 +197,7 @@ def _archive_matches(config: MdmConfig, keys: list[str], ids: Identifiers) -> tu
             f" OR phone IN (SELECT unnest(?::VARCHAR[])) OR {national_id} IN (SELECT unnest(?::VARCHAR[]))",
             [keys, ids.emails, ids.phones, ids.national_ids],
         ).fetchall()
-        found = Identifiers(sorted({r[1] for r in rows if r[1]}), sorted({r[2] for r in rows if r[2]}),
-                            sorted({r[3] for r in rows if r[3]}))
-        return [r[0] for r in rows], found
+        return [r[0] for r in rows], Identifiers.from_rows([r[1:] for r in rows])
     finally:
         con.close()
 
@@ -198,15 +205,11 @@ def _archive_matches(config: MdmConfig, keys: list[str], ids: Identifiers) -> tu
 def _identifiers(con: duckdb.DuckDBPyConnection, subject: Subject) -> Identifiers:
     """The normalised identifiers of the records in `_retire_keys`, plus the request's own."""
     people = con.execute(
-        f"SELECT email, phone, national_id FROM staging.customers"
+        f"SELECT {', '.join(IDENTIFIER_KINDS)} FROM staging.customers"
         f" WHERE record_key IN (SELECT record_key FROM {cascade.KEYS_TABLE})"
     ).fetchall()
-    own = {kind: {subject.value} if subject.kind == kind else set() for kind in ("email", "phone", "national_id")}
-    return Identifiers(
-        sorted({e for e, _, _ in people if e} | own["email"]),
-        sorted({p for _, p, _ in people if p} | own["phone"]),
-        sorted({n for _, _, n in people if n} | own["national_id"]),
-    )
+    own = tuple(subject.value if kind == subject.kind else None for kind in IDENTIFIER_KINDS)
+    return Identifiers.from_rows([*people, own])
 
 
 def find_person(con: duckdb.DuckDBPyConnection, subject: Subject) -> tuple[list[str], list[str]]:
@@ -255,7 +258,7 @@ def erase(config: MdmConfig, kind: str, value: str, *, lock_timeout_s: float = 1
                 cascade.load_keys(con, keys)
                 result.suppressed_identifiers = add_suppressed(
                     con, salt, at,
-                    {"email": ids.emails, "phone": ids.phones, "national_id": ids.national_ids, "record_key": keys},
+                    {**ids.by_kind(), "record_key": keys},
                 )
                 old_golden = [
                     r[0] for r in con.execute(

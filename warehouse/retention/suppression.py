@@ -41,20 +41,21 @@ def add_suppressed(
     return int(after[0] if after else 0) - int(before[0] if before else 0)
 
 
+#: Identifier kinds a re-ingested record is checked against (the columns of staging.customers).
+SUPPRESSED_KINDS = ("email", "phone", "national_id", "record_key")
+
+
 def suppressed_keys_sql() -> str:
-    """Staging records whose identifiers are suppressed; params: sources, then 4 x (salt, kind)."""
-    email = SUPPRESSION_HASH_SQL.format(value="c.email")
-    phone = SUPPRESSION_HASH_SQL.format(value="c.phone")
-    national_id = SUPPRESSION_HASH_SQL.format(value="c.national_id")
-    key = SUPPRESSION_HASH_SQL.format(value="c.record_key")
+    """Staging records whose identifiers are suppressed; params: sources, then (salt, kind) per kind."""
+    clauses = "\n           OR ".join(
+        f"(c.{kind} IS NOT NULL AND {SUPPRESSION_HASH_SQL.format(value=f'c.{kind}')} IN "
+        f"(SELECT identifier_hash FROM retention.suppressed WHERE kind = '{kind}'))"
+        for kind in SUPPRESSED_KINDS
+    )
     return f"""
         SELECT c.record_key, c.source FROM staging.customers c
         WHERE c.source IN (SELECT unnest(?::VARCHAR[])) AND (
-              (c.email IS NOT NULL AND {email} IN (SELECT identifier_hash FROM retention.suppressed WHERE kind = 'email'))
-           OR (c.phone IS NOT NULL AND {phone} IN (SELECT identifier_hash FROM retention.suppressed WHERE kind = 'phone'))
-           OR (c.national_id IS NOT NULL
-               AND {national_id} IN (SELECT identifier_hash FROM retention.suppressed WHERE kind = 'national_id'))
-           OR {key} IN (SELECT identifier_hash FROM retention.suppressed WHERE kind = 'record_key'))
+              {clauses})
     """
 
 
@@ -68,8 +69,8 @@ def purge_suppressed(ctx: RunContext) -> int:
     if not sources:
         return 0
     salt = get_salt(ctx.config)
-    params: list[object] = [sources, salt, "email", salt, "phone", salt, "national_id", salt, "record_key"]
-    # The params of the SQL come in text order: sources first, then the four hashes.
+    # The params of the SQL come in text order: sources first, then one hash per kind.
+    params: list[object] = [sources, *(p for kind in SUPPRESSED_KINDS for p in (salt, kind))]
     found = con.execute(suppressed_keys_sql(), params).df()
     if found.empty:
         return 0
