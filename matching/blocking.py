@@ -99,15 +99,18 @@ def rule_total_pairs(con: duckdb.DuckDBPyConnection, rule: BlockingRule, max_blo
 
 
 def loose_rules(
-    con: duckdb.DuckDBPyConnection, rules: list[BlockingRule], max_block_size: int, per_record: float, records: int
+    con: duckdb.DuckDBPyConnection, rules: list[BlockingRule], max_block_size: int, per_record: float, records: int,
+    floor: int = 0,
 ) -> list[str]:
-    """Rules that would yield more than `per_record` pairs per record on this data: skipped.
+    """Rules that would yield more than `per_record` pairs per record (and more than `floor`) here: skipped.
 
     A rule that suits 5,000 Australian records (same town and street number) can produce millions
     of pairs on a million French ones, where a few big towns hold most records. Judged on the whole
-    input, so a full and an incremental run skip the same rules.
+    input, so a full and an incremental run skip the same rules. The `floor` is a cost: below it a
+    rule is affordable whatever its pairs per record, and where each person has ten records, ten
+    pairs per record is what a good name rule yields.
     """
-    limit = per_record * max(records, 1)
+    limit = max(per_record * max(records, 1), floor)
     return [r.name for r in rules if rule_total_pairs(con, r, max_block_size) > limit]
 
 

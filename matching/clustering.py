@@ -29,7 +29,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-REASON_CANNOT_LINK = "would join records a steward said are different"
+REASON_CANNOT_LINK = "would join records known to be different people (a steward said so, or one household)"
 REASON_TOO_LARGE = "suspicious cluster: too large"
 REASON_LOOSE = "suspicious cluster: loosely connected"
 REASON_MUST_LINK_CONFLICT = "steward match conflicts with a steward non-match: not merged"

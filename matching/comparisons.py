@@ -31,6 +31,39 @@ class Comparison:
     def labels(self) -> list[str]:
         return [level.label for level in self.levels]
 
+    @property
+    def household_index(self) -> int | None:
+        """Index of the level a household's shared agreement is moved to (see `vector_sql`), if any."""
+        return next((i for i, level in enumerate(self.levels) if level.label == HOUSEHOLD_LABEL), None)
+
+
+# Households: people who share an address, a landline or a family e-mail agree on those, and
+# often on their surname, far more often than two random people do. Fellegi-Sunter treats each
+# agreement as independent evidence, so a couple or a parent and child sharing all of them add up
+# to "one person". When the fields that tell two people apart disagree outright (another first
+# name, birth dates a generation apart), the agreements a household shares are
+# moved to a neutral level: they say "one household", which is no evidence of one person.
+HOUSEHOLD_LABEL = "shared by a household, another person (not counted)"
+#: Exact agreement on any of these means "same household".
+HOUSEHOLD_CHANNELS = ("street", "email", "phone")
+#: Identifiers issued to one person: their agreement (exact or one typo, levels 1-2) overrides the rule.
+PERSON_IDENTIFIERS = ("national_id",)
+#: Birth years at least this far apart: another generation.
+GENERATION_YEARS = 15
+GENERATION_LABEL = f"a generation apart ({GENERATION_YEARS} years or more)"
+#: Level combinations that each mean "another person": another first name; another generation;
+#: another surname *and* another birth date (one of them alone is a married name, or a typo).
+PERSON_DISAGREEMENTS: tuple[dict[str, str], ...] = (
+    {"first_name": "different"},
+    {"birth_date": GENERATION_LABEL},
+    {"last_name": "different", "birth_date": "different"},
+)
+
+
+def household_level() -> lv.Level:
+    """The neutral level household-shared agreements move to; CASE never picks it (FALSE)."""
+    return lv.Level(HOUSEHOLD_LABEL, "FALSE", is_null=True)
+
 
 # Cheap equality guards come first in each condition: DuckDB evaluates the costly similarity
 # functions only on the rows an AND has not already ruled out.
@@ -47,7 +80,9 @@ def _typo(column: str) -> str:
     DuckDB's `damerau_levenshtein` is about 5x slower than `levenshtein`, and `hamming` is far
     faster still. Equal lengths: one substitution (hamming 1) or a swap (hamming 2, same letters);
     lengths one apart: one insertion/deletion (levenshtein 1). CASE keeps hamming off rows of
-    unequal length, where it would raise.
+    unequal length, where it would raise. The guard is `strlen` (bytes), not `length`
+    (characters): `hamming` compares bytes, so "é" against "e" at the same character count
+    would otherwise raise and stop the whole run.
     """
     return _typo_between(f"l.{column}", f"r.{column}")
 
@@ -55,7 +90,7 @@ def _typo(column: str) -> str:
 def _typo_between(a: str, b: str) -> str:
     """`_typo` between any two SQL expressions (e.g. one record's first name, the other's last)."""
     return (
-        f"(CASE WHEN length({a}) = length({b}) THEN (CASE WHEN hamming({a}, {b}) <= 1 THEN TRUE"
+        f"(CASE WHEN strlen({a}) = strlen({b}) THEN (CASE WHEN hamming({a}, {b}) <= 1 THEN TRUE"
         f" WHEN hamming({a}, {b}) = 2 THEN list_sort(string_split({a}, '')) = list_sort(string_split({b}, ''))"
         f" ELSE FALSE END)"
         f" WHEN abs(length({a}) - length({b})) = 1 THEN levenshtein({a}, {b}) <= 1 ELSE FALSE END)"
@@ -124,6 +159,7 @@ def name_comparison_last() -> Comparison:
             ),
             lv.jaro_winkler("ln", 0.8, "similar (jaro-winkler >= 0.8)"),
             lv.custom("initial only", "(length(l.ln) = 1 OR length(r.ln) = 1) AND l.ln_initial = r.ln_initial"),
+            household_level(),
             lv.else_level(),
         ),
     )
@@ -151,6 +187,7 @@ def email_comparison() -> Comparison:
                 "l.email_domain = r.email_domain AND " + _typo("email_local"),
             ),
             lv.custom("same local part, other domain", "l.email_local = r.email_local"),
+            household_level(),
             lv.else_level(),
         ),
     )
@@ -164,6 +201,7 @@ def phone_comparison() -> Comparison:
             lv.exact("phone", "exact (E.164)"),
             lv.custom("same last 8 digits", "l.phone_tail = r.phone_tail"),
             lv.custom("one digit typo", _typo("phone")),
+            household_level(),
             lv.else_level(),
         ),
     )
@@ -181,9 +219,18 @@ def birth_date_comparison() -> Comparison:
                 " AND substr(l.dob_str, 7, 2) = substr(r.dob_str, 5, 2)",
             ),
             lv.custom("one digit off or two digits swapped", _typo("dob_str")),
+            # One part typed wrong or taken from another field: 1995-05-19 / 1995-05-04.
+            lv.custom(
+                "the same but for the day, the month or the year",
+                "(l.dob_year = r.dob_year)::INT + (month(l.dob) = month(r.dob))::INT"
+                " + (day(l.dob) = day(r.dob))::INT = 2",
+            ),
             # Two slips of the pen (1994-11-15 / 1997-11-14): weaker than one, stronger than "different".
-            lv.custom("two digits off", "hamming(l.dob_str, r.dob_str) = 2"),
+            lv.custom("two digits off", "CASE WHEN strlen(l.dob_str) = strlen(r.dob_str) THEN hamming(l.dob_str, r.dob_str) = 2 ELSE FALSE END"),
             lv.custom("same year", "l.dob_year = r.dob_year"),
+            # Parent and child, or namesakes of another generation: far stronger evidence of two
+            # people than a date that is merely different.
+            lv.custom(GENERATION_LABEL, f"abs(year(l.dob) - year(r.dob)) >= {GENERATION_YEARS}"),
             lv.else_level(),
         ),
     )
@@ -219,6 +266,7 @@ def street_comparison() -> Comparison:
                 f"{_JACCARD} >= 0.3 OR jaro_winkler_similarity(l.street, r.street) >= 0.8"
                 f" OR (l.street_num = r.street_num AND {_typo('street_name')})",
             ),
+            household_level(),
             lv.else_level(),
         ),
     )
@@ -239,6 +287,7 @@ def postcode_comparison() -> Comparison:
             lv.exact("postcode"),
             lv.custom("one typo", _typo("postcode")),
             lv.custom("same area (first 2 characters)", "left(l.postcode, 2) = left(r.postcode, 2)"),
+            household_level(),
             lv.else_level(),
         ),
     )
@@ -256,6 +305,7 @@ def city_comparison() -> Comparison:
             ),
             lv.exact("city"),
             lv.jaro_winkler("city", 0.9, "similar (jaro-winkler >= 0.9)"),
+            household_level(),
             lv.else_level(),
         ),
     )
@@ -296,3 +346,43 @@ TF_LEVELS = ("exact", "exact (E.164)", "equal without accents")
 
 def build(names: list[str]) -> list[Comparison]:
     return [_FACTORIES[n]() for n in names]
+
+
+def household_split_sql(comparisons: list[Comparison]) -> str | None:
+    """SQL over a stored vector: the household rule fired, so the two records are two people.
+
+    Such pairs are cannot-links for clustering: without them, one record with no first name
+    that agrees with each member of a household on surname and address joins them all into one.
+    """
+    hits = [f"g_{c.name} = {c.household_index}" for c in comparisons if c.household_index is not None]
+    return " OR ".join(hits) if hits else None
+
+
+def vector_sql(comparisons: list[Comparison], inner: str) -> str:
+    """SELECT list of the final comparison vector `g_<name>` over `inner`, a query giving the raw ones.
+
+    The raw vector is each comparison's own level; the final one applies the household rule
+    (agreements a household shares become neutral when the person fields disagree outright).
+    Every place that stores or samples vectors goes through here, so u, m and scores agree.
+    """
+    by_name = {c.name: c for c in comparisons}
+    channels = [f"g_{n} = 1" for n in HOUSEHOLD_CHANNELS if n in by_name]
+    persons = [
+        "(" + " AND ".join(f"g_{n} = {by_name[n].labels.index(label)}" for n, label in combo.items()) + ")"
+        for combo in PERSON_DISAGREEMENTS if set(combo) <= set(by_name)
+    ]
+    # An identifier issued to one person (national ID) that agrees settles it: no household rule.
+    overrides = [f"g_{n} IN (1, 2)" for n in PERSON_IDENTIFIERS if n in by_name]
+    unless = f" AND NOT coalesce({' OR '.join(overrides)}, FALSE)" if overrides else ""
+    columns = []
+    for c in comparisons:
+        expr = f"g_{c.name}"
+        target = c.household_index
+        if target is not None and channels and persons:
+            counted = [str(i) for i, level in enumerate(c.levels[:-1]) if not level.is_null]
+            expr = (
+                f"(CASE WHEN g_{c.name} IN ({', '.join(counted)}) AND ({' OR '.join(channels)})"
+                f" AND ({' OR '.join(persons)}){unless} THEN {target} ELSE g_{c.name} END)::TINYINT"
+            )
+        columns.append(f"{expr} AS g_{c.name}")
+    return f"SELECT * EXCLUDE ({', '.join(f'g_{c.name}' for c in comparisons)}), {', '.join(columns)} FROM ({inner})"

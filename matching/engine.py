@@ -27,7 +27,7 @@ import duckdb
 from matching import blocking, clustering, decisions, recluster, scoring, training
 from matching import model as model_store
 from matching.blocking_report import rule_report
-from matching.comparisons import Comparison, build
+from matching.comparisons import Comparison, build, household_split_sql, vector_sql
 from matching.model import MatchModel
 from matching.prepared import prepare_with_cache
 from matching.settings import MatchingConfig
@@ -45,7 +45,7 @@ class MatchOutcome:
 
 def levels_fingerprint(comparisons: list[Comparison]) -> str:
     """The comparisons' level SQL: a new level renumbers the stored vectors and the model's m and u."""
-    return hashlib.sha256(repr([c.gamma_sql() for c in comparisons]).encode()).hexdigest()[:16]
+    return hashlib.sha256(repr([vector_sql(comparisons, "")] + [c.gamma_sql() for c in comparisons]).encode()).hexdigest()[:16]
 
 
 def candidates_fingerprint(cfg: MatchingConfig, skipped: list[str], levels: str) -> str:
@@ -80,7 +80,8 @@ def _skipped_rules(
     reused until the rules change or the record count moves by more than `RULES_REJUDGE_GROWTH`.
     """
     rules_fp = hashlib.sha256(
-        repr(([r.model_dump() for r in cfg.blocking_rules], cfg.max_block_size, cfg.max_rule_pairs_per_record)).encode()
+        repr(([r.model_dump() for r in cfg.blocking_rules], cfg.max_block_size, cfg.max_rule_pairs_per_record,
+              cfg.min_rule_pairs)).encode()
     ).hexdigest()[:16]
     stored = _state(con, "skipped_rules")
     if stored is not None and not force_full:
@@ -88,7 +89,9 @@ def _skipped_rules(
         moved = abs(n_records - previous["records"]) / max(previous["records"], 1)
         if previous["rules"] == rules_fp and moved <= RULES_REJUDGE_GROWTH:
             return list(previous["skipped"])
-    skipped = blocking.loose_rules(con, rules, cfg.max_block_size, cfg.max_rule_pairs_per_record, n_records)
+    skipped = blocking.loose_rules(
+        con, rules, cfg.max_block_size, cfg.max_rule_pairs_per_record, n_records, cfg.min_rule_pairs
+    )
     _set_state(con, "skipped_rules", json.dumps({"rules": rules_fp, "records": n_records, "skipped": skipped}))
     return skipped
 
@@ -259,7 +262,7 @@ def run_matching(
         recluster.add_edge_seeds(con)
         recluster.expand(con)
         decisions.reset_cluster_feedback(con, scope)
-    keys, edges, cannot = recluster.load_graph(con, scope)
+    keys, edges, cannot = recluster.load_graph(con, scope, household_split_sql(comparisons))
     result = clustering.cluster(
         keys, edges, cannot, cfg.max_cluster_size, cfg.min_cluster_density, cfg.density_min_size
     )

@@ -19,6 +19,14 @@ FORMAT = 1
 POINTER = "current.json"
 
 
+#: Smallest m or u a weight is computed from (log2 of the ratio stays within about ±33).
+WEIGHT_FLOOR = 1e-10
+
+
+def _clamp(p: float) -> float:
+    return min(max(p, WEIGHT_FLOOR), 1.0) if math.isfinite(p) else WEIGHT_FLOOR
+
+
 @dataclass
 class ComparisonParams:
     labels: list[str]
@@ -26,8 +34,14 @@ class ComparisonParams:
     u: list[float]
 
     def weights(self) -> list[float]:
-        """log2(m/u) per level; the `missing` level (index 0) always weighs 0."""
-        return [0.0] + [math.log2(m / u) for m, u in zip(self.m[1:], self.u[1:], strict=True)]
+        """log2(m/u) per level; the `missing` level (index 0) always weighs 0.
+
+        m and u are clamped to [WEIGHT_FLOOR, 1]: a level never seen in one class gets a very
+        large weight, never an infinite one or a division by zero.
+        """
+        return [0.0] + [
+            math.log2(_clamp(m) / _clamp(u)) for m, u in zip(self.m[1:], self.u[1:], strict=True)
+        ]
 
 
 @dataclass
@@ -43,7 +57,8 @@ class MatchModel:
 
     @property
     def prior_weight(self) -> float:
-        return math.log2(self.prior / (1.0 - self.prior))
+        prior = min(max(self.prior, WEIGHT_FLOOR), 1.0 - WEIGHT_FLOOR)
+        return math.log2(prior / (1.0 - prior))
 
     def to_json(self) -> str:
         data = asdict(self)

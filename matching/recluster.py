@@ -102,9 +102,14 @@ def expand(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def load_graph(
-    con: duckdb.DuckDBPyConnection, records_table: str | None
+    con: duckdb.DuckDBPyConnection, records_table: str | None, household_split: str | None = None
 ) -> tuple[np.ndarray, pd.DataFrame, pd.DataFrame]:
-    """Sorted record keys, accepted edges and cannot-link pairs of the records (None: all of them)."""
+    """Sorted record keys, accepted edges and cannot-link pairs of the records (None: all of them).
+
+    Cannot-links are the stewards' non-matches and, with `household_split` (a condition over a
+    stored vector, `matching.comparisons.household_split_sql`), candidate pairs that are two
+    people of one household.
+    """
     keys_where = f"WHERE record_key IN (SELECT record_key FROM {records_table})" if records_table else ""
     edge_where = f"AND record_key_l IN (SELECT record_key FROM {records_table})" if records_table else ""
     keys = con.execute(f"SELECT record_key FROM match_input {keys_where} ORDER BY record_key").df()["record_key"]
@@ -112,8 +117,17 @@ def load_graph(
         SELECT record_key_l, record_key_r, match_weight, decision = 'steward_match' AS steward
         FROM match.pairs WHERE decision IN ('auto_match', 'steward_match') {edge_where}
     """).df()
+    household = ""
+    if household_split:
+        # ... unless the pair's own evidence still says "maybe the same" (review or better):
+        # an identical birth date and national ID outweigh a first name typed as another one.
+        household = (f" UNION SELECT record_key_l, record_key_r FROM match.candidates c"
+                     f" WHERE ({household_split}) {edge_where} AND NOT EXISTS (SELECT 1 FROM match.pairs p"
+                     " WHERE p.record_key_l = c.record_key_l AND p.record_key_r = c.record_key_r"
+                     " AND p.decision IN ('auto_match', 'review', 'steward_match'))")
     cannot = con.execute(
         f"SELECT record_key_l, record_key_r FROM {STEWARD_TABLE} WHERE decision = 'non_match' {edge_where}"
+        f"{household}"
     ).df()
     return keys.to_numpy(), edges, cannot
 

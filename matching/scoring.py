@@ -27,7 +27,7 @@ import hashlib
 import duckdb
 
 from matching.blocking import CANDIDATES_TABLE, BlockingRule
-from matching.comparisons import TF_COLUMNS, TF_LEVELS, Comparison
+from matching.comparisons import TF_COLUMNS, TF_LEVELS, Comparison, vector_sql
 from matching.model import MatchModel
 from matching.settings import COMPARISONS
 from matching.sql import one, scalar_int
@@ -43,17 +43,19 @@ def compute_gammas(
     con: duckdb.DuckDBPyConnection, comparisons: list[Comparison], rules: list[BlockingRule]
 ) -> int:
     """Insert the new candidate pairs with their comparison vectors into `match.candidates`."""
-    enabled = {c.name: c for c in comparisons}
-    gamma_exprs = ", ".join(
-        f"{enabled[name].gamma_sql()}" if name in enabled else "NULL" for name in COMPARISONS
-    )
+    enabled = {c.name for c in comparisons}
+    raw = ", ".join(f"{c.gamma_sql()} AS g_{c.name}" for c in comparisons)
+    vectors = ", ".join(f"g_{name}" if name in enabled else "NULL" for name in COMPARISONS)
     rule_names = " ".join(f"WHEN {i} THEN {_sql_str(r.name)}" for i, r in enumerate(rules))
-    con.execute(f"""
-        INSERT INTO match.candidates
-        SELECT c.key_l, c.key_r, CASE c.rule_idx {rule_names} ELSE 'steward' END, c.rule_idx, {gamma_exprs}
+    inner = f"""
+        SELECT c.key_l, c.key_r, CASE c.rule_idx {rule_names} ELSE 'steward' END AS rule, c.rule_idx, {raw}
         FROM {CANDIDATES_TABLE} c
         JOIN match_input l ON l.record_key = c.key_l
         JOIN match_input r ON r.record_key = c.key_r
+    """
+    con.execute(f"""
+        INSERT INTO match.candidates
+        SELECT key_l, key_r, rule, rule_idx, {vectors} FROM ({vector_sql(comparisons, inner)})
     """)
     row = one(con, f"SELECT count(*) FROM {CANDIDATES_TABLE}")
     return int(row[0]) if row else 0

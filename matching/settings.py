@@ -151,9 +151,10 @@ class TrainingConfig(BaseModel):
         default=1.0, ge=0, description="How much each steward-labelled pair counts in EM (as observed truth)."
     )
     method: Literal["anchored", "sessions", "candidates"] = Field(
-        default="anchored",
-        description="anchored: EM over all candidate pairs, started from the sessions' estimates (and refused "
-        "if it runs away from them); sessions: the sessions' estimates only; candidates: EM over all candidate "
+        default="sessions",
+        description="sessions: EM sessions over pairs agreeing on some fields (the default: the best on every "
+        "public benchmark set, docs/matching.md); anchored: then EM over all candidate pairs, started from the "
+        "sessions' estimates (and refused if it runs away from them); candidates: EM over all candidate "
         "pairs from a generic start (what big data can lead astray). Sessions with too few pairs fall back to "
         "candidates.",
     )
@@ -194,6 +195,12 @@ class MatchingConfig(BaseModel):
     max_rule_pairs_per_record: float = Field(
         default=1.5, gt=0,
         description="A blocking rule that would yield more pairs than this per record is skipped with a warning.",
+    )
+    min_rule_pairs: int = Field(
+        default=1_000_000, ge=0,
+        description="A blocking rule is never skipped as loose below this many pairs: comparing them costs "
+        "seconds, and on data where each person has many records the per-record limit would skip the very "
+        "rules that find them.",
     )
     max_candidate_pairs: int = Field(
         default=200_000_000, ge=1, description="Refuse to score when blocking would produce more pairs than this."
@@ -242,6 +249,7 @@ class MatchingConfig(BaseModel):
             "blocking": [r.model_dump() for r in self.blocking_rules],
             "max_block_size": self.max_block_size,
             "max_rule_pairs_per_record": self.max_rule_pairs_per_record,
+            "min_rule_pairs": self.min_rule_pairs,
             "training": self.training.model_dump(exclude={"retrain", "retrain_growth", "retrain_labels"}),
         }
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]

@@ -25,8 +25,17 @@ import math
 import duckdb
 import numpy as np
 
-from matching.comparisons import Comparison
-from matching.em import Patterns, Session, fix_neutral, neutralise, ran_away, run_em, train_by_sessions
+from matching.comparisons import Comparison, vector_sql
+from matching.em import (
+    Patterns,
+    Session,
+    clamp_prior,
+    fix_neutral,
+    neutralise,
+    ran_away,
+    run_em,
+    train_by_sessions,
+)
 from matching.model import ComparisonParams, MatchModel
 from matching.settings import TrainingConfig
 from matching.sql import one
@@ -54,10 +63,9 @@ def random_patterns(
         """,
         [str(seed), n_sample],
     )
+    inner = f"SELECT {gammas} FROM match_u_sample l JOIN match_u_sample r ON l.record_key < r.record_key"
     rows = con.execute(f"""
-        SELECT {cols}, count(*) FROM (
-            SELECT {gammas} FROM match_u_sample l JOIN match_u_sample r ON l.record_key < r.record_key
-        ) GROUP BY ALL ORDER BY ALL
+        SELECT {cols}, count(*) FROM ({vector_sql(comparisons, inner)}) GROUP BY ALL ORDER BY ALL
     """).fetchall()
     con.execute("DROP TABLE match_u_sample")
     k = len(comparisons)
@@ -85,6 +93,7 @@ def match_posterior(
     gammas: np.ndarray, comparisons: list[Comparison], m: dict[str, np.ndarray], u: dict[str, np.ndarray],
     prior: float,
 ) -> np.ndarray:
+    prior = clamp_prior(prior)
     weight = np.full(len(gammas), math.log(prior / (1 - prior)))
     for k, c in enumerate(comparisons):
         weight += np.log(m[c.name][gammas[:, k]]) - np.log(u[c.name][gammas[:, k]])
@@ -150,7 +159,8 @@ def train(
         method = "sessions"
         if cfg.method == "anchored":
             m_all, prior_all, iterations_all = run_em(patterns, comparisons, u, cfg, m, candidate_prior)
-            if not ran_away(m, m_all, comparisons):
+            matches_all = prior_all * float(patterns.counts.sum())
+            if not ran_away(m, m_all, comparisons, expected_matches, matches_all):
                 m, candidate_prior, iterations = m_all, prior_all, iterations_all
                 expected_matches = candidate_prior * float(patterns.counts.sum())
                 method = "anchored"
