@@ -223,6 +223,7 @@ def run_matching(
         current = training.train(con, comparisons, cfg.training, fingerprint, version, now.isoformat())
         model_store.save(current, models_dir)
         log.info("match model %s fitted (%s)", current.version, reason)
+        outcome.warnings += [f"match model training: {note}" for note in current.training.get("warnings", [])]
     outcome.model = current
     timings["train"] = time.perf_counter() - t
 

@@ -130,14 +130,7 @@ def standardise_records(
 
     columns = [c for c in CANONICAL_COLUMNS if c in frame.columns]
     data = frame[columns].reset_index(drop=True)
-    # Work-around: standardise_emails fails on a column with no email at all (FEBRL has none), so a
-    # sentinel row with one valid email is standardised along and dropped. Rows are independent.
-    sentinel = "email" not in data.columns or data["email"].isna().all()
-    if sentinel:
-        data = pd.concat([data, pd.DataFrame({"email": ["sentinel@example.org"]})], ignore_index=True)
     out = standardise_frame(data, SourceRules(default_country=default_country, date_format=date_format), now)
-    if sentinel:
-        out = out.iloc[:-1].reset_index(drop=True)
     ids = frame["record_id"].astype(str) if "record_id" in frame.columns else pd.Series(
         [f"r{i:09d}" for i in range(len(frame))]
     )

@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 
 import duckdb
@@ -41,6 +42,7 @@ from matching.settings import TrainingConfig
 from matching.sql import one
 
 U_REFINEMENTS = 10
+log = logging.getLogger("mdm.matching")
 
 
 def gamma_columns(comparisons: list[Comparison]) -> list[str]:
@@ -49,8 +51,9 @@ def gamma_columns(comparisons: list[Comparison]) -> list[str]:
 
 def random_patterns(
     con: duckdb.DuckDBPyConnection, comparisons: list[Comparison], sample_pairs: int, seed: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Comparison vectors (distinct, with counts) of all pairs within a seeded record sample."""
+) -> tuple[np.ndarray, np.ndarray, set[str]]:
+    """Comparison vectors (distinct, with counts) of all pairs within a seeded record sample, and the
+    comparisons some sampled record holds a value for (the others are not in the data at all)."""
     row = one(con, "SELECT count(*) FROM match_input")
     n_records = int(row[0]) if row else 0
     n_sample = min(n_records, int(math.sqrt(2 * sample_pairs)) + 1)
@@ -67,14 +70,24 @@ def random_patterns(
     rows = con.execute(f"""
         SELECT {cols}, count(*) FROM ({vector_sql(comparisons, inner)}) GROUP BY ALL ORDER BY ALL
     """).fetchall()
+    held = ", ".join(f"bool_or(NOT ({c.levels[0].sql})) AS h_{c.name}" for c in comparisons)
+    row = one(con, f"SELECT {held} FROM match_u_sample l JOIN match_u_sample r USING (record_key)")
     con.execute("DROP TABLE match_u_sample")
+    present = {c.name for c, flag in zip(comparisons, row or (), strict=False) if flag}
     k = len(comparisons)
     gam = np.array([r[:k] for r in rows], dtype=np.int64).reshape(-1, k)
-    return neutralise(gam, comparisons), np.array([r[k] for r in rows], dtype=float)
+    return neutralise(gam, comparisons), np.array([r[k] for r in rows], dtype=float), present
 
 
-def u_from_patterns(gammas: np.ndarray, weights: np.ndarray, comparisons: list[Comparison]) -> dict[str, np.ndarray]:
-    """u per level from (weighted) random pairs; half a pair for levels never seen: rare, not impossible."""
+def u_from_patterns(
+    gammas: np.ndarray, weights: np.ndarray, comparisons: list[Comparison], warnings: list[str] | None = None,
+    present: set[str] | None = None,
+) -> dict[str, np.ndarray]:
+    """u per level from (weighted) random pairs; half a pair for levels never seen: rare, not impossible.
+
+    A comparison no random pair holds on both sides has nothing to learn from: its u is uniform,
+    which a note in `warnings` names when the field is in the data at all (`present`; None: all).
+    """
     u: dict[str, np.ndarray] = {}
     for k, comp in enumerate(comparisons):
         n_levels = len(comp.levels)
@@ -85,6 +98,8 @@ def u_from_patterns(gammas: np.ndarray, weights: np.ndarray, comparisons: list[C
             probs[1:] = smoothed / smoothed.sum()
         else:
             probs[1:] = 1.0 / (n_levels - 1)
+            if warnings is not None and (present is None or comp.name in present):
+                warnings.append(f"u of {comp.name}: no random pair holds it on both sides; u set uniform")
         u[comp.name] = fix_neutral(probs, comp)
     return u
 
@@ -139,10 +154,13 @@ def train(
     trained_at: str,
 ) -> MatchModel:
     """Fit a model on `match_input` (for u) and `match.candidates` (for m); nothing is written here."""
-    rand_g, rand_n = random_patterns(con, comparisons, cfg.u_sample_pairs, cfg.seed)
+    notes: list[str] = []
+    rand_g, rand_n, present = random_patterns(con, comparisons, cfg.u_sample_pairs, cfg.seed)
     random_pairs = int(rand_n.sum())
-    u = u_from_patterns(rand_g, rand_n, comparisons)
+    u = u_from_patterns(rand_g, rand_n, comparisons, notes, present)
     patterns = load_patterns(con, comparisons)
+    if not len(patterns.counts):
+        notes.append("m: no candidate pairs to learn from; m keeps its generic start")
     row = one(con, "SELECT count(*) FROM match_input")
     n_records = int(row[0]) if row else 0
     total_pairs = max(n_records * (n_records - 1) / 2, 1.0)
@@ -167,6 +185,11 @@ def train(
             else:
                 method = "sessions (EM over all candidates ran away)"
     else:
+        if cfg.method != "candidates":
+            notes.append(
+                f"m: the EM sessions had too few pairs (under {cfg.em_session_min_pairs}) to estimate every "
+                "comparison; fitted by one EM over all candidate pairs"
+            )
         # Too little data for the sessions (or asked for): one EM over all candidates, both classes free.
         m, candidate_prior, iterations = run_em(patterns, comparisons, u, cfg)
         expected_matches = candidate_prior * float(patterns.counts.sum())
@@ -181,6 +204,8 @@ def train(
     for _ in range(U_REFINEMENTS):
         non_match = 1.0 - match_posterior(rand_g, comparisons, m, u, prior)
         u = u_from_patterns(rand_g, rand_n * non_match, comparisons)
+    for note in notes:
+        log.warning("match model training: %s", note)
     params = {
         c.name: ComparisonParams(
             labels=c.labels,
@@ -211,6 +236,7 @@ def train(
                 for x in sessions
             ],
             "candidate_prior": round(candidate_prior, 6),
+            "warnings": notes,
             "expected_matches": round(expected_matches, 1),
         },
     )
