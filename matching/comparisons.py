@@ -132,7 +132,7 @@ def name_comparison_first() -> Comparison:
                 " AND list_has_any(l.fn_tokens, r.fn_tokens)",
             ),
             lv.jaro_winkler("fn", 0.8, "similar (jaro-winkler >= 0.8)"),
-            lv.custom("initial only", "(length(l.fn) = 1 OR length(r.fn) = 1) AND l.fn_initial = r.fn_initial"),
+            lv.custom("initial only", "(length(l.fn) = 1 OR length(r.fn) = 1) AND l.fn_initial = r.fn_initial", weak=True),
             lv.else_level(),
         ),
     )
@@ -158,7 +158,7 @@ def name_comparison_last() -> Comparison:
                 "(l.ln_tokens[2] IS NOT NULL OR r.ln_tokens[2] IS NOT NULL) AND list_has_any(l.ln_tokens, r.ln_tokens)",
             ),
             lv.jaro_winkler("ln", 0.8, "similar (jaro-winkler >= 0.8)"),
-            lv.custom("initial only", "(length(l.ln) = 1 OR length(r.ln) = 1) AND l.ln_initial = r.ln_initial"),
+            lv.custom("initial only", "(length(l.ln) = 1 OR length(r.ln) = 1) AND l.ln_initial = r.ln_initial", weak=True),
             household_level(),
             lv.else_level(),
         ),
@@ -186,7 +186,7 @@ def email_comparison() -> Comparison:
                 "typo in local part",
                 "l.email_domain = r.email_domain AND " + _typo("email_local"),
             ),
-            lv.custom("same local part, other domain", "l.email_local = r.email_local"),
+            lv.custom("same local part, other domain", "l.email_local = r.email_local", weak=True),
             household_level(),
             lv.else_level(),
         ),
@@ -227,10 +227,10 @@ def birth_date_comparison() -> Comparison:
             ),
             # Two slips of the pen (1994-11-15 / 1997-11-14): weaker than one, stronger than "different".
             lv.custom("two digits off", "CASE WHEN strlen(l.dob_str) = strlen(r.dob_str) THEN hamming(l.dob_str, r.dob_str) = 2 ELSE FALSE END"),
-            lv.custom("same year", "l.dob_year = r.dob_year"),
+            lv.custom("same year", "l.dob_year = r.dob_year", weak=True),
             # Parent and child, or namesakes of another generation: far stronger evidence of two
             # people than a date that is merely different.
-            lv.custom(GENERATION_LABEL, f"abs(year(l.dob) - year(r.dob)) >= {GENERATION_YEARS}"),
+            lv.custom(GENERATION_LABEL, f"abs(year(l.dob) - year(r.dob)) >= {GENERATION_YEARS}", weak=True),
             lv.else_level(),
         ),
     )
@@ -254,6 +254,7 @@ def street_comparison() -> Comparison:
             lv.custom(
                 "same house number, no street name on one side",
                 "(l.street_name IS NULL OR r.street_name IS NULL) AND l.street_num = r.street_num",
+            weak=True,
             ),
             lv.custom(
                 "similar (token overlap >= 0.6 or jaro-winkler >= 0.92)",
@@ -286,7 +287,7 @@ def postcode_comparison() -> Comparison:
             ),
             lv.exact("postcode"),
             lv.custom("one typo", _typo("postcode")),
-            lv.custom("same area (first 2 characters)", "left(l.postcode, 2) = left(r.postcode, 2)"),
+            lv.custom("same area (first 2 characters)", "left(l.postcode, 2) = left(r.postcode, 2)", weak=True),
             household_level(),
             lv.else_level(),
         ),

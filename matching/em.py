@@ -155,8 +155,16 @@ class Session:
 
 
 def agreeing(gammas: np.ndarray, comp: Comparison) -> np.ndarray:
-    """Whether each vector agrees on `comp` at some level: neither missing nor its last ("different") level."""
-    return (gammas != 0) & (gammas != len(comp.levels) - 1)
+    """Whether each vector agrees on `comp`: exactly or give or take a slip, not at a neutral,
+    weak (an initial, the same year, a loose similarity) or "different" level."""
+    close = [i for i, level in enumerate(comp.levels[:-1]) if not level.is_null and not level.weak]
+    return np.isin(gammas, close)
+
+
+def _close_share(m: np.ndarray, comp: Comparison) -> float:
+    """Share of matches that agree closely on `comp` (see `agreeing`), among those holding it."""
+    close = [i for i, level in enumerate(comp.levels[:-1]) if not level.is_null and not level.weak]
+    return float(m[close].sum())
 
 
 def session_patterns(patterns: Patterns, comparisons: list[Comparison], fixed: list[str]) -> Patterns:
@@ -226,6 +234,7 @@ def train_by_sessions(
     each add a little probability.
     """
     names = {c.name for c in comparisons}
+    by_name = {c.name: c for c in comparisons}
     sums = {c.name: np.zeros(len(c.levels)) for c in comparisons}
     seen = {c.name: np.zeros(len(c.levels)) for c in comparisons}
     totals = dict.fromkeys(names, 0.0)
@@ -252,8 +261,9 @@ def train_by_sessions(
     # all matches ~ session matches / P(a match agrees exactly on the session's fixed comparisons)
     estimates = []
     for session in sessions:
-        # a match enters the session if both records hold the fixed fields and agree on them at all
-        recall = float(np.prod([(presence or {}).get(name, 1.0) * (1.0 - m_final[name][-1]) for name in session.fixed]))
+        # a match enters the session if both records hold the fixed fields and agree on them closely
+        recall = float(np.prod([(presence or {}).get(name, 1.0) * _close_share(m_final[name], by_name[name])
+                                for name in session.fixed]))
         if recall > 0:
             estimates.append((session.expected_matches / recall, session.expected_matches))
     weight = sum(w for _, w in estimates)

@@ -16,12 +16,15 @@ class Level:
 
     `tf_column`: the prepared column whose term frequency adjusts this level's weight (exact
     levels of names, emails, phones): agreeing on a rare value weighs more than on a common one.
+    `weak`: the values are related but not the same give or take a slip (an initial, the same
+    year, a loose similarity). EM sessions do not count such a pair as agreeing on the field.
     """
 
     label: str
     sql: str
     is_null: bool = False
     tf_column: str | None = None
+    weak: bool = False
 
 
 def null_level(*columns: str) -> Level:
@@ -34,10 +37,11 @@ def exact(column: str, label: str = "exact", tf: bool = False) -> Level:
     return Level(label, f"l.{column} = r.{column}", tf_column=column if tf else None)
 
 
-def jaro_winkler(column: str, threshold: float, label: str | None = None) -> Level:
+def jaro_winkler(column: str, threshold: float, label: str | None = None, weak: bool = False) -> Level:
     return Level(
         label or f"jaro-winkler >= {threshold:g}",
         f"jaro_winkler_similarity(l.{column}, r.{column}) >= {float(threshold)!r}",
+        weak=weak,
     )
 
 
@@ -48,8 +52,8 @@ def damerau(column: str, max_edits: int, label: str | None = None) -> Level:
     )
 
 
-def custom(label: str, sql: str, tf_column: str | None = None) -> Level:
-    return Level(label, sql, tf_column=tf_column)
+def custom(label: str, sql: str, tf_column: str | None = None, weak: bool = False) -> Level:
+    return Level(label, sql, tf_column=tf_column, weak=weak)
 
 
 def else_level(label: str = "different") -> Level:
