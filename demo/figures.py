@@ -83,9 +83,9 @@ def household_figures(frame: pd.DataFrame, truth_column: str = "person_id") -> d
     return {
         "records": len(frame),
         "people": int(person.nunique()),
-        "emails_shared": round(shared_share(frame["email"].astype("string").str.lower(), person), 5),
-        "phones_shared": round(shared_share(_national_phone(frame["phone"]), person), 5),
-        "names_shared": round(shared_share(name, person), 5),
+        "emails_shared": shared_share(frame["email"].astype("string").str.lower(), person),
+        "phones_shared": shared_share(_national_phone(frame["phone"]), person),
+        "names_shared": shared_share(name, person),
         "twin_pairs": twin_pairs(frame),
         "same_name_parent_child_pairs": same_name_parent_child_pairs(frame),
     }
@@ -97,7 +97,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--truth-column", default="person_id")
     args = parser.parse_args(argv)
     frame = pd.read_csv(args.csv, dtype=str, keep_default_na=False).replace("", np.nan)
-    print(json.dumps(household_figures(frame, args.truth_column), indent=2))
+    figures = household_figures(frame, args.truth_column)
+    print(json.dumps({k: round(v, 5) if isinstance(v, float) else v for k, v in figures.items()}, indent=2))
 
 
 if __name__ == "__main__":
