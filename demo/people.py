@@ -317,13 +317,17 @@ def _emails(rng: np.random.Generator, first: np.ndarray, last: np.ndarray, birth
 
 
 def _phones(rng: np.random.Generator, n: int, h: Households) -> tuple[np.ndarray, np.ndarray]:
-    """(mobile, landline) per person; a household shares the landline (0 = none)."""
+    """(mobile, landline) per person; a household shares the landline (0 = none).
+
+    Mobiles are drawn without replacement: a mobile line is one person's, so two strangers never
+    share one (drawn at random, a million people would collide in about 0.3 % of numbers).
+    """
     # Allocated French mobile ranges only: 060-068 and 073-079 (069x are overseas numbers and
     # 070-072 are unallocated: phonenumbers rightly rejects them for +33).
     is_06 = rng.random(n) < 0.8
-    mobile = np.where(is_06, 600_000_000, 730_000_000) + rng.integers(0, 70_000_000, size=n) + np.where(
-        is_06, rng.integers(0, 2, size=n) * 20_000_000, 0
-    )
+    mobile = np.empty(n, dtype=np.int64)
+    mobile[is_06] = 600_000_000 + rng.choice(90_000_000, size=int(is_06.sum()), replace=False)
+    mobile[~is_06] = 730_000_000 + rng.choice(70_000_000, size=int((~is_06).sum()), replace=False)
     has_landline = rng.random(n) < 0.3
     landline = np.where(has_landline, rng.integers(1, 6, size=n) * 100_000_000 + rng.integers(0, 100_000_000, size=n), 0)
     landline[h.partner] = landline[h.head]

@@ -85,6 +85,7 @@ def test_children_live_with_a_parent_a_generation_older(pop: Population) -> None
     assert (pop.last[child] == pop.last[parent]).all()
     assert home_key(pop, child).equals(home_key(pop, parent))
     assert (pop.landline[child] == pop.landline[parent]).all()
+    assert len(np.unique(pop.mobile)) == pop.n  # the mobile stays one's own
     gap = age(pop, parent) - age(pop, child)
     assert gap.min() >= P.GENERATION_GAP[0] - 0.01 and gap.max() <= P.GENERATION_GAP[1] + 0.01
     assert age(pop, child).min() > 18 - 2 / 365  # birth dates are whole days
