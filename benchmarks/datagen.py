@@ -207,6 +207,7 @@ def generate_scale(records: int, out: Path, seed: int = 1, reference_date: date 
         "records": len(keyed),
         "people": population.n,
         "persons_in_truth": int(keyed["person"].max()) + 1,
+        "households": population.kin_counts(),
         "reference_date": reference_date.isoformat(),
         "per_source": {k: int(v) for k, v in keyed["source"].value_counts().sort_index().items()},
         "key_counters": _key_counters(keyed),

@@ -1,44 +1,42 @@
 """French vocabularies for the generated customers: names, places, streets, email domains, companies.
 
-Frequencies matter more than variety: matching quality depends on how often a surname or a
-first name is shared, so the head of each list carries real-looking weights (Martin is the most
-common surname in France, at about 0.35 % of the population) and `surname_table` adds a long,
-synthetic tail of plausible surnames so that at a million records most names are still rare.
-Every string here is encodable in Windows-1252 (the CRM export's encoding).
+Frequencies matter more than variety: matching quality depends on how often a surname or a first
+name is shared, so names come with real frequencies. The weighted lists are small data files next
+to this module, each naming its public source and licence: `first_names.csv` (INSEE's fichier des
+prénoms) and `surnames.csv` (INSEE's births by surname, 1891-1990). `surname_table` adds a long,
+synthetic tail of plausible surnames below the listed ones, so that at a million records most
+names are still rare, as they are in France (over a million surnames). Every string here is
+encodable in Windows-1252 (the CRM export's encoding).
 """
 
 from __future__ import annotations
 
+import csv
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 
-#: The most common French surnames, in rank order (INSEE-like), plus frequent names of immigrant
-#: origin and a few particles. Weights come from `surname_table` (a power law over the rank).
-HEAD_SURNAMES: tuple[str, ...] = (
-    "Martin", "Bernard", "Thomas", "Petit", "Robert", "Richard", "Durand", "Dubois", "Moreau", "Laurent",
-    "Simon", "Michel", "Lefebvre", "Leroy", "Roux", "David", "Bertrand", "Morel", "Fournier", "Girard",
-    "Bonnet", "Dupont", "Lambert", "Fontaine", "Rousseau", "Vincent", "Muller", "Lefèvre", "Faure", "André",
-    "Mercier", "Blanc", "Guérin", "Boyer", "Garnier", "Chevalier", "François", "Legrand", "Gauthier", "Garcia",
-    "Perrin", "Robin", "Clément", "Morin", "Nicolas", "Henry", "Roussel", "Mathieu", "Gautier", "Masson",
-    "Marchand", "Duval", "Denis", "Dumont", "Marie", "Lemaire", "Noël", "Meyer", "Dufour", "Meunier",
-    "Brun", "Blanchard", "Giraud", "Joly", "Rivière", "Lucas", "Brunet", "Gaillard", "Barbier", "Arnaud",
-    "Martinez", "Gérard", "Roche", "Renard", "Schmitt", "Roy", "Leroux", "Colin", "Vidal", "Caron",
-    "Picard", "Roger", "Fabre", "Aubert", "Lemoine", "Renaud", "Dumas", "Lacroix", "Olivier", "Philippe",
-    "Bourgeois", "Pierre", "Benoît", "Rey", "Leclerc", "Payet", "Rolland", "Leclercq", "Guillaume", "Lecomte",
-    "Lopez", "Jean", "Dupuy", "Guillot", "Hubert", "Berger", "Carpentier", "Sanchez", "Dupuis", "Moulin",
-    "Louis", "Deschamps", "Huet", "Vasseur", "Perez", "Boucher", "Fleury", "Royer", "Klein", "Jacquet",
-    "Adam", "Paris", "Poirier", "Marty", "Aubry", "Guyot", "Carré", "Charles", "Renault", "Charpentier",
-    "Ménard", "Maillard", "Baron", "Bertin", "Bailly", "Hervé", "Schneider", "Fernandez", "Le Gall", "Collet",
-    "Léger", "Bouvier", "Julien", "Prévost", "Millet", "Perrot", "Daniel", "Le Roux", "Cousin", "Germain",
-    "Breton", "Besson", "Langlois", "Rémy", "Le Goff", "Pelletier", "Lévêque", "Perrier", "Leblanc", "Barré",
-    "Lebrun", "Marchal", "Weber", "Mallet", "Hamon", "Boulanger", "Jacob", "Monnier", "Michaud", "Rodriguez",
-    "Guichard", "Gillet", "Étienne", "Grondin", "Poulain", "Tessier", "Chevallier", "Collin", "Chauvin", "Da Silva",
-    "Bouchet", "Gay", "Lemaître", "Bénard", "Maréchal", "Humbert", "Reynaud", "Antoine", "Hoarau", "Perret",
-    "Barthélemy", "Cordier", "Pichon", "Lejeune", "Gilbert", "Lamy", "Delaunay", "Pasquier", "Carlier", "Laporte",
-    "Nguyen", "Dos Santos", "Ferreira", "Pereira", "Diallo", "Traoré", "Benali", "Haddad", "Cohen", "Mendes",
-    "Le Bihan", "Le Floch", "Kerouac", "Tanguy", "Riou", "Ollivier", "Coulibaly", "N'Diaye", "Bensaïd", "Lebon",
-    "de La Fontaine", "d'Arc", "de Oliveira", "Du Pont", "Saint-Martin", "Le Guen", "Lefort", "Marin", "Vidal", "Aubin",
+_HERE = Path(__file__).resolve().parent
+
+#: Births in France from 1891 to 1990, about 78 million: the denominator of `surnames.csv`'s counts,
+#: so that the listed names carry their real share of people (Martin about 0.3 %, the list 13 %).
+BIRTHS_1891_1990 = 78_000_000
+
+
+def _data_rows(name: str) -> list[list[str]]:
+    """Rows of one of the data files next to this module, without its comment lines and header."""
+    lines = (_HERE / name).read_text(encoding="utf-8").splitlines()
+    rows = list(csv.reader(line for line in lines if not line.startswith("#")))
+    return rows[1:]
+
+
+#: The listed surnames in rank order with their counts of births (see `surnames.csv`).
+HEAD_SURNAMES: tuple[tuple[str, int], ...] = tuple((name, int(births)) for name, births in _data_rows("surnames.csv"))
+
+#: (first name, sex, weight): weight is thousands of births over about 1900-2020 (see `first_names.csv`).
+FIRST_NAMES: tuple[tuple[str, str, float], ...] = tuple(
+    (name, sex, float(births)) for name, sex, births in _data_rows("first_names.csv")
 )
 
 #: Syllables for the synthetic long tail ("Bouchardet", "Laumonier", ...).
@@ -59,22 +57,15 @@ _TAIL_END = (
 )
 
 
-@cache
-def surname_table(tail_size: int = 200_000) -> tuple[np.ndarray, np.ndarray]:
-    """(names, probabilities): the head list then a synthetic tail, weighted by a power law over the rank.
-
-    With the exponent and offset below, Martin carries about 0.25 % of people and the 200 head names
-    about 14 %, close to the French figures; the tail is what makes a name rare at a million records.
-    """
-    head = list(dict.fromkeys(HEAD_SURNAMES))
-    seen = {n.lower() for n in head}
+def _tail_names(count: int, known: set[str]) -> list[str]:
+    """Up to `count` plausible synthetic surnames, none of them in `known` (lower case), seeded."""
     rng = np.random.default_rng(20261101)
     tail: list[str] = []
+    seen = set(known)
     starts2 = [s.lower() for s in _TAIL_START if len(s) > 1]
     combos = [(s, m, e) for s in _TAIL_START for m in _TAIL_MIDDLE for e in _TAIL_END]
     combos += [(s, s2, e) for s in _TAIL_START for s2 in starts2 for e in _TAIL_END]
-    order = rng.permutation(len(combos))
-    for i in order:
+    for i in rng.permutation(len(combos)):
         start, middle, end = combos[i]
         if start[-1] in "aeiou" and middle == "" and end[0] in "aeiouyè":
             continue  # "Maard": unpronounceable
@@ -88,52 +79,40 @@ def surname_table(tail_size: int = 200_000) -> tuple[np.ndarray, np.ndarray]:
             continue
         seen.add(name.lower())
         tail.append(name)
-        if len(tail) >= tail_size:
+        if len(tail) >= count:
             break
-    names = np.array(head + tail, dtype=object)
-    rank = np.arange(len(names), dtype=np.float64)
-    weights = (rank + 60.0) ** -0.85
-    weights[:10] *= 2.0  # the very top (Martin, Bernard, ...) stands out in the real figures
-    return names, weights / weights.sum()
+    return tail
 
 
-#: (first name, sex, weight). Weights are rough frequencies among adults living in France today.
-FIRST_NAMES: tuple[tuple[str, str, float], ...] = (
-    ("Jean", "M", 30), ("Pierre", "M", 18), ("Michel", "M", 20), ("Philippe", "M", 18), ("Alain", "M", 14),
-    ("Nicolas", "M", 16), ("Christophe", "M", 14), ("Patrick", "M", 13), ("Daniel", "M", 11), ("Éric", "M", 12),
-    ("Frédéric", "M", 11), ("Laurent", "M", 12), ("Stéphane", "M", 12), ("David", "M", 12), ("Julien", "M", 12),
-    ("Sébastien", "M", 12), ("Thomas", "M", 12), ("Olivier", "M", 11), ("Jean-Pierre", "M", 12), ("Jean-Claude", "M", 9),
-    ("Jean-Luc", "M", 6), ("Jean-Baptiste", "M", 5), ("Jean-François", "M", 6), ("Alexandre", "M", 10), ("Guillaume", "M", 9),
-    ("Maxime", "M", 8), ("Antoine", "M", 8), ("Hugo", "M", 6), ("Lucas", "M", 7), ("Louis", "M", 7),
-    ("Gabriel", "M", 5), ("Léo", "M", 5), ("Raphaël", "M", 5), ("Arthur", "M", 4), ("Jules", "M", 4),
-    ("Nathan", "M", 5), ("Théo", "M", 5), ("Mathis", "M", 3), ("Enzo", "M", 4), ("Noé", "M", 2),
-    ("Benoît", "M", 5), ("François", "M", 9), ("Jérôme", "M", 7), ("Cédric", "M", 6), ("Mickaël", "M", 5),
-    ("Grégory", "M", 5), ("Anthony", "M", 6), ("Kévin", "M", 6), ("Romain", "M", 7), ("Florian", "M", 5),
-    ("Quentin", "M", 5), ("Mehdi", "M", 3), ("Karim", "M", 3), ("Mohamed", "M", 5), ("Yannick", "M", 4),
-    ("Gérard", "M", 9), ("Bernard", "M", 9), ("René", "M", 5), ("André", "M", 8), ("Jacques", "M", 10),
-    ("Henri", "M", 4), ("Marcel", "M", 4), ("Roger", "M", 4), ("Claude", "M", 6), ("Dominique", "M", 4),
-    ("Thierry", "M", 9), ("Pascal", "M", 9), ("Didier", "M", 7), ("Bruno", "M", 7), ("Vincent", "M", 8),
-    ("Fabrice", "M", 6), ("Xavier", "M", 4), ("Loïc", "M", 4), ("Matthieu", "M", 5), ("Benjamin", "M", 6),
-    ("Damien", "M", 5), ("Christian", "M", 9), ("Emmanuel", "M", 5), ("Maximilien", "M", 1), ("Joseph", "M", 4),
-    ("Yves", "M", 5), ("Serge", "M", 5), ("Gilles", "M", 6), ("Hervé", "M", 5), ("Arnaud", "M", 5),
-    ("Adrien", "M", 5), ("Baptiste", "M", 4), ("Clément", "M", 5), ("Valentin", "M", 4), ("Aurélien", "M", 4),
-    ("Marie", "F", 22), ("Nathalie", "F", 16), ("Isabelle", "F", 15), ("Sylvie", "F", 14), ("Catherine", "F", 14),
-    ("Françoise", "F", 12), ("Christine", "F", 12), ("Monique", "F", 9), ("Valérie", "F", 11), ("Sandrine", "F", 11),
-    ("Véronique", "F", 10), ("Sophie", "F", 10), ("Céline", "F", 10), ("Stéphanie", "F", 10), ("Hélène", "F", 7),
-    ("Anne", "F", 9), ("Julie", "F", 9), ("Aurélie", "F", 8), ("Émilie", "F", 8), ("Camille", "F", 7),
-    ("Laura", "F", 6), ("Léa", "F", 6), ("Manon", "F", 6), ("Chloé", "F", 6), ("Emma", "F", 5),
-    ("Jade", "F", 4), ("Louise", "F", 4), ("Alice", "F", 4), ("Zoé", "F", 3), ("Inès", "F", 4),
-    ("Lina", "F", 2), ("Clémence", "F", 4), ("Océane", "F", 3), ("Anaïs", "F", 4), ("Marine", "F", 5),
-    ("Pauline", "F", 5), ("Mélanie", "F", 6), ("Élodie", "F", 6), ("Virginie", "F", 7), ("Nadia", "F", 3),
-    ("Fatima", "F", 3), ("Martine", "F", 10), ("Nicole", "F", 8), ("Jacqueline", "F", 7), ("Brigitte", "F", 8),
-    ("Chantal", "F", 7), ("Danielle", "F", 5), ("Annie", "F", 5), ("Corinne", "F", 7), ("Laurence", "F", 7),
-    ("Agnès", "F", 5), ("Béatrice", "F", 4), ("Marie-Claire", "F", 3), ("Marie-Christine", "F", 4), ("Anne-Sophie", "F", 3),
-    ("Marie-Hélène", "F", 3), ("Marie-France", "F", 2), ("Geneviève", "F", 3), ("Thérèse", "F", 3), ("Noémie", "F", 3),
-    ("Maëlle", "F", 2), ("Juliette", "F", 4), ("Margaux", "F", 3), ("Elsa", "F", 2), ("Alexandra", "F", 3),
-    ("Florence", "F", 6), ("Caroline", "F", 6), ("Charlotte", "F", 5), ("Élisabeth", "F", 4), ("Dominique", "F", 4),
-    ("Gabrielle", "F", 2), ("Johanna", "F", 2), ("Emmanuelle", "F", 3), ("Frédérique", "F", 2), ("Odile", "F", 3),
-    ("Claire", "F", 6), ("Sarah", "F", 5), ("Audrey", "F", 5), ("Karine", "F", 6), ("Patricia", "F", 7),
-)
+def _tail_weights(size: int, first_rank: int, mass: float, edge: float) -> np.ndarray:
+    """Power-law weights over tail ranks that sum to `mass` and start close to `edge` (no jump).
+
+    The exponent is found by bisection: steeper puts more of the mass on the first tail names.
+    """
+    rank = np.arange(first_rank, first_rank + size, dtype=np.float64)
+    low, high = 0.01, 3.0
+    for _ in range(50):
+        exponent = (low + high) / 2
+        weights = rank**-exponent
+        weights *= mass / weights.sum()
+        low, high = (exponent, high) if weights[0] < edge else (low, exponent)
+    return weights
+
+
+@cache
+def surname_table(tail_size: int = 200_000) -> tuple[np.ndarray, np.ndarray]:
+    """(names, probabilities): the listed surnames at their real shares, then a synthetic tail.
+
+    The listed names carry their births over `BIRTHS_1891_1990`; the rest of the population is
+    spread over the tail by a power law that continues the list's last weight.
+    """
+    head = list(dict.fromkeys(name for name, _ in HEAD_SURNAMES))
+    head_p = np.array([births for _, births in HEAD_SURNAMES], dtype=np.float64)[: len(head)] / BIRTHS_1891_1990
+    tail = _tail_names(tail_size, {n.lower() for n in head})
+    tail_p = _tail_weights(len(tail), len(head) + 1, 1.0 - head_p.sum(), head_p[-1])
+    probabilities = np.concatenate([head_p, tail_p])
+    return np.array(head + tail, dtype=object), probabilities / probabilities.sum()
+
 
 #: Diminutives people really write in a form instead of their given name.
 NICKNAMES: dict[str, str] = {

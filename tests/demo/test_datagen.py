@@ -106,7 +106,10 @@ def test_incremental_batch_has_new_and_changed_records(base: Path, tmp_path: Pat
 
 
 def test_canonical_only(tmp_path: Path) -> None:
-    generate_scale(2000, tmp_path, seed=2, canonical=True)
+    manifest: dict[str, Any] = generate_scale(2000, tmp_path, seed=2, canonical=True)
+    households = manifest["households"]  # what the generator made, for comparing with demo.figures
+    assert set(households) == {"couples", "children", "twin_pairs", "junior_pairs", "shared_mailboxes"}
+    assert households["couples"] > 0 and households["children"] > 0 and households["shared_mailboxes"] > 0
     canonical = pd.read_csv(tmp_path / "canonical.csv", dtype=str)
     assert len(canonical) == 2000 and "person_id" in canonical.columns
     assert {"first_name", "last_name", "email", "phone", "street", "postcode", "city", "country",
