@@ -258,14 +258,16 @@ def test_changed_steward_decision_on_an_old_pair_applies_incrementally(
     assert second.counts["model_version"] == first.counts["model_version"]
     assert second.counts["pairs_rescored"] == 1 and second.counts["records_reclustered"] == 3
     assert not match_wh.same_cluster("t:a", "t:c")
-    assert second.counts["cannot_link_refusals"] >= 1
+    # the background may hold refusals of its own (two people of one household): count from there
+    assert second.counts["cannot_link_refusals"] >= first.counts["cannot_link_refusals"] + 1
     _counts_agree(second, _full_run_elsewhere(match_wh, tmp_path, monkeypatch, data))
 
     # the steward changes their mind: the pair is the model's again, and merged again
     _decide(match_wh, "t:a", "t:c", "match")
     third = match_wh.run()
     assert third.counts["mode"] == "incremental" and third.counts["pairs_rescored"] == 1
-    assert match_wh.same_cluster("t:a", "t:c") and third.counts["cannot_link_refusals"] == 0
+    assert match_wh.same_cluster("t:a", "t:c")
+    assert third.counts["cannot_link_refusals"] == first.counts["cannot_link_refusals"]
 
 
 @pytest.mark.slow
