@@ -22,14 +22,12 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
 import sys
-import time
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from benchmarks.bench_match import ROOT, SPLINK_PYTHON
+from benchmarks.bench_match import ROOT, SPLINK_PYTHON, _child, run_stock_splink
 from benchmarks.bench_match import bench as bench_generated
 
 SHARED = ROOT.parent / "shared" / "benchmarks"
@@ -97,32 +95,11 @@ def run_ours(source: str) -> dict[str, Any]:
     }
 
 
-def _child(cmd: list[str]) -> dict[str, Any]:
-    started = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    if proc.returncode != 0:
-        return {"error": ((proc.stderr or proc.stdout).strip().splitlines() or ["failed"])[-1]}
-    out: dict[str, Any] = {}
-    for line in proc.stdout.strip().splitlines():     # every JSON object line, later ones adding keys
-        if line.startswith("{"):
-            out.update(json.loads(line))
-    out.setdefault("wall_seconds", round(time.perf_counter() - started, 2))
-    return out
-
-
-#: Runs the shared Splink script unchanged, then prints its own process's peak memory.
-_SPLINK_WRAPPER = (
-    "import json, resource, runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__'); "
-    "print(json.dumps({'peak_rss_mb': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))"
-)
-
-
 def run_splink(csv: Path) -> dict[str, Any]:
     """Stock Splink on the same CSV, in its own venv and process."""
     if not SPLINK_PYTHON.exists():
         return {"error": f"no Splink venv at {SPLINK_PYTHON}"}
-    return _child([str(SPLINK_PYTHON), "-c", _SPLINK_WRAPPER, str(SHARED / "splink_baseline.py"), str(csv),
-                   "--truth-column", TRUTH, "--json"])
+    return run_stock_splink(csv, TRUTH)
 
 
 def bench_set(name: str, splink: bool) -> dict[str, Any]:
@@ -155,7 +132,7 @@ def generated_rows(sizes: list[int], seed: int, splink: bool) -> list[dict[str, 
     for n in sizes:
         result = bench_generated(n, seed, splink)
         rows.append({"set": f"generated {n:,}", "to_beat": None, "ours": result.get("ours"),
-                     "splink": result.get("splink")})
+                     "splink": result.get("splink_stock") or result.get("splink")})
     return rows
 
 
