@@ -29,11 +29,12 @@ import pandas as pd
 
 from mdm.clock import now as clock_now
 from mdm.config import MdmConfig
+from mdm.context import RunContext
 from mdm.privacy import fingerprint
 from standardise.national_ids import SEPARATORS
 from warehouse.connection import open_writer, transaction
 from warehouse.lock import pipeline_lock
-from warehouse.retention import cascade
+from warehouse.retention import cascade, heal
 from warehouse.retention.archive import delete_from_archive
 from warehouse.retention.audit import record_events, summary_event
 from warehouse.retention.compact import compact_warehouse
@@ -270,12 +271,13 @@ def erase(config: MdmConfig, kind: str, value: str, *, lock_timeout_s: float = 1
                     "SELECT count(*) FROM golden.customer WHERE golden_id IN (SELECT unnest(?::VARCHAR[]))", [golden_ids]
                 ).fetchone()
                 result.golden_customers = int(counted[0]) if counted else 0
+                heal.mark_bridges(con)
                 deleted = cascade.delete_records(con)
                 con.execute(f"CREATE OR REPLACE TEMP TABLE {cascade.GOLDEN_TABLE} (golden_id VARCHAR)")
                 con.execute(f"INSERT INTO {cascade.GOLDEN_TABLE} SELECT unnest(?::VARCHAR[])", [golden_ids])
                 for table, n in cascade.delete_golden(con).items():
                     deleted[table] = deleted.get(table, 0) + n
-                cascade.repair_clusters(con)
+                heal.heal(RunContext(config=config, con=con, run_id=f"erasure:{result.request_id}", now=at))
                 result.records = len(keys)
                 result.rows_deleted = {k: v for k, v in deleted.items() if v}
                 if keys:

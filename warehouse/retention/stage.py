@@ -23,8 +23,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from matching import recluster
 from mdm.context import RunContext, StageResult
-from warehouse.retention import cascade
+from warehouse.retention import cascade, heal
 from warehouse.retention.anonymise import anonymise_records
 from warehouse.retention.archive import archive_records
 from warehouse.retention.audit import record_events, summary_event
@@ -101,9 +102,10 @@ def run(ctx: RunContext) -> StageResult:
 
     affected = cascade.mark_affected_golden(con) if due_count else 0
     history_dropped = cascade.scrub_history_of(con, cascade.AFFECTED_TABLE) if affected else 0
-    deleted = cascade.delete_records(con) if due_count else {}
     if due_count:
-        cascade.repair_clusters(con)
+        heal.mark_bridges(con)
+    deleted = cascade.delete_records(con) if due_count else {}
+    healed = heal.heal(ctx) if due_count else {}
     if affected:
         rebuild_golden_customers(ctx)
     golden_gone = cascade.drop_orphan_golden_of(con, cascade.AFFECTED_TABLE) if affected else 0
@@ -154,6 +156,10 @@ def run(ctx: RunContext) -> StageResult:
             "golden_recomputed": len(golden_ids),
             "golden_removed": int(golden_gone),
             "golden_customers": _golden_count(ctx),
+            "split_after_expiry": int(healed.get("split", 0)),
+            "records_reclustered": int(healed.get("records_reclustered", 0)),
+            # the matcher's figures once the expired records are gone: what the summary shows
+            "match_after_expiry": recluster.match_figures(con),
             "rows_deleted": {k: v for k, v in deleted.items() if v},
             "history_versions_dropped": history_dropped,
             "store_rows_deleted": store_rows,
