@@ -14,9 +14,8 @@ import pytest
 
 from mdm.config import MdmConfig
 from mdm.runner import run_pipeline
-from warehouse.retention.erasure import erase
-
 from tests.helpers.staging_warehouse import StagingWarehouse
+from warehouse.retention.erasure import erase
 
 from .conftest import Warehouse
 

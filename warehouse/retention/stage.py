@@ -32,6 +32,7 @@ from warehouse.retention.audit import record_events, summary_event
 from warehouse.retention.salt import get_salt
 from warehouse.retention.selection import selection_query
 from warehouse.retention.store_purge import purge_store
+from warehouse.retention.targets import Targets
 
 KIND_BY_ACTION = {"delete": "expire", "anonymise": "anonymise", "archive": "archive"}
 
@@ -139,7 +140,9 @@ def run(ctx: RunContext) -> StageResult:
     con.execute(f"DROP TABLE IF EXISTS {cascade.AFFECTED_TABLE}")
 
     # Last, once every warehouse change has succeeded: the store is not in the runner's transaction.
-    store_rows = purge_store(ctx.config.paths.steward_db, keys, golden_ids) if keys else 0
+    store_rows = purge_store(
+        ctx.config.paths.steward_db, Targets(salt).add("record_key", keys).add("golden_id", golden_ids)
+    ) if keys else 0
 
     ctx.log.info(
         "expire: %d record(s) due, %d held, %d golden customer(s) recomputed, %d removed",
