@@ -38,7 +38,8 @@ AUDIT_TYPES: dict[str, pa.DataType] = {
 
 
 def _audit(ctx: RunContext, outcome: steward.StewardOutcome) -> int:
-    """One audit row per merged ID and per split customer: ids, counts and fingerprints only."""
+    """One audit row per merged ID and per split customer: counts and salted fingerprints only (an
+    auditor holding a golden id finds its rows by recomputing the fingerprint)."""
     salt = get_salt(ctx.config)
     steward_merge = {}
     steward_split = {}
@@ -59,7 +60,9 @@ def _audit(ctx: RunContext, outcome: steward.StewardOutcome) -> int:
     for alias_id, survivor, records in merges:
         action_id = steward_merge.get(alias_id) or steward_merge.get(survivor)
         rule = f"steward_merge:{action_id}" if action_id else "match"
-        detail = {"surviving_id": survivor, "merged_id": alias_id, "records": int(records)}
+        # golden ids lead to a person (the published file, an older version): hashes only
+        detail = {"surviving_hash": fingerprint(survivor, salt), "merged_hash": fingerprint(alias_id, salt),
+                  "records": int(records)}
         rows.append((str(uuid.uuid4()), ctx.run_id, ctx.now, "merge", rule, fingerprint(survivor, salt),
                      int(records), json.dumps(detail)))
     splits = ctx.con.execute(
@@ -75,7 +78,8 @@ def _audit(ctx: RunContext, outcome: steward.StewardOutcome) -> int:
     for golden_id, parts, new_ids in splits:
         action_id = steward_split.get(golden_id)
         rule = f"steward_split:{action_id}" if action_id else "match"
-        detail = {"golden_id": golden_id, "parts": int(parts), "new_ids": list(new_ids or [])}
+        detail = {"golden_hash": fingerprint(golden_id, salt), "parts": int(parts),
+                  "new_hashes": [fingerprint(g, salt) for g in new_ids or []]}
         rows.append((str(uuid.uuid4()), ctx.run_id, ctx.now, "split", rule, fingerprint(golden_id, salt),
                      int(parts), json.dumps(detail)))
     for action_id, why in outcome.ignored:
