@@ -6,7 +6,8 @@ import hashlib
 import hmac
 import re
 
-_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
+#: An e-mail address, possibly glued to other text (a file name): masked in labels, scrubbed on erasure.
+EMAIL_PATTERN = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
 _LONG_NUMBER = re.compile(r"\+?\d(?:[\d .-]{6,}\d)")
 
 
@@ -29,4 +30,4 @@ def mask_label(text: str) -> str:
     def number(match: re.Match[str]) -> str:  # 9 digits or more: a phone, not a date
         return "[number]" if sum(c.isdigit() for c in match.group(0)) >= 9 else match.group(0)
 
-    return _LONG_NUMBER.sub(number, _EMAIL.sub("[e-mail]", text))
+    return _LONG_NUMBER.sub(number, EMAIL_PATTERN.sub("[e-mail]", text))

@@ -67,18 +67,30 @@ def _needles(emails: list[str], phone_forms: list[str], national_ids: list[str])
     return text, [d for d in digits if len(d) >= 8]
 
 
+def _holds(path: Path, text: list[bytes], digits: list[bytes]) -> bool:
+    """Whether the file's bytes (read in 1 MiB blocks: a rejected file can be gigabytes) or its
+    name carry a needle, case-insensitively; phone numbers are compared on digits alone."""
+    overlap = max((len(n) for n in text), default=0) + 64
+    tail = path.name.lower().encode() + b"\n"
+    digit_tail = re.sub(rb"\D", b"", tail)
+    with path.open("rb") as handle:
+        while True:
+            chunk = handle.read(1 << 20).lower()
+            block, flat = tail + chunk, digit_tail + re.sub(rb"\D", b"", chunk)
+            if any(n in block for n in text) or any(d in flat for d in digits):
+                return True
+            if not chunk:
+                return False
+            tail, digit_tail = block[-overlap:], flat[-24:]
+
+
 def rejected_holding(home: Path, emails: list[str], phone_forms: list[str], national_ids: list[str]) -> list[str]:
     """Content hashes of the rejected files whose bytes (or name) carry one of the identifiers."""
     text, digits = _needles(emails, phone_forms, national_ids)
-    found = []
-    for path in sorted((home / "rejected").rglob("*")):
-        if not path.is_file() or path.name.endswith(REASON_SUFFIX):
-            continue
-        data = path.read_bytes().lower() + b"\n" + path.name.lower().encode()
-        flat = re.sub(rb"\D", b"", data)
-        if any(n in data for n in text) or any(d in flat for d in digits):
-            found.append(content_hash(path))
-    return found
+    return [
+        content_hash(path) for path in sorted((home / "rejected").rglob("*"))
+        if path.is_file() and not path.name.endswith(REASON_SUFFIX) and _holds(path, text, digits)
+    ]
 
 
 def delete_files(home: Path, targets: Targets) -> int:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 
+from mdm.privacy import EMAIL_PATTERN
 from warehouse.retention.identifiers import mailbox, suppression_hash
 
 KINDS = ("record_key", "golden_id", "email", "phone", "national_id", "token", "file")
@@ -34,7 +35,6 @@ ERASED = "[erased]"
 #: names and load errors). Matched in every table of every DuckDB, Parquet and SQLite file.
 FREE_TEXT_COLUMNS = ("comment", "reason", "file", "error", "note", "notes", "label")
 
-_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"\+?\d[\d .()-]{6,}\d")
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -92,7 +92,7 @@ class Targets:
         """`text` without the erased e-mails, phones and name words (each replaced by `[erased]`)."""
         if not text or not self.scrubs_text():
             return text
-        out = _EMAIL.sub(lambda m: self._email(m.group(0)), text)
+        out = EMAIL_PATTERN.sub(lambda m: self._email(m.group(0)), text)
         out = _PHONE.sub(lambda m: ERASED if self._phone(m.group(0)) else m.group(0), out)
         return _WORD.sub(lambda m: ERASED if self.has("token", fold(m.group(0))) else m.group(0), out)
 
