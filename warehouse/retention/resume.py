@@ -103,6 +103,21 @@ def resume_pending(config: MdmConfig) -> list[Completion]:
     if not entries:
         return []
     completions = [_outside_steps(config, entry) for entry in entries]
+    shared = Completion("", "")  # steps done once for all requests
+    _step(shared, "warehouse free text", lambda: _scrub_warehouse(config, entries))
+    _step(shared, "compaction", lambda: compact_warehouse(config.paths, force=True))
+    con = open_writer(config.paths)
+    try:
+        with transaction(con):
+            for done in completions:
+                done.problems += shared.problems
+                journal.finish(con, done.request_id, clock_now(), done.problems)
+    finally:
+        con.close()
+    return completions
+
+
+def _scrub_warehouse(config: MdmConfig, entries: list[journal.Entry]) -> None:
     con = open_writer(config.paths)
     try:
         with transaction(con):
@@ -110,14 +125,3 @@ def resume_pending(config: MdmConfig) -> list[Completion]:
                 scrub_duckdb_text(con, entry.targets)
     finally:
         con.close()
-    compaction = Completion("", "")
-    _step(compaction, "compaction", lambda: compact_warehouse(config.paths, force=True))
-    con = open_writer(config.paths)
-    try:
-        with transaction(con):
-            for done in completions:
-                done.problems += compaction.problems
-                journal.finish(con, done.request_id, clock_now(), done.problems)
-    finally:
-        con.close()
-    return completions
