@@ -77,3 +77,9 @@ def test_the_gmail_variant_of_an_erased_address_does_not_come_back(demo_config: 
         con.close()
     assert emails == {"yvonne@example.org"}
     assert suppressed == (1,)
+
+
+def test_name_particles_are_not_scrubbed_everywhere() -> None:
+    from warehouse.retention.targets import name_tokens
+
+    assert name_tokens("Hélène", "de la Fontaine", "dos Santos", "Li") == {"helene", "fontaine", "santos"}

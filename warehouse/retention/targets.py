@@ -45,9 +45,15 @@ def fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+#: Name particles: scrubbing them would strip every "de" and "la" from every comment.
+PARTICLES = frozenset({"de", "du", "des", "la", "le", "les", "van", "von", "der", "den", "di", "da", "dos",
+                       "das", "del", "della", "mac", "mc", "saint", "sainte", "ben", "bin", "ibn", "el", "al"})
+
+
 def name_tokens(*names: str | None) -> set[str]:
-    """The folded words (2 letters or more) of the given names."""
-    return {fold(w) for name in names if name for w in _WORD.findall(name) if len(w) >= 2}
+    """The folded words (3 letters or more, particles aside) of the given names."""
+    words = {fold(w) for name in names if name for w in _WORD.findall(name)}
+    return {w for w in words if len(w) >= 3 and w not in PARTICLES}
 
 
 def hash_sql(kind: str, value: str) -> str:
