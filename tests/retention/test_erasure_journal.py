@@ -305,3 +305,28 @@ def test_steward_comment_naming_a_person_is_scrubbed_everywhere(small_demo: MdmC
     assert sql_hits(roots, needles) == []
     assert bytes_hits(roots, needles) == []
     _ = time  # (kept for local timing of the scenario)
+
+
+def test_the_next_run_completes_an_erasure_left_pending_by_a_locked_file(
+    small_demo: MdmConfig, dagster_home: Path
+) -> None:
+    run_pipeline(small_demo)
+    person = _person(small_demo)
+    needles = _needles(person)
+    roots = [small_demo.paths.home, dagster_home]
+    run_pipeline(small_demo)  # a second version kept for rollback, holding the person too
+    holder = _hold_open(small_demo.paths.published)
+    try:
+        first = CliRunner().invoke(mdm_cli, ["erase", "--record-key", person["keys"][0], "--yes"])
+    finally:
+        holder.communicate("")
+    assert first.exit_code == 1 and "recorded as pending" in first.output, first.output
+    assert sql_hits(roots, needles), "the locked file still holds the person"
+
+    _dagster_run(small_demo)   # the nightly job, through Dagster, resumes it after its last commit
+
+    con = duckdb.connect(str(small_demo.paths.warehouse), read_only=True)
+    assert con.execute("SELECT status, attempts FROM retention.erasures").fetchall() == [("done", 2)]
+    con.close()
+    assert sql_hits(roots, needles) == []
+    assert bytes_hits(roots, needles) == []
