@@ -83,3 +83,14 @@ def test_name_particles_are_not_scrubbed_everywhere() -> None:
     from warehouse.retention.targets import name_tokens
 
     assert name_tokens("Hélène", "de la Fontaine", "dos Santos", "Li") == {"helene", "fontaine", "santos"}
+
+
+def test_a_rewrite_interrupted_earlier_leaves_no_copy_behind(tmp_path) -> None:
+    from warehouse.retention.published import Erased, erase_from_published
+
+    (tmp_path / "published").mkdir()
+    left = tmp_path / "published" / "golden.duckdb.erasing"
+    left.write_bytes(b"jean.dupont@gmail.com")
+    (tmp_path / "published" / "golden.duckdb.erasing.wal").write_bytes(b"x")
+    assert erase_from_published(tmp_path, [], Erased(_targets())) == {}
+    assert list((tmp_path / "published").iterdir()) == []

@@ -228,6 +228,8 @@ def erase_from_published(
     said there in plain words and the other files are still done; without, the error is raised."""
     seen = {p.resolve() for p in skip}
     result: dict[str, int] = {}
+    for leftover in [*home.rglob("*.erasing"), *home.rglob("*.erasing.wal")]:
+        leftover.unlink(missing_ok=True)  # an interrupted rewrite's copy: may hold what it was removing
     for path in sorted(home.rglob("*")):
         real = path.resolve()
         if not path.is_file() or real in seen or path.suffix not in (".duckdb", ".parquet"):
