@@ -20,6 +20,7 @@ from warehouse.lock import WarehouseBusy, pipeline_lock
 from warehouse.retention.audit import summary_event
 from warehouse.retention.erasure import ErasureError, ErasureResult, erase
 from warehouse.retention.holds import UnknownSubject, add_hold, lift_hold, list_holds
+from warehouse.retention.journal import plain
 from warehouse.retention.plan import retention_plan
 from warehouse.retention.resume import Completion
 from warehouse.retention.salt import get_salt
@@ -209,6 +210,9 @@ def erase_command(
         result = erase(config, kind, value, lock_timeout_s=LOCK_WAIT_S)
     except WarehouseBusy:
         raise click.ClickException(BUSY) from None
+    except duckdb.IOException as exc:  # the warehouse itself held open by another program
+        raise click.ClickException(
+            plain("the working warehouse", exc) + "; nothing was erased, run mdm erase again") from None
     except ErasureError as exc:
         raise click.UsageError(str(exc)) from None
     if as_json:
