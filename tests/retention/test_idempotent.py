@@ -90,6 +90,7 @@ def _figures(summary_counts: dict) -> tuple[int, int, int, int]:
             summary_counts["publish"]["golden_customers"])
 
 
+@pytest.mark.slow  # the 5,000-person demo, where the issue was seen: two full runs
 @pytest.mark.xdist_group("end_to_end")
 def test_demo_run_then_run_with_nothing_new_publishes_the_same_tables(demo_config: MdmConfig) -> None:
     from demo.generate import generate
