@@ -18,9 +18,11 @@ from mdm.privacy import fingerprint
 from warehouse.connection import open_writer, transaction
 from warehouse.lock import WarehouseBusy, pipeline_lock
 from warehouse.retention.audit import summary_event
-from warehouse.retention.erasure import ErasureError, erase
+from warehouse.retention.erasure import ErasureError, ErasureResult, erase
 from warehouse.retention.holds import UnknownSubject, add_hold, lift_hold, list_holds
+from warehouse.retention.journal import plain
 from warehouse.retention.plan import retention_plan
+from warehouse.retention.resume import Completion
 from warehouse.retention.salt import get_salt
 
 BUSY = "a pipeline run is in progress (the working warehouse is locked); try again when it has finished"
@@ -208,21 +210,56 @@ def erase_command(
         result = erase(config, kind, value, lock_timeout_s=LOCK_WAIT_S)
     except WarehouseBusy:
         raise click.ClickException(BUSY) from None
+    except duckdb.IOException as exc:  # the warehouse itself held open by another program
+        raise click.ClickException(
+            plain("the working warehouse", exc) + "; nothing was erased, run mdm erase again") from None
     except ErasureError as exc:
         raise click.UsageError(str(exc)) from None
     if as_json:
         echo_json(result.as_dict())
-        return
-    click.echo(f"Erasure {result.request_id}: {result.records} source record(s), "
-               f"{result.golden_customers} golden customer(s) erased.")
-    click.echo(f"  warehouse rows deleted   {sum(result.rows_deleted.values()):>6}")
-    click.echo(f"  archive records deleted  {result.archive_records:>6}")
-    click.echo(f"  steward store rows       {result.store_rows:>6}")
-    click.echo(f"  published rows removed   {sum(result.published_rows.values()):>6}   "
-               f"in {len(result.published_rows)} file(s), rewritten")
-    click.echo(f"  identifiers suppressed   {result.suppressed_identifiers:>6}   (salted hashes)")
-    if not result.records:
-        click.echo("No record matched; the identifier is on the suppression list all the same.")
+    else:
+        click.echo(format_erasure(result))
+    if result.pending:
+        raise click.exceptions.Exit(1)
+
+
+def _completion_lines(done: Completion) -> list[str]:
+    return [
+        f"  archive records deleted  {done.archive_records:>6}",
+        f"  steward store rows       {done.store_rows:>6}   (deleted or scrubbed)",
+        f"  inbox/rejected files     {done.files_deleted:>6}   deleted",
+        f"  published rows removed   {sum(done.published_rows.values()):>6}   "
+        f"in {sum(1 for n in done.published_rows.values() if n)} file(s), rewritten",
+    ]
+
+
+def format_erasure(result: ErasureResult) -> str:
+    """What `mdm erase` prints: counts, request ids and plain problems; never the person's data."""
+    lines = [f"Erasure {result.request_id}: {result.records} source record(s), "
+             f"{result.golden_customers} golden customer(s) erased.",
+             f"  warehouse rows deleted   {sum(result.rows_deleted.values()):>6}"]
+    if result.completion is not None:
+        lines += _completion_lines(result.completion)
+    lines.append(f"  identifiers suppressed   {result.suppressed_identifiers:>6}   (salted hashes)")
+    for earlier in result.resumed:
+        state = "still pending" if earlier.problems else "now complete"
+        lines.append(f"Earlier erasure {earlier.request_id}: resumed, {state}.")
+        lines += _completion_lines(earlier)
+    if result.pending:
+        problem = result.completion.problems[0] if result.completion and result.completion.problems else "interrupted"
+        lines.append(f"Not finished ({problem}). The erasure is recorded as pending; "
+                     "the next mdm erase or mdm run completes it.")
+    elif result.resumed_same_person:
+        lines.append("This person's earlier erasure was pending; it is complete now.")
+    elif not result.records and not _removed_anything(result):
+        lines.append("No record matched; the identifier is on the suppression list all the same.")
+    return "\n".join(lines)
+
+
+def _removed_anything(result: ErasureResult) -> bool:
+    done = result.completion
+    return bool(result.rows_deleted) or (done is not None and bool(
+        done.archive_records or done.store_rows or done.files_deleted or sum(done.published_rows.values())))
 
 
 commands = [retention_group, erase_command]

@@ -28,9 +28,10 @@ def format_summary(config: MdmConfig, summary: RunSummary) -> str:
     counts = summary.counts()
     ingest = counts.get("ingest", {})
     validate = counts.get("validate", {})
-    match = counts.get("match", {})
     merge = counts.get("merge", {})
     expire = counts.get("expire", {})
+    # taken after expiry, so they are the figures of what is published (issue 18)
+    match = {**counts.get("match", {}), **expire.get("match_after_expiry", {})}
     publish = counts.get("publish", {})
     published = config.paths.published
     lines = [

@@ -24,10 +24,10 @@ from typing import Any
 
 import duckdb
 
-from matching import blocking, clustering, decisions, recluster, scoring, training
+from matching import blocking, decisions, recluster, scoring, training
 from matching import model as model_store
 from matching.blocking_report import rule_report
-from matching.comparisons import Comparison, build, household_split_sql, vector_sql
+from matching.comparisons import Comparison, build, vector_sql
 from matching.model import MatchModel
 from matching.prepared import prepare_with_cache
 from matching.settings import MatchingConfig
@@ -262,16 +262,7 @@ def run_matching(
     if scope is not None:
         recluster.add_edge_seeds(con)
         recluster.expand(con)
-        decisions.reset_cluster_feedback(con, scope)
-    keys, edges, cannot = recluster.load_graph(con, scope, household_split_sql(comparisons))
-    result = clustering.cluster(
-        keys, edges, cannot, cfg.max_cluster_size, cfg.min_cluster_density, cfg.density_min_size
-    )
-    decisions.apply_cluster_feedback(con, result.feedback)
-    recluster.write_clusters(con, result.clusters, scope)
-    recluster.write_links(con, result.suspicious_leads, scope)
-    decisions.mirror_decisions(con, now)
-    cluster_stats = recluster.global_stats(con)
+    records_reclustered = recluster.recluster(con, cfg, scope, now)
     timings["cluster"] = time.perf_counter() - t
 
     con.execute("DELETE FROM match.blocking_stats WHERE run_id = ?", [run_id])
@@ -280,22 +271,14 @@ def run_matching(
             "INSERT INTO match.blocking_stats VALUES (?, ?, ?, ?, ?)",
             [run_id, s.rule, s.pairs, s.new_pairs, s.capped_blocks],
         )
-    by_decision = dict(con.execute("SELECT decision, count(*) FROM match.pairs GROUP BY decision").fetchall())
     stored = one(con, "SELECT count(*) FROM match.candidates")
     outcome.counts = {
         "records": n_records,
         "pairs_scored": int(stored[0]) if stored else 0,
         "new_pairs_compared": new_pairs,
-        "auto_matches": int(by_decision.get("auto_match", 0)),
-        "review": int(by_decision.get("review", 0)),
-        "steward_matches": int(by_decision.get("steward_match", 0)),
-        "steward_non_matches": int(by_decision.get("steward_non_match", 0)),
-        "duplicates_found": cluster_stats["records_in_multi_clusters"] - cluster_stats["multi_record_clusters"],
-        "clusters": cluster_stats["clusters"],
-        "cannot_link_refusals": cluster_stats["cannot_link_refusals"],
-        "suspicious_clusters": cluster_stats["suspicious_clusters"],
+        **recluster.match_figures(con),
         "pairs_rescored": pairs_scored,
-        "records_reclustered": len(keys),
+        "records_reclustered": records_reclustered,
         "mode": "full" if full else "incremental",
         "new_or_changed_records": change["new_or_changed"],
         "records_prepared": prepared_now,

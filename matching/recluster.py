@@ -22,15 +22,24 @@ or a record that appeared or went, and each end of it is a seed.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
 import duckdb
 import numpy as np
 import pandas as pd
 
-from matching import clustering
+from matching import clustering, decisions
+from matching.comparisons import build, household_split_sql
 from matching.decisions import BASE_EDGE_SQL, RESCORE_TABLE, STALE_TABLE, STEWARD_TABLE
 from matching.sql import scalar_int
 
+if TYPE_CHECKING:
+    from matching.settings import MatchingConfig
+
 SEEDS_TABLE = "match_seeds"
+#: The clustered records, when re-clustering outside the match stage (no `match_input` then).
+CLUSTERED_TABLE = "match_clustered"
 TOUCHED_TABLE = "match_touched"
 LINKS_TABLE = "match.record_links"
 
@@ -80,8 +89,9 @@ def add_edge_seeds(con: duckdb.DuckDBPyConnection) -> int:
     return scalar_int(con, f"SELECT count(*) FROM {SEEDS_TABLE}")
 
 
-def expand(con: duckdb.DuckDBPyConnection) -> int:
-    """Temp table `match_touched`: every current record in a seed's component of `match.pairs`."""
+def expand(con: duckdb.DuckDBPyConnection, universe: str = "match_input") -> int:
+    """Temp table `match_touched`: every current record (of `universe(record_key)`, a table named
+    by code) in a seed's component of `match.pairs`."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE match_edges_both AS
         SELECT record_key_l AS a, record_key_r AS b FROM match.pairs WHERE {BASE_EDGE_SQL}
@@ -91,7 +101,7 @@ def expand(con: duckdb.DuckDBPyConnection) -> int:
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {TOUCHED_TABLE} AS
         WITH RECURSIVE reach(record_key) AS (
-            SELECT record_key FROM {SEEDS_TABLE} WHERE record_key IN (SELECT record_key FROM match_input)
+            SELECT record_key FROM {SEEDS_TABLE} WHERE record_key IN (SELECT record_key FROM {universe})
             UNION
             SELECT e.b FROM reach JOIN match_edges_both e ON e.a = reach.record_key
         )
@@ -102,9 +112,11 @@ def expand(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def load_graph(
-    con: duckdb.DuckDBPyConnection, records_table: str | None, household_split: str | None = None
+    con: duckdb.DuckDBPyConnection, records_table: str | None, universe: str = "match_input",
+    household_split: str | None = None,
 ) -> tuple[np.ndarray, pd.DataFrame, pd.DataFrame]:
-    """Sorted record keys, accepted edges and cannot-link pairs of the records (None: all of them).
+    """Sorted record keys, accepted edges and cannot-link pairs of the records (None: all of the
+    `universe`'s).
 
     Cannot-links are the stewards' non-matches and, with `household_split` (a condition over a
     stored vector, `matching.comparisons.household_split_sql`), candidate pairs that are two
@@ -112,7 +124,7 @@ def load_graph(
     """
     keys_where = f"WHERE record_key IN (SELECT record_key FROM {records_table})" if records_table else ""
     edge_where = f"AND record_key_l IN (SELECT record_key FROM {records_table})" if records_table else ""
-    keys = con.execute(f"SELECT record_key FROM match_input {keys_where} ORDER BY record_key").df()["record_key"]
+    keys = con.execute(f"SELECT record_key FROM {universe} {keys_where} ORDER BY record_key").df()["record_key"]
     edges = con.execute(f"""
         SELECT record_key_l, record_key_r, match_weight, decision = 'steward_match' AS steward
         FROM match.pairs WHERE decision IN ('auto_match', 'steward_match') {edge_where}
@@ -204,4 +216,82 @@ def global_stats(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         "records_in_multi_clusters": int(row[2]),
         "cannot_link_refusals": refusals,
         "suspicious_clusters": suspicious,
+    }
+
+
+def recluster(
+    con: duckdb.DuckDBPyConnection, cfg: MatchingConfig, scope: str | None, now: datetime,
+    universe: str = "match_input",
+) -> int:
+    """Cluster the records of `scope` (whole components; None: every record of `universe`) and
+    store clusters, refusals, links and the decisions' mirror; returns how many were clustered.
+
+    Needs the temp tables `match_steward` (cannot-links) and `match_stale` (records gone)."""
+    if scope is not None:
+        decisions.reset_cluster_feedback(con, scope)
+    keys, edges, cannot = load_graph(con, scope, universe, household_split_sql(build(cfg.comparisons)))
+    result = clustering.cluster(
+        keys, edges, cannot, cfg.max_cluster_size, cfg.min_cluster_density, cfg.density_min_size
+    )
+    decisions.apply_cluster_feedback(con, result.feedback)
+    write_clusters(con, result.clusters, scope)
+    write_links(con, result.suspicious_leads, scope)
+    decisions.mirror_decisions(con, now)
+    return len(keys)
+
+
+def seed_removal(con: duckdb.DuckDBPyConnection, keys_table: str) -> int:
+    """Before the records of `keys_table(record_key)` are deleted: `match_seeds` = the records that
+    shared a cluster or an accepted edge with them. Their components may fall apart once the
+    records go (a removed record can be the only bridge of a cluster)."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {SEEDS_TABLE} AS
+        SELECT record_key FROM match.clusters
+        WHERE cluster_id IN (SELECT cluster_id FROM match.clusters
+                             WHERE record_key IN (SELECT record_key FROM {keys_table}))
+        UNION SELECT unnest([record_key_l, record_key_r]) FROM match.pairs
+              WHERE {BASE_EDGE_SQL} AND (record_key_l IN (SELECT record_key FROM {keys_table})
+                                         OR record_key_r IN (SELECT record_key FROM {keys_table}))
+    """)
+    con.execute(f"DELETE FROM {SEEDS_TABLE} WHERE record_key IN (SELECT record_key FROM {keys_table})")
+    return scalar_int(con, f"SELECT count(*) FROM {SEEDS_TABLE}")
+
+
+def recluster_after_removal(
+    con: duckdb.DuckDBPyConnection, cfg: MatchingConfig, steward_decisions: list[dict[str, Any]],
+    keys_table: str, now: datetime,
+) -> int:
+    """After the records of `keys_table` were deleted from every layer (expiry, erasure): cluster
+    again the components `seed_removal` marked, exactly as the next run's match stage would, so
+    that run finds nothing to change. Returns how many records were re-clustered."""
+    decisions.register_steward_decisions(con, steward_decisions)
+    con.execute(f"""
+        DELETE FROM {STEWARD_TABLE} WHERE record_key_l IN (SELECT record_key FROM {keys_table})
+                                       OR record_key_r IN (SELECT record_key FROM {keys_table})
+    """)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {STALE_TABLE} AS SELECT record_key FROM {keys_table}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {CLUSTERED_TABLE} AS SELECT record_key FROM match.clusters")
+    try:
+        expand(con, CLUSTERED_TABLE)
+        return recluster(con, cfg, TOUCHED_TABLE, now, CLUSTERED_TABLE)
+    finally:
+        for table in (SEEDS_TABLE, TOUCHED_TABLE, STALE_TABLE, CLUSTERED_TABLE, STEWARD_TABLE):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def match_figures(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """The matching figures a summary shows, read from the stored result: the match stage reports
+    them, and retention and erasure again after they removed records, so every reader (summary,
+    CLI, app, report) sees the figures of what is published."""
+    stats = global_stats(con)
+    by_decision = dict(con.execute("SELECT decision, count(*) FROM match.pairs GROUP BY decision").fetchall())
+    return {
+        "auto_matches": int(by_decision.get("auto_match", 0)),
+        "review": int(by_decision.get("review", 0)),
+        "steward_matches": int(by_decision.get("steward_match", 0)),
+        "steward_non_matches": int(by_decision.get("steward_non_match", 0)),
+        "duplicates_found": stats["records_in_multi_clusters"] - stats["multi_record_clusters"],
+        "clusters": stats["clusters"],
+        "cannot_link_refusals": stats["cannot_link_refusals"],
+        "suspicious_clusters": stats["suspicious_clusters"],
     }

@@ -84,7 +84,16 @@ class InboxChanges:
 
 
 def changes_since(config: MdmConfig, seen: dict[str, str]) -> InboxChanges:
-    """Files that are new or rewritten since the signatures in `seen`."""
+    """Files that are new or rewritten since the signatures in `seen`.
+
+    `seen` (the sensor's cursor, stored in Dagster's database) is keyed by a salted fingerprint of
+    each path, never the path: an export's file name can hold an e-mail address, and an erasure
+    cannot reach into Dagster's storage."""
+    from mdm.privacy import fingerprint
+    from warehouse.retention.salt import get_salt
+
+    salt = get_salt(config)
     files = inbox_files(config)
-    changed = [f for f in files if seen.get(f.relpath) != f.signature]
-    return InboxChanges(changed=changed, seen={f.relpath: f.signature for f in files})
+    keys = {f.relpath: fingerprint(f.relpath, salt) for f in files}
+    changed = [f for f in files if seen.get(keys[f.relpath]) != f.signature]
+    return InboxChanges(changed=changed, seen={keys[f.relpath]: f.signature for f in files})

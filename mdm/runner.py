@@ -82,7 +82,8 @@ def open_context(
 
     With `compact_on_success`, once the block has succeeded and the writer is closed (still under
     the lock), the warehouse is rewritten if records were expired or erased, so that deleted rows
-    leave no bytes behind in the file (DuckDB keeps them in free blocks otherwise).
+    leave no bytes behind in the file (DuckDB keeps them in free blocks otherwise), and erasures
+    left pending (a published file was locked, say) are resumed (`warehouse/retention/resume.py`).
     """
     config.paths.ensure()
     with pipeline_lock(config.paths.lock, timeout_s=lock_timeout_s):
@@ -93,8 +94,14 @@ def open_context(
             con.close()
         if compact_on_success:
             from warehouse.retention.compact import compact_warehouse
+            from warehouse.retention.resume import resume_pending
 
             compact_warehouse(config.paths)
+            try:
+                resume_pending(config)
+            except Exception as exc:  # noqa: BLE001 - the run succeeded; the erasure stays pending
+                log.warning("pending erasures not resumed (%s); the next run or mdm erase retries",
+                            type(exc).__name__)
 
 
 def _record_run_start(ctx: RunContext) -> None:

@@ -21,7 +21,7 @@ import hashlib
 import json
 import logging
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 from mdm.clock import now
 from mdm.context import RunContext, StageResult
 from mdm.inbox import content_hash as file_content_hash
+from mdm.privacy import mask_label
 from sources.base import (
     ConnectorConfigError,
     ReadResult,
@@ -103,6 +104,7 @@ def ingest_source(ctx: RunContext, registry: Registry, source: SourceConfig) -> 
 
 
 def ingest_item(ctx: RunContext, connector: SourceConnector, item: SourceItem) -> ItemOutcome:
+    item = replace(item, label=mask_label(item.label))  # stored and logged: no e-mail, no phone
     source = connector.source
     inbox = ctx.config.paths.inbox
     content_hash: str | None = None
@@ -279,6 +281,7 @@ def _record_failure(
     move: bool = True,
 ) -> ItemOutcome:
     started = now()
+    error = mask_label(error)
     load_id = new_load_id(ctx.run_id, source.name, item.label, content_hash or error)
     _insert_load(ctx, load_id, source.name, item.label, content_hash, "failed", 0, error, started)
     if move and item.path is not None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
@@ -37,7 +38,8 @@ AUDIT_TYPES: dict[str, pa.DataType] = {
 
 
 def _audit(ctx: RunContext, outcome: steward.StewardOutcome) -> int:
-    """One audit row per merged ID and per split customer: ids, counts and fingerprints only."""
+    """One audit row per merged ID and per split customer: counts and salted fingerprints only (an
+    auditor holding a golden id finds its rows by recomputing the fingerprint)."""
     salt = get_salt(ctx.config)
     steward_merge = {}
     steward_split = {}
@@ -58,7 +60,9 @@ def _audit(ctx: RunContext, outcome: steward.StewardOutcome) -> int:
     for alias_id, survivor, records in merges:
         action_id = steward_merge.get(alias_id) or steward_merge.get(survivor)
         rule = f"steward_merge:{action_id}" if action_id else "match"
-        detail = {"surviving_id": survivor, "merged_id": alias_id, "records": int(records)}
+        # golden ids lead to a person (the published file, an older version): hashes only
+        detail = {"surviving_hash": fingerprint(survivor, salt), "merged_hash": fingerprint(alias_id, salt),
+                  "records": int(records)}
         rows.append((str(uuid.uuid4()), ctx.run_id, ctx.now, "merge", rule, fingerprint(survivor, salt),
                      int(records), json.dumps(detail)))
     splits = ctx.con.execute(
@@ -74,7 +78,8 @@ def _audit(ctx: RunContext, outcome: steward.StewardOutcome) -> int:
     for golden_id, parts, new_ids in splits:
         action_id = steward_split.get(golden_id)
         rule = f"steward_split:{action_id}" if action_id else "match"
-        detail = {"golden_id": golden_id, "parts": int(parts), "new_ids": list(new_ids or [])}
+        detail = {"golden_hash": fingerprint(golden_id, salt), "parts": int(parts),
+                  "new_hashes": [fingerprint(g, salt) for g in new_ids or []]}
         rows.append((str(uuid.uuid4()), ctx.run_id, ctx.now, "split", rule, fingerprint(golden_id, salt),
                      int(parts), json.dumps(detail)))
     for action_id, why in outcome.ignored:
@@ -97,33 +102,67 @@ def _audit(ctx: RunContext, outcome: steward.StewardOutcome) -> int:
     return len(rows)
 
 
+@dataclass
+class Settled:
+    """What `settle_identities` did: identities decided, records moved, customers recomputed."""
+
+    ids: identity.IdentityCounts
+    moved: int
+    counts: golden.RefreshCounts
+    recomputed: int
+
+
+def settle_identities(ctx: RunContext, steward_reasons: set[str] | frozenset[str] = frozenset()) -> Settled:
+    """Steps 2-5: the current `match.clusters` (bent to the standing constraints) -> identities,
+    xref and golden values of the customers concerned.
+
+    The merge stage calls it after recording the stewards' requests; retention and erasure call
+    it again after they re-clustered what a removed record held together, so that the next run
+    with nothing new finds nothing to change (issue 18). `steward_reasons`: golden ids a steward's
+    merge touched, whose new aliases are recorded as such.
+    """
+    con = ctx.con
+    steward.constrained_clusters(con)
+    full = changes.needs_full_refresh(con, ctx.config.survivorship)
+    ids = identity.assign(con, only_changed=not full)
+    identity.record_aliases(con, ctx.now, {
+        str(r[0]): "steward_merge"
+        for r in con.execute("SELECT alias_id, golden_id FROM merge_new_aliases").fetchall()
+        if r[0] in steward_reasons or r[1] in steward_reasons
+    })
+    moved = identity.apply_xref(con, ctx.now)
+    changes.hash_records(con)
+    if full:
+        recomputed = -1  # all
+        counts = golden.refresh(con, ctx.now, ctx.config.survivorship, None)
+    else:
+        recomputed = changes.dirty_scope(con, ctx.now)
+        counts = golden.refresh(con, ctx.now, ctx.config.survivorship, scope_table="merge_dirty")
+    changes.save_state(con, ctx.config.survivorship)
+    return Settled(ids=ids, moved=moved, counts=counts, recomputed=recomputed)
+
+
+def follow_clusters(ctx: RunContext) -> dict[str, int]:
+    """After records were removed and their clusters re-clustered: identities and values follow
+    (a customer whose only bridge went splits now, the part with its oldest record keeping the
+    ID), audited like a run's splits. Runs inside the caller's transaction."""
+    settled = settle_identities(ctx)
+    audited = _audit(ctx, steward.StewardOutcome())
+    return {"split": settled.ids.split, "new_golden": settled.ids.new_golden, "merged": settled.ids.merged,
+            "records_moved": settled.moved, "audit_events": audited}
+
+
 def run(ctx: RunContext) -> StageResult:
     con = ctx.con
     store_con = store.connect(ctx.config.paths.steward_db)
     try:
         pending = steward.actions_to_apply(store_con, con)
         outcome = steward.record_constraints(con, pending, ctx.now, ctx.run_id)
-        steward.constrained_clusters(con)
-        full = changes.needs_full_refresh(con, ctx.config.survivorship)
-        ids = identity.assign(con, only_changed=not full)
-        reasons = {}
-        for a in outcome.applied:
-            if a["action"] == "merge":
-                reasons[a["golden_id"]] = reasons[a["other_golden_id"]] = "steward_merge"
-        identity.record_aliases(con, ctx.now, {
-            str(r[0]): "steward_merge"
-            for r in con.execute("SELECT alias_id, golden_id FROM merge_new_aliases").fetchall()
-            if r[0] in reasons or r[1] in reasons
-        })
-        moved = identity.apply_xref(con, ctx.now)
-        changes.hash_records(con)
-        if full:
-            recomputed = -1  # all
-            counts = golden.refresh(con, ctx.now, ctx.config.survivorship, None)
-        else:
-            recomputed = changes.dirty_scope(con, ctx.now)
-            counts = golden.refresh(con, ctx.now, ctx.config.survivorship, scope_table="merge_dirty")
-        changes.save_state(con, ctx.config.survivorship)
+        reasons = {
+            str(gid) for a in outcome.applied if a["action"] == "merge" for gid in (a["golden_id"], a["other_golden_id"])
+        }
+        settled = settle_identities(ctx, reasons)
+        ids, moved, counts, recomputed = settled.ids, settled.moved, settled.counts, settled.recomputed
         audited = _audit(ctx, outcome)
         steward.mark_applied(store_con, [int(a["id"]) for a in pending], ctx.run_id)
     finally:

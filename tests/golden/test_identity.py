@@ -7,6 +7,8 @@ import json
 import uuid
 
 from matching.merge.steward import resolve_id as resolve_golden_id
+from mdm.privacy import fingerprint
+from warehouse.retention.salt import get_salt
 
 T1, T2, T3, T4 = "2026-01-01T00:00:00", "2026-02-01T00:00:00", "2026-03-01T00:00:00", "2026-04-01T00:00:00"
 
@@ -74,9 +76,12 @@ def test_bridging_record_merges_with_older_id_kept(wh) -> None:
     # audited, without personal data
     events = wh.con.execute("SELECT kind, rule, subject_hash, count, detail FROM audit.events").fetchall()
     assert [(e[0], e[1], e[3]) for e in events] == [("merge", "match", 3)]
-    assert json.loads(events[0][4]) == {"surviving_id": older, "merged_id": younger, "records": 3}
+    salt = get_salt(wh.config)
+    assert json.loads(events[0][4]) == {
+        "surviving_hash": fingerprint(older, salt), "merged_hash": fingerprint(younger, salt), "records": 3
+    }
     flat = json.dumps(events, default=str)
-    for secret in ("pierre", "Dupont", "+336"):
+    for secret in ("pierre", "Dupont", "+336", older, younger):  # golden ids lead to a person too
         assert secret.lower() not in flat.lower()
 
 
@@ -115,7 +120,8 @@ def test_split_keeps_id_with_oldest_member(wh) -> None:
     assert wh.gid("web:s2") == wh.gid("news:s3") != gid
     kinds = wh.con.execute("SELECT kind, count, detail FROM audit.events").fetchall()
     assert kinds[0][0] == "split" and kinds[0][1] == 2
-    assert json.loads(kinds[0][2])["new_ids"] == [wh.gid("web:s2")]
+    assert json.loads(kinds[0][2])["new_hashes"] == [fingerprint(wh.gid("web:s2"), get_salt(wh.config))]
+    assert gid not in kinds[0][2] and str(wh.gid("web:s2")) not in kinds[0][2]
 
 
 def test_oldest_member_tie_break_on_record_key(wh) -> None:

@@ -9,7 +9,9 @@ from datetime import datetime
 from matching.merge import stage as merge_stage
 from matching.merge.stage import rebuild_golden
 from matching.merge.steward import resolve_id
+from mdm.privacy import fingerprint
 from stewardship import store
+from warehouse.retention.salt import get_salt
 
 T1, T2, T3, T4 = "2026-01-01T00:00:00", "2026-02-01T00:00:00", "2026-03-01T00:00:00", "2026-04-01T00:00:00"
 
@@ -71,7 +73,7 @@ def test_steward_merge_keeps_older_id_and_alias_resolves(wh) -> None:
     )
     event = wh.con.execute("SELECT kind, rule, detail FROM audit.events").fetchone()
     assert event[0] == "merge" and event[1].startswith("steward_merge:")
-    assert json.loads(event[2])["merged_id"] == younger
+    assert json.loads(event[2])["merged_hash"] == fingerprint(younger, get_salt(wh.config))
     wh.merge(T4)  # still together although the matcher keeps them apart
     assert wh.gid("web:2") == older
 

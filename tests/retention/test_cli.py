@@ -83,3 +83,25 @@ def test_erase_asks_then_prints_counts_only(warehouse):
     assert EMAIL not in result.output and "Olde" not in result.output
     assert _mdm("erase", "--email", EMAIL, "--phone", "0600000000").exit_code == 2
     assert _mdm("erase", "--phone", "not a phone", "--yes").exit_code == 2
+
+
+def test_erase_says_in_one_line_that_another_program_holds_the_warehouse(warehouse):
+    _seed(warehouse)
+    warehouse.con.close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(60)",
+         str(warehouse.config.paths.warehouse)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        result = _mdm("erase", "--email", EMAIL, "--yes")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "Error: the working warehouse: the file is open in another program (a BI tool holding it read-write?);"
+        " close it; nothing was erased, run mdm erase again"
+    ]

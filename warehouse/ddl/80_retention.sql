@@ -35,3 +35,20 @@ CREATE TABLE IF NOT EXISTS retention.pending_purge (
     run_id     VARCHAR,
     added_at   TIMESTAMP NOT NULL
 );
+-- The erasure journal: one row per `mdm erase` request, written in the same transaction that
+-- erases the warehouse, before anything outside it is touched. `targets` holds salted hashes only
+-- (warehouse/retention/targets.py); a request stays `pending` until every file is clean, and the
+-- next `mdm erase` or `mdm run` resumes it.
+CREATE TABLE IF NOT EXISTS retention.erasures (
+    request_id       VARCHAR PRIMARY KEY,
+    requested_at     TIMESTAMP NOT NULL,
+    by_kind          VARCHAR NOT NULL,     -- email | phone | national_id | golden_id | record_key
+    subject_hash     VARCHAR NOT NULL,     -- fingerprint of the request's identifier
+    targets          JSON NOT NULL,        -- {kind: [salted hashes]}: what the remaining steps remove
+    records          INTEGER NOT NULL,
+    golden_customers INTEGER NOT NULL,
+    status           VARCHAR NOT NULL,     -- pending | done
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    last_problem     VARCHAR,              -- why the last attempt did not finish, in plain words
+    finished_at      TIMESTAMP
+);

@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.connection import sql_literal, transaction
+from warehouse.retention.targets import Targets, hash_sql
 
 ALIAS = "mdm_archive"
 #: archive table -> working table it copies.
@@ -83,18 +84,21 @@ def archive_records(con: duckdb.DuckDBPyConnection, path: Path, keys: list[str],
     return len(set(keys))
 
 
-def delete_from_archive(path: Path, keys: list[str]) -> int:
-    """Erasure: delete the records from the archive file (the caller then rewrites the file)."""
-    if not path.exists() or not keys:
+def delete_from_archive(path: Path, targets: Targets) -> int:
+    """Erasure: delete the records whose key hash is a target from the archive file (the caller
+    then rewrites the file). By hash, so that a resumed erasure needs no clear key."""
+    if not path.exists() or not targets.of("record_key"):
         return 0
     con = duckdb.connect(str(path))
     try:
+        con.execute("SET VARIABLE mdm_salt = ?", [targets.salt])
         deleted = 0
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
         for archive_table in TABLES:
             if archive_table in tables:
                 row = con.execute(
-                    f"DELETE FROM main.{archive_table} WHERE record_key IN (SELECT unnest(?::VARCHAR[]))", [keys]
+                    f"DELETE FROM main.{archive_table} WHERE {hash_sql('record_key', 'record_key')}"
+                    " IN (SELECT unnest(?::VARCHAR[]))", [targets.of("record_key")]
                 ).fetchone()
                 if archive_table == "customers":
                     deleted = int(row[0]) if row else 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from pathlib import Path
 
 import duckdb
@@ -20,6 +21,7 @@ import duckdb
 from mdm.config import Paths
 from warehouse.connection import sql_literal
 from warehouse.retention.published import Erased, erase_from_published
+from warehouse.retention.targets import Targets
 
 log = logging.getLogger("mdm.retention")
 
@@ -67,8 +69,10 @@ def purge_published_copies(paths: Paths) -> int:
         keys = [r[0] for r in con.execute("SELECT DISTINCT record_key FROM retention.pending_purge").fetchall()]
         if not keys:
             return 0
+        # the keys are hashed and compared within this process only: any salt will do
+        targets = Targets(secrets.token_hex(16)).add("record_key", keys)
         removed = erase_from_published(
-            paths.home, [paths.warehouse, paths.archive], Erased(record_keys=keys, golden_ids=[], linked_golden=True)
+            paths.home, [paths.warehouse, paths.archive], Erased(targets, linked_golden=True)
         )
         con.execute("DELETE FROM retention.pending_purge WHERE record_key IN (SELECT unnest(?::VARCHAR[]))", [keys])
         return sum(removed.values())

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -29,24 +30,26 @@ import pandas as pd
 
 from mdm.clock import now as clock_now
 from mdm.config import MdmConfig
+from mdm.context import RunContext
 from mdm.privacy import fingerprint
 from standardise.national_ids import SEPARATORS
 from warehouse.connection import open_writer, transaction
 from warehouse.lock import pipeline_lock
-from warehouse.retention import cascade
-from warehouse.retention.archive import delete_from_archive
+from warehouse.retention import cascade, heal, journal
 from warehouse.retention.audit import record_events, summary_event
-from warehouse.retention.compact import compact_warehouse
 from warehouse.retention.identifiers import (
+    mailbox,
+    mailbox_sql,
     normalise_email,
     normalise_national_id,
     normalise_phone,
     phone_digit_forms,
 )
-from warehouse.retention.published import Erased, erase_from_published
+from warehouse.retention.resume import Completion, resume_pending
 from warehouse.retention.salt import get_salt
-from warehouse.retention.store_purge import purge_store
+from warehouse.retention.scrub import rejected_holding, scrub_duckdb_text
 from warehouse.retention.suppression import add_suppressed
+from warehouse.retention.targets import Targets, name_tokens
 
 log = logging.getLogger("mdm.retention")
 
@@ -64,20 +67,40 @@ class ErasureResult:
     golden_customers: int = 0
     suppressed_identifiers: int = 0
     rows_deleted: dict[str, int] = field(default_factory=dict)
-    archive_records: int = 0
-    store_rows: int = 0
-    published_rows: dict[str, int] = field(default_factory=dict)
+    #: What the steps outside the warehouse did for this request (`resume.Completion`).
+    completion: Completion | None = None
+    #: Earlier pending erasures this call completed or tried again.
+    resumed: list[Completion] = field(default_factory=list)
+    #: Whether one of them was of the identifier this request names (a retried erasure).
+    resumed_same_person: bool = False
+
+    @property
+    def archive_records(self) -> int:
+        return self.completion.archive_records if self.completion else 0
+
+    @property
+    def store_rows(self) -> int:
+        return self.completion.store_rows if self.completion else 0
+
+    @property
+    def published_rows(self) -> dict[str, int]:
+        return self.completion.published_rows if self.completion else {}
+
+    @property
+    def pending(self) -> bool:
+        return self.completion is None or bool(self.completion.problems)
 
     def as_dict(self) -> dict[str, Any]:
+        done = self.completion or Completion(self.request_id, "")
         return {
             "request_id": self.request_id,
+            "status": "pending" if self.pending else "done",
             "records": self.records,
             "golden_customers": self.golden_customers,
             "suppressed_identifiers": self.suppressed_identifiers,
             "rows_deleted": self.rows_deleted,
-            "archive_records": self.archive_records,
-            "store_rows": self.store_rows,
-            "published_rows": self.published_rows,
+            **done.as_dict(),
+            "resumed": [c.as_dict() for c in self.resumed],
         }
 
 
@@ -125,13 +148,15 @@ def _direct_keys(con: duckdb.DuckDBPyConnection, subject: Subject) -> list[str]:
         """
         params = [subject.value, subject.value]
     elif subject.kind == "email":
-        sql = """
-            SELECT record_key FROM staging.customers WHERE email = ? OR lower(trim(email_raw)) = ?
+        # by mailbox: the Gmail variant with other dots, a +tag or other case is the same person
+        sql = f"""
+            SELECT record_key FROM staging.customers
+            WHERE {mailbox_sql('email')} = ? OR {mailbox_sql('email_raw')} = ?
             UNION
             SELECT r.record_key FROM raw.records r, json_each(r.payload) j
-            WHERE lower(trim(j.value ->> '$')) = ?
+            WHERE contains(j.value ->> '$', '@') AND {mailbox_sql("j.value ->> '$'")} = ?
         """
-        params = [subject.value, subject.value, subject.value]
+        params = [mailbox(subject.value)] * 3
     elif subject.kind == "national_id":
         sql = f"""
             SELECT record_key FROM staging.customers WHERE national_id = ?
@@ -237,73 +262,135 @@ def find_person(con: duckdb.DuckDBPyConnection, subject: Subject) -> tuple[list[
     return keys, sorted(set(golden_ids) | {r[0] for r in aliases})
 
 
+def _names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The folded name words of the records in `_retire_keys` (for the free-text scrub)."""
+    rows = con.execute(
+        f"SELECT first_name, last_name FROM staging.customers"
+        f" WHERE record_key IN (SELECT record_key FROM {cascade.KEYS_TABLE})"
+    ).fetchall()
+    return name_tokens(*(n for row in rows for n in row))
+
+
+def _loaded_files(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Content hashes of the loaded files that held a record in `_retire_keys`."""
+    rows = con.execute(
+        f"""
+        SELECT DISTINCT content_hash FROM raw.loads WHERE content_hash IS NOT NULL AND load_id IN (
+            SELECT load_id FROM raw.records WHERE record_key IN (SELECT record_key FROM {cascade.KEYS_TABLE}))
+        """
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _targets(
+    con: duckdb.DuckDBPyConnection, config: MdmConfig, keys: list[str], golden_ids: list[str], ids: Identifiers,
+    salt: str,
+) -> Targets:
+    """Everything the person left, as salted hashes: what the journal keeps for the later steps."""
+    phone_forms = [form for phone in ids.phones for form in (phone, *phone_digit_forms(phone))]
+    rejected = rejected_holding(
+        config.paths.home, [*ids.emails, *(mailbox(e) for e in ids.emails)], phone_forms, ids.national_ids
+    )
+    targets = Targets(salt).add("record_key", keys).add("golden_id", golden_ids).add_emails(ids.emails)
+    targets.add("phone", ids.phones).add("national_id", ids.national_ids).add("token", _names(con))
+    return targets.add("file", [*_loaded_files(con), *rejected])
+
+
+def _remove(con: duckdb.DuckDBPyConnection, ctx: RunContext, golden_ids: list[str]) -> dict[str, int]:
+    """Delete the records of `_retire_keys` and the customers from every layer; heal the clusters
+    they bridged. Returns rows deleted per table."""
+    old_golden = [
+        r[0] for r in con.execute(
+            f"SELECT DISTINCT golden_id FROM golden.xref WHERE record_key IN (SELECT record_key FROM {cascade.KEYS_TABLE})"
+        ).fetchall()
+    ]
+    cascade.scrub_history(con, sorted(set(old_golden) | set(golden_ids)))
+    heal.mark_bridges(con)
+    deleted = cascade.delete_records(con)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {cascade.GOLDEN_TABLE} (golden_id VARCHAR)")
+    con.execute(f"INSERT INTO {cascade.GOLDEN_TABLE} SELECT unnest(?::VARCHAR[])", [golden_ids])
+    for table, n in cascade.delete_golden(con).items():
+        deleted[table] = deleted.get(table, 0) + n
+    heal.heal(ctx)
+    con.execute(f"DROP TABLE IF EXISTS {cascade.GOLDEN_TABLE}")
+    return {k: v for k, v in deleted.items() if v}
+
+
+def _audit_request(con: duckdb.DuckDBPyConnection, result: ErasureResult, subject_hash: str, by: str,
+                   keys: list[str], golden_ids: list[str], salt: str, at: datetime) -> None:
+    if keys:
+        # Record keys are "<source>:<hash>" (sources/keys.py); archived ones are no longer in staging.
+        events = pd.DataFrame({"record_key": keys, "source": [k.partition(":")[0] for k in keys]})
+        record_events(con, run_id=None, at=at, salt=salt,
+                      kind_by_key=events.assign(kind="erase", rule=f"erasure:{result.request_id}"))
+    summary_event(
+        con, run_id=None, at=at, kind="erase_request", rule=f"erasure:{result.request_id}",
+        count=len(keys), subject_hash=subject_hash,
+        detail={"by": by, "records": len(keys), "golden_ids": len(golden_ids), "rows_deleted": result.rows_deleted},
+    )
+
+
+def erase_in_warehouse(
+    con: duckdb.DuckDBPyConnection, config: MdmConfig, subject: Subject, result: ErasureResult, at: datetime
+) -> None:
+    """Step 1, in the caller's warehouse transaction: find the person, journal the request (hashes
+    only), suppress their identifiers, remove them from every layer, audit, scrub free text."""
+    salt = get_salt(config)
+    keys, golden_ids = find_person(con, subject)
+    cascade.load_keys(con, keys)
+    ids = _identifiers(con, subject)
+    archived_keys, archived_ids = _archive_matches(config, keys, ids)
+    keys = sorted(set(keys) | set(archived_keys))
+    ids = ids.add(archived_ids)
+    cascade.load_keys(con, keys)
+    targets = _targets(con, config, keys, golden_ids, ids, salt)
+    counted = con.execute(
+        "SELECT count(*) FROM golden.customer WHERE golden_id IN (SELECT unnest(?::VARCHAR[]))", [golden_ids]
+    ).fetchone()
+    result.records, result.golden_customers = len(keys), int(counted[0]) if counted else 0
+    named = mailbox(subject.value) if subject.kind == "email" else subject.value
+    subject_hash = fingerprint(f"{subject.kind}:{named}", salt)
+    entry = journal.Entry(result.request_id, subject_hash, targets, result.records, result.golden_customers, 0)
+    journal.record(con, entry, subject.kind, at)
+    result.suppressed_identifiers = add_suppressed(con, salt, at, {**ids.by_kind(), "record_key": keys})
+    ctx = RunContext(config=config, con=con, run_id=f"erasure:{result.request_id}", now=at)
+    result.rows_deleted = _remove(con, ctx, golden_ids)
+    _audit_request(con, result, subject_hash, subject.kind, keys, golden_ids, salt, at)
+    scrub_duckdb_text(con, targets)
+    con.execute(f"DROP TABLE IF EXISTS {cascade.KEYS_TABLE}")
+
+
+def _names_subject(targets: Targets, subject: Subject) -> bool:
+    """Whether an earlier request's targets include this request's identifier."""
+    value = mailbox(subject.value) if subject.kind == "email" else subject.value
+    return targets.has(subject.kind, value)
+
+
 def erase(config: MdmConfig, kind: str, value: str, *, lock_timeout_s: float = 10.0) -> ErasureResult:
-    """Erase one person everywhere. Raises `WarehouseBusy` if a run holds the lock too long."""
+    """Erase one person everywhere. Raises `WarehouseBusy` if a run holds the lock too long.
+
+    The request is journalled in the warehouse transaction that erases the warehouse; the steps
+    outside it (archive, store, files, published copies, compaction) then run for it and for any
+    earlier request still pending. A step that cannot finish (a locked published file) leaves the
+    request pending, said in `completion.problems`; the next `mdm erase` or `mdm run` resumes it.
+    """
     region = config.sources[0].default_country if config.sources else "FR"
     subject = normalise_request(kind, value, region)
     result = ErasureResult(request_id=uuid.uuid4().hex[:12])
-    salt = get_salt(config)
     at = clock_now()
     config.paths.ensure()
     with pipeline_lock(config.paths.lock, timeout_s=lock_timeout_s):
         con = open_writer(config.paths)
         try:
             with transaction(con):
-                keys, golden_ids = find_person(con, subject)
-                cascade.load_keys(con, keys)
-                ids = _identifiers(con, subject)
-                archived_keys, archived_ids = _archive_matches(config, keys, ids)
-                keys = sorted(set(keys) | set(archived_keys))
-                ids = ids.add(archived_ids)
-                cascade.load_keys(con, keys)
-                result.suppressed_identifiers = add_suppressed(
-                    con, salt, at,
-                    {**ids.by_kind(), "record_key": keys},
-                )
-                old_golden = [
-                    r[0] for r in con.execute(
-                        f"SELECT DISTINCT golden_id FROM golden.xref WHERE record_key IN (SELECT record_key FROM {cascade.KEYS_TABLE})"
-                    ).fetchall()
-                ]
-                cascade.scrub_history(con, sorted(set(old_golden) | set(golden_ids)))
-                counted = con.execute(
-                    "SELECT count(*) FROM golden.customer WHERE golden_id IN (SELECT unnest(?::VARCHAR[]))", [golden_ids]
-                ).fetchone()
-                result.golden_customers = int(counted[0]) if counted else 0
-                deleted = cascade.delete_records(con)
-                con.execute(f"CREATE OR REPLACE TEMP TABLE {cascade.GOLDEN_TABLE} (golden_id VARCHAR)")
-                con.execute(f"INSERT INTO {cascade.GOLDEN_TABLE} SELECT unnest(?::VARCHAR[])", [golden_ids])
-                for table, n in cascade.delete_golden(con).items():
-                    deleted[table] = deleted.get(table, 0) + n
-                cascade.repair_clusters(con)
-                result.records = len(keys)
-                result.rows_deleted = {k: v for k, v in deleted.items() if v}
-                if keys:
-                    # Record keys are "<source>:<hash>" (sources/keys.py); archived ones are no longer in staging.
-                    events = pd.DataFrame({"record_key": keys, "source": [k.partition(":")[0] for k in keys]})
-                    record_events(
-                        con, run_id=None, at=at, salt=salt,
-                        kind_by_key=events.assign(kind="erase", rule=f"erasure:{result.request_id}"),
-                    )
-                summary_event(
-                    con, run_id=None, at=at, kind="erase_request", rule=f"erasure:{result.request_id}",
-                    count=len(keys), subject_hash=fingerprint(f"{subject.kind}:{subject.value}", salt),
-                    detail={"by": subject.kind, "records": len(keys), "golden_ids": len(golden_ids),
-                            "rows_deleted": result.rows_deleted},
-                )
-                con.execute(f"DROP TABLE IF EXISTS {cascade.KEYS_TABLE}")
-                con.execute(f"DROP TABLE IF EXISTS {cascade.GOLDEN_TABLE}")
+                erase_in_warehouse(con, config, subject, result, at)
         finally:
             con.close()
-
-        result.archive_records = delete_from_archive(config.paths.archive, keys)
-        result.store_rows = purge_store(config.paths.steward_db, keys, golden_ids)
-        result.published_rows = erase_from_published(
-            config.paths.home,
-            [config.paths.warehouse, config.paths.archive],
-            Erased(record_keys=keys, golden_ids=golden_ids, emails=ids.emails, phones=ids.phones,
-                   national_ids=ids.national_ids),
-        )
-        compact_warehouse(config.paths, force=True)
-    log.info("erasure %s: %d record(s), %d golden id(s)", result.request_id, result.records, len(golden_ids))
+        completions = resume_pending(config)
+    result.completion = next((c for c in completions if c.request_id == result.request_id), None)
+    result.resumed = [c for c in completions if c.request_id != result.request_id]
+    result.resumed_same_person = any(c.targets is not None and _names_subject(c.targets, subject)
+                                     for c in result.resumed)
+    log.info("erasure %s: %d record(s), %s", result.request_id, result.records,
+             "pending" if result.pending else "done")
     return result

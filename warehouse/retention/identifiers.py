@@ -50,3 +50,33 @@ def phone_digit_forms(e164: str) -> list[str]:
     nsn = phonenumbers.national_significant_number(parsed)
     digits = e164.lstrip("+")
     return sorted({digits, "00" + digits, "0" + nsn, nsn})
+
+
+#: Providers where dots in the local part do not matter (the same mailbox), and their canonical domain.
+DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+def mailbox(email: str) -> str:
+    """The mailbox an address delivers to: case folded, `+tag` dropped, and for Gmail the dots of
+    the local part dropped (googlemail.com is gmail.com). Erasure and suppression compare
+    mailboxes, so `Jean.Dupont+promo@GoogleMail.com` is the person erased as `jeandupont@gmail.com`."""
+    local, _, domain = email.strip().lower().rpartition("@")
+    if not local:
+        return email.strip().lower()
+    local = local.split("+", 1)[0]
+    if domain in DOTLESS_DOMAINS:
+        local, domain = local.replace(".", ""), DOTLESS_DOMAINS[domain]
+    return f"{local}@{domain}"
+
+
+def mailbox_sql(value: str) -> str:
+    """SQL twin of `mailbox` over the expression `value` (code, never user input)."""
+    dotless = ", ".join(f"'{d}'" for d in DOTLESS_DOMAINS)
+    low = f"lower(trim({value}))"
+    local = f"split_part(regexp_extract({low}, '^(.*)@[^@]*$', 1), '+', 1)"
+    domain = f"regexp_extract({low}, '@([^@]*)$', 1)"
+    return (
+        f"CASE WHEN NOT contains({low}, '@') THEN {low}"
+        f" WHEN {domain} IN ({dotless}) THEN replace({local}, '.', '') || '@gmail.com'"
+        f" ELSE {local} || '@' || {domain} END"
+    )

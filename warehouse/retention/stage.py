@@ -23,14 +23,16 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from matching import recluster
 from mdm.context import RunContext, StageResult
-from warehouse.retention import cascade
+from warehouse.retention import cascade, heal
 from warehouse.retention.anonymise import anonymise_records
 from warehouse.retention.archive import archive_records
 from warehouse.retention.audit import record_events, summary_event
 from warehouse.retention.salt import get_salt
 from warehouse.retention.selection import selection_query
 from warehouse.retention.store_purge import purge_store
+from warehouse.retention.targets import Targets
 
 KIND_BY_ACTION = {"delete": "expire", "anonymise": "anonymise", "archive": "archive"}
 
@@ -101,9 +103,10 @@ def run(ctx: RunContext) -> StageResult:
 
     affected = cascade.mark_affected_golden(con) if due_count else 0
     history_dropped = cascade.scrub_history_of(con, cascade.AFFECTED_TABLE) if affected else 0
-    deleted = cascade.delete_records(con) if due_count else {}
     if due_count:
-        cascade.repair_clusters(con)
+        heal.mark_bridges(con)
+    deleted = cascade.delete_records(con) if due_count else {}
+    healed = heal.heal(ctx) if due_count else {}
     if affected:
         rebuild_golden_customers(ctx)
     golden_gone = cascade.drop_orphan_golden_of(con, cascade.AFFECTED_TABLE) if affected else 0
@@ -137,7 +140,9 @@ def run(ctx: RunContext) -> StageResult:
     con.execute(f"DROP TABLE IF EXISTS {cascade.AFFECTED_TABLE}")
 
     # Last, once every warehouse change has succeeded: the store is not in the runner's transaction.
-    store_rows = purge_store(ctx.config.paths.steward_db, keys, golden_ids) if keys else 0
+    store_rows = purge_store(
+        ctx.config.paths.steward_db, Targets(salt).add("record_key", keys).add("golden_id", golden_ids)
+    ) if keys else 0
 
     ctx.log.info(
         "expire: %d record(s) due, %d held, %d golden customer(s) recomputed, %d removed",
@@ -154,6 +159,10 @@ def run(ctx: RunContext) -> StageResult:
             "golden_recomputed": len(golden_ids),
             "golden_removed": int(golden_gone),
             "golden_customers": _golden_count(ctx),
+            "split_after_expiry": int(healed.get("split", 0)),
+            "records_reclustered": int(healed.get("records_reclustered", 0)),
+            # the matcher's figures once the expired records are gone: what the summary shows
+            "match_after_expiry": recluster.match_figures(con),
             "rows_deleted": {k: v for k, v in deleted.items() if v},
             "history_versions_dropped": history_dropped,
             "store_rows_deleted": store_rows,

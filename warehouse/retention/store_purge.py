@@ -1,9 +1,12 @@
-"""Remove retired records from the stewards' SQLite store, physically.
+"""Remove retired records from the stewards' SQLite store, physically, and scrub its free text.
 
-Steward decisions name record keys and golden ids, and a quarantine correction carries the row's
-values: after an expiry or erasure none of it may stay. SQLite keeps deleted rows in free pages
-and in the WAL, so the store is VACUUMed and its WAL checkpointed and truncated afterwards.
-A concurrent web app only waits (busy timeout) while this runs.
+Steward decisions name record keys and golden ids, a quarantine correction carries the row's
+values, and a steward's comment can name a person: after an expiry or erasure none of it may
+stay. Rows are matched by salted hash (`targets.Targets`, so a resumed erasure needs no clear
+value); free-text columns (`targets.FREE_TEXT_COLUMNS`) of every table lose the erased e-mails,
+phones and name words. SQLite keeps deleted rows in free pages and in the WAL, so the store is
+VACUUMed and its WAL checkpointed and truncated afterwards. A concurrent web app only waits (busy
+timeout) while this runs.
 """
 
 from __future__ import annotations
@@ -12,6 +15,21 @@ import sqlite3
 from pathlib import Path
 
 from stewardship.store import connect, transaction
+from warehouse.retention.identifiers import suppression_hash
+from warehouse.retention.targets import FREE_TEXT_COLUMNS, Targets
+
+_IN_KEYS = "IN (SELECT h FROM _erased WHERE kind = 'record_key')"
+_IN_GOLDEN = "IN (SELECT h FROM _erased WHERE kind = 'golden_id')"
+#: Rows naming an erased record or customer, per table.
+STATEMENTS = {
+    "pair_decisions": f"DELETE FROM pair_decisions WHERE mdm_hash('record_key', record_key_l) {_IN_KEYS}"
+    f" OR mdm_hash('record_key', record_key_r) {_IN_KEYS}",
+    "quarantine_actions": f"DELETE FROM quarantine_actions WHERE mdm_hash('record_key', record_key) {_IN_KEYS}",
+    "golden_actions": f"DELETE FROM golden_actions WHERE mdm_hash('golden_id', golden_id) {_IN_GOLDEN}"
+    f" OR mdm_hash('golden_id', other_golden_id) {_IN_GOLDEN}"
+    " OR EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(golden_actions.record_keys)"
+    f" THEN golden_actions.record_keys ELSE '[]' END) j WHERE mdm_hash('record_key', j.value) {_IN_KEYS})",
+}
 
 
 def _tables(con: sqlite3.Connection) -> set[str]:
@@ -24,33 +42,44 @@ def vacuum_store(con: sqlite3.Connection) -> None:
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def purge_store(path: Path, record_keys: list[str], golden_ids: list[str]) -> int:
-    """Delete every store row naming one of the keys or golden ids; returns rows deleted."""
-    if not path.exists() or not (record_keys or golden_ids):
+def _prepare(con: sqlite3.Connection, targets: Targets) -> None:
+    salt = targets.salt
+    con.create_function(
+        "mdm_hash", 2, lambda kind, v: None if v is None else suppression_hash(kind, str(v), salt), deterministic=True
+    )
+    con.create_function("mdm_scrub", 1, targets.scrub, deterministic=True)
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS _erased (kind TEXT, h TEXT)")
+    con.execute("DELETE FROM _erased")
+    con.executemany("INSERT INTO _erased VALUES (?, ?)",
+                    [(kind, h) for kind, hashes in targets.as_json().items() for h in hashes])
+
+
+def _scrub_text(con: sqlite3.Connection, tables: set[str]) -> int:
+    """Scrub every free-text column of every table; returns rows changed."""
+    changed = 0
+    for table in sorted(tables):
+        columns = [r[1] for r in con.execute(f'PRAGMA table_info("{table}")').fetchall()]
+        for column in columns:
+            if column.lower() in FREE_TEXT_COLUMNS:
+                changed += con.execute(
+                    f'UPDATE "{table}" SET "{column}" = mdm_scrub("{column}")'
+                    f' WHERE "{column}" IS NOT NULL AND mdm_scrub("{column}") <> "{column}"'
+                ).rowcount
+    return changed
+
+
+def purge_store(path: Path, targets: Targets) -> int:
+    """Delete every store row naming a target record key or golden id, scrub free text; returns
+    rows deleted or changed."""
+    if not path.exists() or not (targets.of("record_key") or targets.of("golden_id") or targets.scrubs_text()):
         return 0
     con = connect(path)
     try:
-        con.execute("CREATE TEMP TABLE IF NOT EXISTS _keys (k TEXT PRIMARY KEY)")
-        con.execute("CREATE TEMP TABLE IF NOT EXISTS _golden (g TEXT PRIMARY KEY)")
+        _prepare(con, targets)
         with transaction(con):
-            con.execute("DELETE FROM _keys")
-            con.execute("DELETE FROM _golden")
-            con.executemany("INSERT OR IGNORE INTO _keys VALUES (?)", [(k,) for k in record_keys])
-            con.executemany("INSERT OR IGNORE INTO _golden VALUES (?)", [(g,) for g in golden_ids])
             tables = _tables(con)
-            deleted = 0
-            statements = {
-                "pair_decisions": "DELETE FROM pair_decisions WHERE record_key_l IN (SELECT k FROM _keys)"
-                " OR record_key_r IN (SELECT k FROM _keys)",
-                "quarantine_actions": "DELETE FROM quarantine_actions WHERE record_key IN (SELECT k FROM _keys)",
-                "golden_actions": "DELETE FROM golden_actions WHERE golden_id IN (SELECT g FROM _golden)"
-                " OR other_golden_id IN (SELECT g FROM _golden)"
-                " OR EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(golden_actions.record_keys)"
-                " THEN golden_actions.record_keys ELSE '[]' END) j WHERE j.value IN (SELECT k FROM _keys))",
-            }
-            for table, sql in statements.items():
-                if table in tables:
-                    deleted += con.execute(sql).rowcount
+            deleted = sum(con.execute(sql).rowcount for table, sql in STATEMENTS.items() if table in tables)
+            deleted += _scrub_text(con, tables) if targets.scrubs_text() else 0
         vacuum_store(con)
         return deleted
     finally:

@@ -20,7 +20,7 @@ import duckdb
 from mdm.context import RunContext
 from warehouse.retention import cascade
 from warehouse.retention.audit import record_events
-from warehouse.retention.identifiers import SUPPRESSION_HASH_SQL, suppression_hash
+from warehouse.retention.identifiers import SUPPRESSION_HASH_SQL, mailbox, mailbox_sql, suppression_hash
 from warehouse.retention.salt import get_salt
 
 
@@ -28,7 +28,8 @@ def add_suppressed(
     con: duckdb.DuckDBPyConnection, salt: str, at: datetime, values: dict[str, list[str]]
 ) -> int:
     """Add hashes of identifiers ({kind: [normalised values]}); returns how many are new."""
-    rows = sorted({(suppression_hash(kind, v, salt), kind) for kind, vs in values.items() for v in vs if v})
+    rows = sorted({(suppression_hash(kind, form, salt), kind)
+                   for kind, vs in values.items() for v in vs if v for form in suppressed_forms(kind, v)})
     if not rows:
         return 0
     before = con.execute("SELECT count(*) FROM retention.suppressed").fetchone()
@@ -45,12 +46,24 @@ def add_suppressed(
 SUPPRESSED_KINDS = ("email", "phone", "national_id", "record_key")
 
 
+def suppressed_forms(kind: str, value: str) -> list[str]:
+    """The forms of a value that go on the list: an e-mail as written and as its mailbox (so the
+    Gmail variant with other dots, or a `+tag`, is the same person), other kinds as they are."""
+    return sorted({value, mailbox(value)}) if kind == "email" else [value]
+
+
+def _form_sqls(kind: str) -> list[str]:
+    """SQL twins of `suppressed_forms` over the staging column of that kind."""
+    return [f"c.{kind}", mailbox_sql(f"c.{kind}")] if kind == "email" else [f"c.{kind}"]
+
+
 def suppressed_keys_sql() -> str:
-    """Staging records whose identifiers are suppressed; params: sources, then (salt, kind) per kind."""
+    """Staging records whose identifiers are suppressed; params: sources, then (salt, kind) per
+    form of each kind (`suppressed_params`)."""
     clauses = "\n           OR ".join(
-        f"(c.{kind} IS NOT NULL AND {SUPPRESSION_HASH_SQL.format(value=f'c.{kind}')} IN "
+        f"(c.{kind} IS NOT NULL AND {SUPPRESSION_HASH_SQL.format(value=form)} IN "
         f"(SELECT identifier_hash FROM retention.suppressed WHERE kind = '{kind}'))"
-        for kind in SUPPRESSED_KINDS
+        for kind in SUPPRESSED_KINDS for form in _form_sqls(kind)
     )
     return f"""
         SELECT c.record_key, c.source FROM staging.customers c
@@ -70,7 +83,9 @@ def purge_suppressed(ctx: RunContext) -> int:
         return 0
     salt = get_salt(ctx.config)
     # The params of the SQL come in text order: sources first, then one hash per kind.
-    params: list[object] = [sources, *(p for kind in SUPPRESSED_KINDS for p in (salt, kind))]
+    params: list[object] = [
+        sources, *(p for kind in SUPPRESSED_KINDS for _ in _form_sqls(kind) for p in (salt, kind))
+    ]
     found = con.execute(suppressed_keys_sql(), params).df()
     if found.empty:
         return 0
