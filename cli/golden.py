@@ -369,7 +369,8 @@ def rollback_command(to_version: str | None, list_only: bool, config_path: str |
     """Publish a previously published version again (the last few are kept in published/versions/)."""
     config = get_config(config_path)
     if list_only:
-        current = read_info(config.paths.published).run_id if config.paths.published.exists() else None
+        current_file = config.paths.current_published()
+        current = read_info(current_file).run_id if current_file.exists() else None
         versions = [
             {"version": v.version, "saved_at": v.saved_at, "size_bytes": v.size, "current": v.version == current}
             for v in files.list_versions(config.paths.published_dir)

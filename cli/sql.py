@@ -13,7 +13,7 @@ from cli.options import config_option, echo_json, get_config, json_option, publi
 @json_option
 @click.option("--max-rows", default=40, show_default=True, help="Rows shown in the table view.")
 def sql_command(query: str, config_path: str | None, as_json: bool, max_rows: int) -> None:
-    """Run a read-only SQL QUERY on the published database ($MDM_HOME/published/golden.duckdb).
+    """Run a read-only SQL QUERY on the published database ($MDM_HOME/published/mdm.duckdb).
 
     \b
     Example: mdm sql "SELECT first_name, last_name, city FROM golden.customer LIMIT 5"

@@ -80,7 +80,7 @@ class AppState:
         self.store_path = config.paths.steward_db
         db.connect(self.web_db_path).close()          # create the tables once
         store.connect(self.store_path).close()
-        self.published = PublishedDatabase(config.paths.published, on_open=build_queue)
+        self.published = PublishedDatabase(config.paths.current_published, on_open=build_queue)
         self.serializer = URLSafeTimedSerializer(_secret(config), salt="mdm-session")
         self.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))  # autoescape on for .html
         self.templates.env.globals["version"] = __version__
