@@ -174,7 +174,7 @@ def render_report(
         context.update(
             run_id=run_id,
             subtitle=lab.count_text(
-                "subtitle", len(data.runs), run=run_id, date=at.strftime("%Y-%m-%d %H:%M")
+                "subtitle", len(data.runs), run=run_id, date=lab.fmt.datetime(at)
             ),
             cards=_cards(data, lab),
             heat_map=Markup(_heat_map(data, lab)),
