@@ -11,7 +11,7 @@ US "Dec 6, 2026 9:20 PM" beside French data reads oddly. Times are shown as stor
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import datetime as dt
 from functools import cache
 
 import phonenumbers
@@ -35,10 +35,10 @@ def _locale(lang: str) -> Locale:
     return Locale.parse(BABEL_LOCALES[lang])
 
 
-def _as_datetime(value: datetime | date | str) -> datetime | date:
+def _as_datetime(value: dt.datetime | dt.date | str) -> dt.datetime | dt.date:
     """JSON twins carry ISO strings; pages format the same values as the database's datetimes."""
     if isinstance(value, str):
-        return datetime.fromisoformat(value)
+        return dt.datetime.fromisoformat(value)
     return value
 
 
@@ -65,19 +65,19 @@ class LocaleFormat:
             pattern = pattern.replace("0", "0." + "0" * decimals, 1)
         return format_percent(value / 100.0, format=pattern, locale=self.locale)
 
-    def date(self, value: datetime | date | str | None) -> str:
+    def date(self, value: dt.datetime | dt.date | str | None) -> str:
         """A day ("6 déc. 2026" / "6 Dec 2026")."""
         if value is None or value == "":
             return MISSING
         return format_date(_as_datetime(value), "medium", locale=self.locale)
 
-    def datetime(self, value: datetime | date | str | None) -> str:
+    def datetime(self, value: dt.datetime | dt.date | str | None) -> str:
         """A moment to the minute ("6 déc. 2026 21:20"): seconds and microseconds mean nothing to
         a reader; a plain date is shown as a date."""
         if value is None or value == "":
             return MISSING
         moment = _as_datetime(value)
-        if not isinstance(moment, datetime):
+        if not isinstance(moment, dt.datetime):
             return self.date(moment)
         return f"{self.date(moment)} {format_time(moment, 'short', locale=self.locale)}"
 
