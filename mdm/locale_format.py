@@ -56,6 +56,19 @@ class LocaleFormat:
         pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
         return format_decimal(value, format=pattern, locale=self.locale)
 
+    def measure(self, value: float | None) -> str:
+        """A figure of any kind (a count, a ratio): up to two decimals, none when it is whole."""
+        if value is None:
+            return MISSING
+        return format_decimal(value, format="#,##0.##", locale=self.locale)
+
+    def signed(self, value: float | None, decimals: int = 1) -> str:
+        """A change or a weight with its sign always shown: "+9,8", "−2,1", "±0,0" (a true minus)."""
+        if value is None:
+            return ""
+        sign = "+" if value > 0 else ("−" if value < 0 else "±")
+        return sign + self.number(abs(value), decimals)
+
     def percent(self, value: float | None, decimals: int = 0) -> str:
         """`value` is already in percent (34.2 → "34,2 %" / "34.2%"), as the metrics store it."""
         if value is None:
@@ -100,3 +113,9 @@ class LocaleFormat:
             else phonenumbers.PhoneNumberFormat.INTERNATIONAL
         )
         return phonenumbers.format_number(parsed, style)
+
+
+def N_(message: str) -> str:
+    """Marks `message` for extraction into the translation catalogues (`make i18n`) without
+    translating it here: it is translated where it is shown, in the reader's language."""
+    return message

@@ -75,7 +75,4 @@ class Labels:
         return self.fmt.percent(value, decimals)
 
     def fmt_delta(self, value: float | None) -> str:
-        if value is None:
-            return ""
-        sign = "+" if value > 0 else ("−" if value < 0 else "±")
-        return sign + self.fmt_number(abs(value), 1)
+        return self.fmt.signed(value, 1)

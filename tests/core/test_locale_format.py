@@ -18,6 +18,8 @@ def test_french_reader() -> None:
     assert fr.number(1234567.891, 1) == f"1{NNBSP}234{NNBSP}567,9"
     assert fr.percent(34.2, 1) == f"34,2{NBSP}%"
     assert fr.percent(67) == f"67{NBSP}%"
+    assert (fr.measure(2854.0), fr.measure(0.8333)) == (f"2{NNBSP}854", "0,83")
+    assert (fr.signed(9.83), fr.signed(-2.1), fr.signed(0.0)) == ("+9,8", "−2,1", "±0,0")
     assert fr.datetime(datetime(2026, 12, 6, 21, 20, 5, 123456)) == "6 déc. 2026 21:20"
     assert fr.datetime("2026-12-06T21:20:05.123456") == "6 déc. 2026 21:20"  # as a JSON twin carries it
     assert fr.date(date(2026, 1, 15)) == "15 janv. 2026"

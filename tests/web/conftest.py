@@ -23,8 +23,9 @@ def make_client(web_config: MdmConfig) -> Iterator[Callable[..., TestClient]]:
     app = create_app(web_config)
     clients: list[TestClient] = []
 
-    def make(role: str | None = "steward", name: str | None = None) -> TestClient:
-        client = TestClient(app)
+    def make(role: str | None = "steward", name: str | None = None, lang: str = "en") -> TestClient:
+        """A logged-in client whose browser asks for `lang` (the app's default is French)."""
+        client = TestClient(app, headers={"Accept-Language": lang})
         clients.append(client)
         if role is not None:
             user = name or f"{role}1"

@@ -114,7 +114,7 @@ def test_customer_page(make_client: Callable[..., TestClient]) -> None:
     assert data["audit"][0]["kind"] == "merge"
     assert data["customer"]["national_id"] == "1800375115042"
     html = client.get(f"/customers/{GID_SPLIT}").text
-    assert '<th scope="row">national id</th><td>1800375115042</td>' in html
+    assert '<th scope="row">National ID</th><td data-label="Value">1800375115042</td>' in html
     alias = client.get("/customers/99999999-9999-4999-8999-999999999999", follow_redirects=False)
     assert alias.status_code == 303 and alias.headers["location"] == f"/customers/{GID_SPLIT}"
     assert client.get("/customers/nope").status_code == 404

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from mdm.clock import now
+from mdm.locale_format import N_
 from stewardship import store
 from web.deps import (
     Conflict,
@@ -47,7 +48,7 @@ def _row(request: Request, record_key: str) -> dict[str, object]:
     with st.reader() as (cur, _), st.store() as con:
         row = get_row(cur, con, record_key)
     if row is None:
-        raise Conflict("No quarantined row with this key in the published data.")
+        raise Conflict(N_("No quarantined row with this key in the published data."))
     return row
 
 
