@@ -51,7 +51,8 @@ TERMS: dict[str, dict[str, str]] = {
     "rule": {"trust": N_("most trusted source"), "most_recent": N_("most recent"),
              "most_complete": N_("most complete record"), "most_frequent": N_("most frequent value"),
              "valid_only": N_("valid values only"), "longest": N_("longest value"),
-             "formal_name": N_("full given name over a nickname")},
+             "formal_name": N_("full given name over a nickname"), "only_value": N_("only record with a value"),
+             "unanimous": N_("every record agrees"), "tie_break": N_("tie: smallest record key")},
     "search": {"name": N_("name"), "email": N_("email"), "phone": N_("phone"), "golden_id": N_("golden ID")},
 }
 
