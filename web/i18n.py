@@ -119,7 +119,7 @@ def explanation_function(lang: str) -> Callable[[dict[str, Any]], str]:
 
 def value_function(lang: str) -> Callable[[str, Any], str]:
     """A customer field's value as people read it: phones dialled the local way, dates in words,
-    yes / no for flags; anything else as stored."""
+    yes / no for flags, lists as "a, b", numbers in the locale's digits; anything else as stored."""
     fmt = LocaleFormat(lang)
     gettext_ = translations(lang).gettext
 
@@ -134,6 +134,10 @@ def value_function(lang: str) -> Callable[[str, Any], str]:
             return fmt.datetime(value)
         if isinstance(value, bool):
             return gettext_(N_("yes")) if value else gettext_(N_("no"))
+        if isinstance(value, list | tuple):  # e.g. a version's sources: "crm, webshop", not "['crm', …]"
+            return ", ".join(str(v) for v in value)
+        if isinstance(value, int | float):
+            return fmt.measure(value)
         return str(value)
 
     return show

@@ -138,3 +138,16 @@ def _csrf(page: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert match is not None
     return match.group(1)
+
+
+def test_field_values_are_shown_in_words() -> None:
+    from web.i18n import value_function
+
+    fr, en = value_function("fr"), value_function("en")
+    assert fr("sources", ["crm", "webshop"]) == "crm, webshop"
+    assert fr("record_count", 2854) == "2\u202f854" and en("record_count", 2854) == "2,854"
+    assert fr("birth_date", "1980-01-15") == "15 janv. 1980"
+    assert fr("updated_at", "2026-12-06T21:20:05.123456") == "6 déc. 2026 21:20"
+    assert (fr("opt_in", True), en("opt_in", False)) == ("oui", "no")
+    assert fr("phone", "+33641714172") == "06 41 71 41 72"
+    assert fr("email", None) == ""
