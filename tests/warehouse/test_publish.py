@@ -301,3 +301,16 @@ def test_a_home_with_the_legacy_file_name_is_read_then_upgraded_by_the_next_publ
     with app_reader.cursor() as (cur, _):  # the running app follows without a restart
         assert cur.execute("SELECT count(*) FROM golden.customer").fetchone() == (5,)
     app_reader.close()
+
+
+def test_rollback_in_a_home_with_the_legacy_file_name_upgrades_it_too(pipeline: Pipeline) -> None:
+    paths = pipeline.config.paths
+    pipeline.add_people(2)
+    pipeline.run("merge", "publish")
+    first = _published_run(pipeline.config)
+    pipeline.add_people(1)
+    pipeline.run("merge", "publish")
+    paths.published.rename(paths.legacy_published)  # the previous version's layout
+    info = rollback(pipeline.config)  # finds the current run in the legacy file, goes one back
+    assert info.run_id == first
+    assert paths.published.exists() and not paths.legacy_published.exists()
