@@ -16,7 +16,7 @@ from functools import cache
 
 import phonenumbers
 from babel import Locale
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time
 from babel.numbers import format_decimal, format_percent
 
 #: The languages of the app and the report, French first: the stewards, the data and the rules
@@ -83,6 +83,12 @@ class LocaleFormat:
         if value is None or value == "":
             return MISSING
         return format_date(_as_datetime(value), "medium", locale=self.locale)
+
+    def day(self, value: dt.datetime | dt.date | str | None) -> str:
+        """A day without its year, for a chart's axis ("23 nov." / "23 Nov")."""
+        if value is None or value == "":
+            return MISSING
+        return format_skeleton("MMMd", _as_datetime(value), locale=self.locale)
 
     def datetime(self, value: dt.datetime | dt.date | str | None) -> str:
         """A moment to the minute ("6 déc. 2026 21:20"): seconds and microseconds mean nothing to

@@ -23,6 +23,7 @@ def test_french_reader() -> None:
     assert fr.datetime(datetime(2026, 12, 6, 21, 20, 5, 123456)) == "6 déc. 2026 21:20"
     assert fr.datetime("2026-12-06T21:20:05.123456") == "6 déc. 2026 21:20"  # as a JSON twin carries it
     assert fr.date(date(2026, 1, 15)) == "15 janv. 2026"
+    assert (fr.day(date(2026, 11, 23)), LocaleFormat("en").day(date(2026, 11, 23))) == ("23 nov.", "23 Nov")
     assert fr.phone("+33641714172") == "06 41 71 41 72"
     assert fr.phone("+447911123456") == "+44 7911 123456"  # not French: dialled from France as is
 

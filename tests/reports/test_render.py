@@ -119,6 +119,7 @@ def test_top_problems_in_plain_words(published_db: duckdb.DuckDBPyConnection) ->
     assert "67\u00a0% des contacts du salon n'ont pas de numéro de téléphone valide." in fr
     assert "Principaux problèmes" in fr and "Complétude par canal et par champ" in fr
     assert "Passage run-3 du 23 nov. 2026 12:00" in fr  # no ISO timestamp for a French manager
+    assert ">20 nov.</text>" in fr and "2026-11-20" not in fr  # the trend axis says the day in words
 
 
 def test_report_holds_no_personal_data_and_fetches_nothing(published_db: duckdb.DuckDBPyConnection) -> None:
