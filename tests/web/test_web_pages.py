@@ -155,6 +155,8 @@ def test_not_published_yet(demo_config: MdmConfig, make_client: Callable[..., Te
     assert response.status_code == 503
     assert "run the pipeline first" in response.text
     assert client.get("/-/health").json()["status"] == "degraded"
+    french = make_client("steward", name="stewarde", lang="fr").get("/review")
+    assert french.status_code == 503 and "lancez d&#39;abord le traitement (mdm run)" in french.text
 
 
 def test_a_publication_from_an_older_version_asks_for_a_run(
