@@ -143,6 +143,20 @@ def value_function(lang: str) -> Callable[[str, Any], str]:
     return show
 
 
+def reason_help_function(lang: str, labels: Labels) -> Callable[[dict[str, Any]], dict[str, str]]:
+    """What a quarantine reason means and how to fix it, in `lang`: the validation rule's own
+    English, or the report labels' translation (`reason_meaning`, `reason_fix`), else nothing
+    rather than English in a French page."""
+
+    def help_for(detail: dict[str, Any]) -> dict[str, str]:
+        if lang == "en":
+            return {"meaning": detail.get("meaning") or "", "fix": detail.get("fix") or ""}
+        code = detail.get("code")
+        return {"meaning": labels(f"reason_meaning.{code}", default=""), "fix": labels(f"reason_fix.{code}", default="")}
+
+    return help_for
+
+
 @cache
 def environment(lang: str) -> Environment:
     """The templates in `lang`: translations installed, locale formats as filters."""
@@ -170,5 +184,6 @@ def environment(lang: str) -> Environment:
     env.globals.update(lang=lang, languages=LANGUAGES, term=term_function(lang),
                        explanation=explanation_function(lang),
                        field_label=labels.field, field_value=value_function(lang),
-                       reason=lambda code: labels(f"reasons.{code}", default=str(code).replace("_", " ")))
+                       reason=lambda code: labels(f"reasons.{code}", default=str(code).replace("_", " ")),
+                       reason_help=reason_help_function(lang, labels))
     return env

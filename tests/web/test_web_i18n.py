@@ -151,3 +151,12 @@ def test_field_values_are_shown_in_words() -> None:
     assert (fr("opt_in", True), en("opt_in", False)) == ("oui", "no")
     assert fr("phone", "+33641714172") == "06 41 71 41 72"
     assert fr("email", None) == ""
+
+
+def test_a_quarantined_row_explains_its_reason_in_french(make_client: Callable[..., TestClient]) -> None:
+    fr = html.unescape(make_client("steward", lang="fr").get("/quarantine/crm:00000000000000q1").text)
+    assert "adresse e-mail invalide" in fr
+    assert "Corrigez l'e-mail (ou videz-le s'il est inconnu) et libérez la ligne." in fr
+    assert "syntactically" not in fr  # no English rule text on a French page
+    en = make_client("admin", lang="en").get("/quarantine/crm:00000000000000q1").text
+    assert "syntactically valid address" in en
