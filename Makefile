@@ -8,7 +8,7 @@ export UV_COMPILE_BYTECODE := 1
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: setup demo test test-fast lint lock system-deps bench clean
+.PHONY: setup demo test test-fast lint lock i18n system-deps bench clean
 
 ## setup: create .venv and install the project with its locked dependencies (nothing else)
 setup: $(VENV)/.installed
@@ -40,6 +40,15 @@ lint: setup
 ## lock: re-resolve requirements.lock (commit it on its own, after the whole suite passes)
 lock:
 	$(UV) pip compile -q pyproject.toml --extra dev -o requirements.lock
+
+## i18n: extract the steward app's strings, update the French catalogue and compile it (commit the
+## .pot, .po and .mo; a test fails when a string lacks its French or the .mo lags behind the .po)
+LOCALES := web/locale
+i18n: setup
+	$(BIN)/pybabel --quiet extract -F web/babel.cfg --no-location --sort-output --omit-header -o $(LOCALES)/messages.pot .
+	test -f $(LOCALES)/fr/LC_MESSAGES/messages.po || $(BIN)/pybabel init -i $(LOCALES)/messages.pot -d $(LOCALES) -l fr
+	$(BIN)/pybabel --quiet update --no-fuzzy-matching --ignore-obsolete -i $(LOCALES)/messages.pot -d $(LOCALES) -l fr
+	$(BIN)/pybabel compile -d $(LOCALES) -l fr --statistics
 
 ## system-deps: Debian packages the browser and PostgreSQL tests need (run as root, as CI does)
 system-deps:

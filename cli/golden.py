@@ -11,6 +11,7 @@ import getpass
 import json
 import re
 from datetime import datetime
+from gettext import ngettext
 from typing import Any
 
 import click
@@ -108,7 +109,19 @@ def golden_record(
 
 
 def _fmt(value: Any) -> str:
-    return "" if value is None else str(value)
+    """A value as a person reads it in a terminal: nothing for NULL, timestamps to the minute
+    (no microseconds), lists as "crm, webshop" (not Python's "['crm', 'webshop']")."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _records(n: int) -> str:
+    return f"{n} " + ngettext("record", "records", n)
 
 
 def _print_record(data: dict[str, Any]) -> None:
@@ -117,8 +130,8 @@ def _print_record(data: dict[str, Any]) -> None:
         click.echo(f"{data['requested_id']} was merged into {data['golden_id']}")
     click.echo(f"Golden customer {data['golden_id']}")
     click.echo(
-        f"  first seen {c['first_seen_at']}, updated {c['updated_at']}, {c['record_count']} record(s) "
-        f"from {', '.join(c['sources'] or [])}"
+        f"  first seen {_fmt(c['first_seen_at'])}, updated {_fmt(c['updated_at'])}, "
+        f"{_records(c['record_count'] or 0)} from {_fmt(c['sources'])}"
     )
     lineage = {row["field"]: row for row in data["lineage"]}
     click.echo("\nValues (field, value, from record, rule):")
@@ -128,19 +141,19 @@ def _print_record(data: dict[str, Any]) -> None:
             click.echo(f"  {f:<16} {_fmt(c[f]):<36} {src.get('record_key', ''):<24} {src.get('rule', '')}")
     click.echo("\nSource records:")
     for x in data["xref"]:
-        state = "current" if x["valid_to"] is None else f"left {x['valid_to']}"
-        click.echo(f"  {x['record_key']:<26} {x['source']:<12} since {x['valid_from']}  {state}")
+        state = "current" if x["valid_to"] is None else f"left {_fmt(x['valid_to'])}"
+        click.echo(f"  {x['record_key']:<26} {x['source']:<12} since {_fmt(x['valid_from'])}  {state}")
     if data["aliases"]:
         click.echo("\nAliases (merged into this customer):")
         for a in data["aliases"]:
-            click.echo(f"  {a['alias_id']}  {a['reason']}  since {a['since']}")
+            click.echo(f"  {a['alias_id']}  {a['reason']}  since {_fmt(a['since'])}")
     click.echo("\nHistory:")
     for h in data["history"]:
-        until = h["valid_to"] or "now"
-        click.echo(f"  v{h['version']}  {h['valid_from']} -> {until}")
+        until = _fmt(h["valid_to"]) or "now"
+        click.echo(f"  v{h['version']}  {_fmt(h['valid_from'])} -> {until}")
     as_of = data.get("as_of")
     if as_of:
-        click.echo(f"\nOn {as_of['at']}:")
+        click.echo(f"\nOn {_fmt(as_of['at'])}:")
         version = as_of["version"]
         if version is None:
             click.echo("  this customer did not exist yet")
@@ -148,7 +161,7 @@ def _print_record(data: dict[str, Any]) -> None:
             click.echo(f"  version v{version['version']}, records: {', '.join(as_of['record_keys']) or 'none'}")
             for f in FIELDS_SHOWN:
                 if version["values"].get(f) is not None:
-                    click.echo(f"  {f:<16} {version['values'][f]}")
+                    click.echo(f"  {f:<16} {_fmt(version['values'][f])}")
 
 
 @click.group("golden")
@@ -246,7 +259,7 @@ def find_command(
     for r in rows:
         click.echo(
             f"{r['golden_id']}  {_fmt(r['first_name'])} {_fmt(r['last_name'])}  {_fmt(r['email'])}  "
-            f"{_fmt(r['phone'])}  {_fmt(r['postcode'])} {_fmt(r['city'])}  ({r['record_count']} records)"
+            f"{_fmt(r['phone'])}  {_fmt(r['postcode'])} {_fmt(r['city'])}  ({_records(r['record_count'] or 0)})"
         )
 
 
@@ -369,7 +382,8 @@ def rollback_command(to_version: str | None, list_only: bool, config_path: str |
     """Publish a previously published version again (the last few are kept in published/versions/)."""
     config = get_config(config_path)
     if list_only:
-        current = read_info(config.paths.published).run_id if config.paths.published.exists() else None
+        current_file = config.paths.current_published()
+        current = read_info(current_file).run_id if current_file.exists() else None
         versions = [
             {"version": v.version, "saved_at": v.saved_at, "size_bytes": v.size, "current": v.version == current}
             for v in files.list_versions(config.paths.published_dir)

@@ -35,7 +35,7 @@ def _has_quarantine(con: duckdb.DuckDBPyConnection) -> bool:
 @contextmanager
 def quarantine_reader(config: MdmConfig) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection that has `quarantine.rows`: the published file, else the warehouse."""
-    published = config.paths.published
+    published = config.paths.current_published()
     if published.exists():
         con = duckdb.connect(str(published), read_only=True)
         if _has_quarantine(con):

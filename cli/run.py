@@ -23,6 +23,10 @@ def _by_key(value: Any) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(value.items(), key=lambda kv: (-_total(kv[1]), kv[0])))
 
 
+#: The query the run summary suggests; a test runs it on the file opened the way an analyst would.
+QUERY_HINT = "SELECT first_name, last_name, email, city FROM golden.customer LIMIT 10"
+
+
 def format_summary(config: MdmConfig, summary: RunSummary) -> str:
     """The short, human summary printed after a run. Counts only: no personal data."""
     counts = summary.counts()
@@ -56,7 +60,8 @@ def format_summary(config: MdmConfig, summary: RunSummary) -> str:
     if publish:
         lines += [
             f"Published: {published}",
-            "Query it: .venv/bin/mdm sql \"SELECT first_name, last_name, email, city FROM golden.customer LIMIT 10\"",
+            f"Query it: .venv/bin/mdm sql \"{QUERY_HINT}\"",
+            f"  or open the file itself: duckdb {published} \"{QUERY_HINT}\"",
         ]
     return "\n".join(lines)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from gettext import ngettext
+
 import click
 
 from cli.options import config_option, echo_json, get_config, json_option, published_reader
@@ -13,7 +15,7 @@ from cli.options import config_option, echo_json, get_config, json_option, publi
 @json_option
 @click.option("--max-rows", default=40, show_default=True, help="Rows shown in the table view.")
 def sql_command(query: str, config_path: str | None, as_json: bool, max_rows: int) -> None:
-    """Run a read-only SQL QUERY on the published database ($MDM_HOME/published/golden.duckdb).
+    """Run a read-only SQL QUERY on the published database ($MDM_HOME/published/mdm.duckdb).
 
     \b
     Example: mdm sql "SELECT first_name, last_name, city FROM golden.customer LIMIT 5"
@@ -36,10 +38,11 @@ def sql_command(query: str, config_path: str | None, as_json: bool, max_rows: in
         return
     import pandas as pd
 
-    frame = pd.DataFrame(rows, columns=columns)
+    # NULL shows as an empty cell, not Python's "None".
+    frame = pd.DataFrame([tuple("" if v is None else v for v in row) for row in rows], columns=columns)
     with pd.option_context("display.max_columns", 50, "display.width", 200, "display.max_colwidth", 40):
         click.echo(frame.to_string(max_rows=max_rows, index=False) if len(frame) else "(no rows)")
-    click.echo(f"{len(rows)} row(s)")
+    click.echo(f"{len(rows)} " + ngettext("row", "rows", len(rows)))
 
 
 commands = [sql_command]

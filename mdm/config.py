@@ -23,6 +23,8 @@ from warehouse.retention.config import RetentionConfig
 from web.config import WebConfig
 
 DEFAULT_HOME = "var"
+PUBLISHED_FILE = "mdm.duckdb"
+LEGACY_PUBLISHED_FILE = "golden.duckdb"
 BUNDLED_DEMO_CONFIG = Path(__file__).resolve().parent.parent / "demo" / "mdm.yaml"
 
 
@@ -60,7 +62,23 @@ class Paths(BaseModel):
 
     @property
     def published(self) -> Path:
-        return self.published_dir / "golden.duckdb"
+        """The published database, `mdm.duckdb`. Not `golden.duckdb`: DuckDB names a file's catalog
+        after the file, and a catalog `golden` makes `golden.customer` ambiguous with the schema
+        `golden` for anyone opening the file directly (`duckdb FILE`, BI tools)."""
+        return self.published_dir / PUBLISHED_FILE
+
+    @property
+    def legacy_published(self) -> Path:
+        """Where homes made before the rename keep their publication until their next publish,
+        which writes `published` and removes this file."""
+        return self.published_dir / LEGACY_PUBLISHED_FILE
+
+    def current_published(self) -> Path:
+        """The file readers open now: `published`, or in a home not yet republished since the
+        rename, the legacy file (so an upgrade never leaves readers with "nothing published")."""
+        if not self.published.exists() and self.legacy_published.exists():
+            return self.legacy_published
+        return self.published
 
     @property
     def steward_db(self) -> Path:

@@ -1,4 +1,4 @@
-"""Report labels (English, French) from `labels.yaml`, and locale-aware number formatting.
+"""Report labels (English, French) from `labels.yaml`; numbers through the shared locale helper.
 
 Lookups fall back to English and then to a readable form of the key, so a new field, source or
 reason code shows up as words rather than breaking the report.
@@ -12,8 +12,7 @@ from typing import Any
 
 import yaml
 
-LANGUAGES: tuple[str, ...] = ("en", "fr")
-NARROW_NBSP = "\u202f"
+from mdm.locale_format import LANGUAGES, LocaleFormat
 
 
 @cache
@@ -39,6 +38,7 @@ class Labels:
         if lang not in LANGUAGES:
             raise ValueError(f"unknown report language {lang!r}; choose one of {list(LANGUAGES)}")
         self.lang = lang
+        self.fmt = LocaleFormat(lang)  # the formats the steward app uses too
         self._tree = _all_labels().get(lang, {})
         self._en = _all_labels().get("en", {})
         self._overrides = overrides or {}
@@ -69,21 +69,10 @@ class Labels:
     # -- numbers -------------------------------------------------------------------------------
 
     def fmt_number(self, value: float | None, decimals: int = 0) -> str:
-        if value is None:
-            return "–"
-        text = f"{value:,.{decimals}f}"
-        if self.lang == "fr":
-            text = text.replace(",", NARROW_NBSP).replace(".", ",")
-        return text
+        return self.fmt.number(value, decimals)
 
     def fmt_pct(self, value: float | None, decimals: int = 0) -> str:
-        if value is None:
-            return "–"
-        number = self.fmt_number(value, decimals)
-        return f"{number}{NARROW_NBSP}%" if self.lang == "fr" else f"{number}%"
+        return self.fmt.percent(value, decimals)
 
     def fmt_delta(self, value: float | None) -> str:
-        if value is None:
-            return ""
-        sign = "+" if value > 0 else ("−" if value < 0 else "±")
-        return sign + self.fmt_number(abs(value), 1)
+        return self.fmt.signed(value, 1)

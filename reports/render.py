@@ -45,11 +45,13 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _run_labels(runs: list[tuple[str, datetime]]) -> list[str]:
-    days = [at.strftime("%Y-%m-%d") for _, at in runs]
+def _run_labels(runs: list[tuple[str, datetime]], lab: Labels) -> list[str]:
+    """The trend charts' axis: each run's day in the reader's words, with its time when a day
+    holds more than one run."""
+    days = [lab.fmt.day(at) for _, at in runs]
     if len(set(days)) == len(days):
         return days
-    return [at.strftime("%m-%d %H:%M") for _, at in runs]
+    return [f"{lab.fmt.day(at)} {at.strftime('%H:%M')}" for _, at in runs]
 
 
 def _cards(data: ReportData, lab: Labels) -> list[dict[str, Any]]:
@@ -97,7 +99,7 @@ def _heat_map(data: ReportData, lab: Labels) -> str:
 
 
 def _trends(data: ReportData, lab: Labels) -> tuple[str, str]:
-    x = _run_labels(data.runs)
+    x = _run_labels(data.runs, lab)
     series = {lab(f"dimensions.{d}"): data.series(("all", d, "score")) for d in DIMENSIONS}
     scores = charts.line_chart(series, x, title=lab("trends"), width=1000, y_max=100.0, fmt=lab.fmt_number)
     customers = charts.line_chart(
@@ -174,7 +176,7 @@ def render_report(
         context.update(
             run_id=run_id,
             subtitle=lab.count_text(
-                "subtitle", len(data.runs), run=run_id, date=at.strftime("%Y-%m-%d %H:%M")
+                "subtitle", len(data.runs), run=run_id, date=lab.fmt.datetime(at)
             ),
             cards=_cards(data, lab),
             heat_map=Markup(_heat_map(data, lab)),

@@ -6,12 +6,11 @@
 - `open_published_reader(paths)`: a read-only connection to the published file. Readers never
   touch the working warehouse (DuckDB forbids it while the pipeline writes).
 
-Why readers ATTACH instead of `duckdb.connect(path)`: a file named `golden.duckdb` opened directly
-becomes the catalog `golden`, and `golden.customer` is then ambiguous with the schema `golden`
-(DuckDB refuses the query). Attached under the alias `published` and made the default with
-`USE`, `golden.customer` means what it says. A fresh in-memory database per reader also avoids
-DuckDB's per-process cache of open files, which would keep serving the file a publication has
-just replaced (stack notes): each new reader sees the latest publication.
+Why readers ATTACH instead of `duckdb.connect(path)`: a fresh in-memory database per reader
+avoids DuckDB's per-process cache of open files, which would keep serving the file a publication
+has just replaced (stack notes): each new reader sees the latest publication. The neutral alias
+`published` also reads a home's legacy `golden.duckdb` (catalog `golden`, which clashed with the
+schema `golden`) until its next publish renames it (`Paths.published`).
 """
 
 from __future__ import annotations
@@ -72,4 +71,4 @@ def sql_literal(value: str) -> str:
 
 
 def open_published_reader(paths: Paths) -> duckdb.DuckDBPyConnection:
-    return open_reader(paths.published)
+    return open_reader(paths.current_published())

@@ -2,7 +2,7 @@
 
 Why a new file and `os.replace`: DuckDB lets no other process open a file that the pipeline has
 open read-write, not even read-only (stack notes). Readers (web app, BI tools, DuckDB CLI) open
-`$MDM_HOME/published/golden.duckdb` instead; a reader that opened it before the swap keeps the old
+`$MDM_HOME/published/mdm.duckdb` instead; a reader that opened it before the swap keeps the old
 file, one opening after gets the new one, nobody is blocked and nobody sees half a table.
 
 How: the new file is ATTACHed on a *cursor* of the writer connection (its own transaction, so the
@@ -165,6 +165,7 @@ def build_and_swap(
         attached = False
         version_file = files.save_version(published_dir, built, run_id)
         files.swap_in(built, config.paths.published)
+        files.retire_legacy(config.paths.legacy_published)
     except BaseException:
         if attached:
             with contextlib.suppress(duckdb.Error):

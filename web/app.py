@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from mdm.config import MdmConfig
+from mdm.locale_format import N_
 from web.deps import STATIC_DIR, AppState, Conflict, Forbidden, LoginRequired, current_session, wants_json
 from web.published import NotPublished, PublicationOutdated
 from web.views import admin, customers, internal, login, quarantine, reports, review
@@ -75,7 +76,7 @@ def create_app(config: MdmConfig) -> FastAPI:
     async def _not_published(request: Request, exc: NotPublished) -> Response:
         if isinstance(exc, PublicationOutdated):
             return _error(request, 503, str(exc))
-        return _error(request, 503, "Nothing is published yet: run the pipeline first (mdm run).")
+        return _error(request, 503, N_("Nothing is published yet: run the pipeline first (mdm run)."))
 
     return app
 

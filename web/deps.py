@@ -21,33 +21,33 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from mdm import __version__
 from mdm.clock import now
 from mdm.config import MdmConfig
+from mdm.locale_format import LANGUAGES, N_
 from stewardship import store
-from web import auth, db
+from web import auth, db, i18n
 from web.apply import ApplyRunner
 from web.published import PublishedDatabase, Snapshot
 from web.queue import build_queue
 
 SESSION_COOKIE = "mdm_session"
 LOGIN_CSRF_COOKIE = "mdm_login_csrf"
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 #: Fixed flash messages, chosen by code in the redirect URL (no user data ever travels in URLs).
 FLASH: dict[str, str] = {
-    "decision_saved": "Decision saved. It will be applied by the next run.",
-    "decision_applying": "Decision saved. Applying it now: match, merge and publish run in the background.",
-    "decision_busy": "Decision saved. A pipeline run is in progress: it will be applied by the next run.",
-    "decision_undone": "Your last decision was undone; the pair is back in the queue.",
-    "nothing_to_undo": "You have no decision to undo.",
-    "skipped": "Skipped. The pair stays in the queue for the others.",
-    "queue_empty": "No suggestion left for you with these filters.",
-    "split_requested": "Split requested. It will be applied by the next run.",
-    "merge_requested": "Merge requested. It will be applied by the next run.",
-    "released": "Row released with your corrections. The next run validates it again.",
-    "discarded": "Row discarded. The next run removes it from quarantine.",
-    "user_added": "User added.",
-    "user_removed": "User removed.",
-    "logged_out": "You are logged out.",
+    "decision_saved": N_("Decision saved. It will be applied by the next run."),
+    "decision_applying": N_("Decision saved. Applying it now: match, merge and publish run in the background."),
+    "decision_busy": N_("Decision saved. A pipeline run is in progress: it will be applied by the next run."),
+    "decision_undone": N_("Your last decision was undone; the pair is back in the queue."),
+    "nothing_to_undo": N_("You have no decision to undo."),
+    "skipped": N_("Skipped. The pair stays in the queue for the others."),
+    "queue_empty": N_("No suggestion left for you with these filters."),
+    "split_requested": N_("Split requested. It will be applied by the next run."),
+    "merge_requested": N_("Merge requested. It will be applied by the next run."),
+    "released": N_("Row released with your corrections. The next run validates it again."),
+    "discarded": N_("Row discarded. The next run removes it from quarantine."),
+    "user_added": N_("User added."),
+    "user_removed": N_("User removed."),
+    "logged_out": N_("You are logged out."),
 }
 
 
@@ -80,10 +80,13 @@ class AppState:
         self.store_path = config.paths.steward_db
         db.connect(self.web_db_path).close()          # create the tables once
         store.connect(self.store_path).close()
-        self.published = PublishedDatabase(config.paths.published, on_open=build_queue)
+        self.published = PublishedDatabase(config.paths.current_published, on_open=build_queue)
         self.serializer = URLSafeTimedSerializer(_secret(config), salt="mdm-session")
-        self.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))  # autoescape on for .html
-        self.templates.env.globals["version"] = __version__
+        self.templates: dict[str, Jinja2Templates] = {}   # per language; autoescape on for .html
+        for lang in LANGUAGES:
+            env = i18n.environment(lang)
+            env.globals["version"] = __version__
+            self.templates[lang] = Jinja2Templates(env=env)
         self.apply_runner = ApplyRunner(config)
 
     @contextmanager
@@ -137,6 +140,11 @@ def state_of(request: Request) -> AppState:
     return app_state
 
 
+def language(request: Request) -> str:
+    """The language of this request's page: the steward's switch, else the browser's, else French."""
+    return i18n.choose_language(request.cookies.get(i18n.LANG_COOKIE), request.headers.get("accept-language"))
+
+
 def wants_json(request: Request) -> bool:
     return bool(request.scope.get("mdm_json")) or request.query_params.get("format") == "json"
 
@@ -183,10 +191,10 @@ def check_cross_site(request: Request) -> None:
     """Refuse a browser request that says it comes from another site (Datasette's header check)."""
     fetch_site = request.headers.get("sec-fetch-site")
     if fetch_site is not None and fetch_site not in ("same-origin", "none"):
-        raise Forbidden("Cross-site request refused (Sec-Fetch-Site).")
+        raise Forbidden(N_("Cross-site request refused (Sec-Fetch-Site)."))
     origin = request.headers.get("origin")
     if origin is not None and origin != expected_origin(request):
-        raise Forbidden("Cross-site request refused (Origin does not match this site).")
+        raise Forbidden(N_("Cross-site request refused (Origin does not match this site)."))
 
 
 def require_post(permission: str) -> Callable[[Request], Awaitable[auth.Session]]:
@@ -199,7 +207,7 @@ def require_post(permission: str) -> Callable[[Request], Awaitable[auth.Session]
         form = await request.form()
         sent = request.headers.get("x-csrf-token") or form.get("csrf_token")
         if not isinstance(sent, str) or not hmac.compare_digest(sent, session.csrf_token):
-            raise Forbidden("Missing or invalid form token (CSRF). Reload the page and try again.")
+            raise Forbidden(N_("Missing or invalid form token (CSRF). Reload the page and try again."))
         return session
 
     return dependency
@@ -217,16 +225,28 @@ def respond(
     if wants_json(request):
         return JSONResponse(data, status_code=status_code)
     st = state_of(request)
+    lang = language(request)
+    flash = FLASH.get(request.query_params.get("msg", ""))
     context = {
         "data": data,
         "user": session.user if session else None,
         "csrf_token": session.csrf_token if session else None,
-        "flash": FLASH.get(request.query_params.get("msg", "")),
+        "flash": i18n.translations(lang).gettext(flash) if flash else None,
         "path": request.url.path,
+        "page_query": lambda page: page_query(request, page),
         "json_url": _json_url(request),
         **(page or {}),
     }
-    return st.templates.TemplateResponse(request, template, context, status_code=status_code)
+    response = st.templates[lang].TemplateResponse(request, template, context, status_code=status_code)
+    response.headers["Content-Language"] = lang
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    return response
+
+
+def page_query(request: Request, page: int) -> str:
+    """This page's query string with another page number: paging keeps the filters."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "msg")]
+    return "&".join(f"{quote(k)}={quote(v)}" for k, v in [*kept, ("page", str(page))])
 
 
 def _json_url(request: Request) -> str:

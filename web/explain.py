@@ -10,25 +10,29 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-#: Comparison names as people say them.
+from mdm.locale_format import N_
+
+#: Comparison names as people say them inside a sentence ("same first name"); English, marked
+#: with N_ so the pages translate them through the catalogue. Field names as column and row
+#: labels are the report's (`reports/labels.yaml`, `fields:`), shared by the app.
 FIELD_WORDS: dict[str, str] = {
-    "first_name": "first name",
-    "last_name": "last name",
-    "name": "name",
-    "full_name": "name",
-    "email": "email",
-    "phone": "phone",
-    "postcode": "postcode",
-    "street": "street",
-    "address": "address",
-    "city": "city",
-    "birth_date": "date of birth",
-    "date_of_birth": "date of birth",
-    "dob": "date of birth",
-    "company": "company",
-    "siret": "SIRET",
-    "vat_number": "VAT number",
-    "national_id": "national ID",
+    "first_name": N_("first name"),
+    "last_name": N_("last name"),
+    "name": N_("name"),
+    "full_name": N_("name"),
+    "email": N_("email"),
+    "phone": N_("phone"),
+    "postcode": N_("postcode"),
+    "street": N_("street"),
+    "address": N_("address"),
+    "city": N_("city"),
+    "birth_date": N_("date of birth"),
+    "date_of_birth": N_("date of birth"),
+    "dob": N_("date of birth"),
+    "company": N_("company"),
+    "siret": N_("SIRET"),
+    "vat_number": N_("VAT number"),
+    "national_id": N_("national ID"),
 }
 
 
@@ -39,7 +43,9 @@ class Explanation:
     weight: float
     strength: str        # strong | moderate | weak | none
     direction: str       # for | against | neutral
-    sentence: str
+    relation: str        # same | similar | different | missing | not_counted | other
+    field_words: str     # the comparison as people say it (English; translated on the page)
+    sentence: str        # the English sentence (the JSON twin); pages build it in their language
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,31 +67,50 @@ def strength(weight: float) -> str:
     return "none"
 
 
-def _what(field: str, level: str) -> str:
+def relation(level: str) -> str:
+    """What the comparison level says about the two values, as a code the pages put in words."""
     text = level.lower()
     if "implied" in text:
-        return f"{field} not counted ({level})"
+        return "not_counted"
     if "null" in text or "missing" in text:
-        return f"{field} missing on one side"
+        return "missing"
     if "exact" in text or text in ("same", "equal", "identical"):
-        return f"same {field}"
+        return "same"
     if "else" in text or "different" in text or "all other" in text or "mismatch" in text:
-        return f"different {field}"
+        return "different"
     if any(w in text for w in ("jaro", "levenshtein", "similar", "fuzzy", "damerau", "close", "within")):
-        return f"similar {field} ({level})"
-    return f"{field}: {level}"
+        return "similar"
+    return "other"
+
+
+#: The English sentence parts (the catalogue holds the same msgids for the pages).
+WHAT: dict[str, str] = {
+    "not_counted": N_("%(field)s not counted (%(level)s)"),
+    "missing": N_("%(field)s missing on one side"),
+    "same": N_("same %(field)s"),
+    "different": N_("different %(field)s"),
+    "similar": N_("similar %(field)s (%(level)s)"),
+    "other": N_("%(field)s: %(level)s"),
+}
+EVIDENCE: dict[tuple[str, str], str] = {
+    ("strong", "for"): N_("%(what)s: strong evidence for"),
+    ("strong", "against"): N_("%(what)s: strong evidence against"),
+    ("moderate", "for"): N_("%(what)s: moderate evidence for"),
+    ("moderate", "against"): N_("%(what)s: moderate evidence against"),
+    ("weak", "for"): N_("%(what)s: weak evidence for"),
+    ("weak", "against"): N_("%(what)s: weak evidence against"),
+    ("none", "neutral"): N_("%(what)s: no real evidence either way"),
+}
 
 
 def explain_one(comparison: str, level: str, weight: float) -> Explanation:
     field = field_words(comparison)
     power = strength(weight)
     direction = "neutral" if power == "none" else ("for" if weight > 0 else "against")
-    what = _what(field, level)
-    if power == "none":
-        sentence = f"{what}: no real evidence either way"
-    else:
-        sentence = f"{what}: {power} evidence {direction}"
-    return Explanation(comparison, level, round(weight, 2), power, direction, sentence)
+    kind = relation(level)
+    what = WHAT[kind] % {"field": field, "level": level}
+    sentence = EVIDENCE[(power, direction)] % {"what": what}
+    return Explanation(comparison, level, round(weight, 2), power, direction, kind, field, sentence)
 
 
 def explain(contributions: str | dict[str, Any] | None) -> list[Explanation]:

@@ -60,15 +60,26 @@ def file_identity(path: Path) -> tuple[int, int, int] | None:
 class PublishedDatabase:
     """Hands out read-only cursors over the current publication; notices a replaced file."""
 
-    def __init__(self, path: Path, on_open: Callable[[duckdb.DuckDBPyConnection], dict[str, Any]] | None = None):
-        self.path = path
+    def __init__(
+        self,
+        path: Path | Callable[[], Path],
+        on_open: Callable[[duckdb.DuckDBPyConnection], dict[str, Any]] | None = None,
+    ):
+        # A callable is asked on every request: a home upgraded from the legacy file name moves
+        # to the new file at its next publication, and the app follows without a restart.
+        self._locate: Callable[[], Path] = path if callable(path) else (lambda: path)
         self._on_open = on_open
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
 
-    def _open(self, identity: tuple[int, int, int]) -> Snapshot:
+    @property
+    def path(self) -> Path:
+        """The file the next request opens."""
+        return self._locate()
+
+    def _open(self, path: Path, identity: tuple[int, int, int]) -> Snapshot:
         con = duckdb.connect(":memory:")
-        con.execute(f"ATTACH '{_sql_path(self.path)}' AS {CATALOG} (READ_ONLY)")
+        con.execute(f"ATTACH '{_sql_path(path)}' AS {CATALOG} (READ_ONLY)")
         problems = contract.drift(con, CATALOG)
         if problems:
             described = _describe(con, problems)
@@ -84,13 +95,14 @@ class PublishedDatabase:
 
     def snapshot(self) -> Snapshot:
         """The current publication, reopened if the file at the path changed since last time."""
-        identity = file_identity(self.path)
+        path = self.path
+        identity = file_identity(path)
         if identity is None:
-            raise NotPublished(f"no published database at {self.path}: run the pipeline first (mdm run)")
+            raise NotPublished(f"no published database at {path}: run the pipeline first (mdm run)")
         with self._lock:
             current = self._snapshot
             if current is None or current.identity != identity:
-                current = self._open(identity)
+                current = self._open(path, identity)
                 self._snapshot = current
                 # The old in-memory database closes when its last cursor is released.
             return current

@@ -18,15 +18,25 @@ def pending_actions(store: sqlite3.Connection) -> dict[str, dict[str, Any]]:
     return {r["record_key"]: dict(r) for r in rows}
 
 
-def list_rows(
-    cur: duckdb.DuckDBPyConnection, store: sqlite3.Connection, source: str | None, limit: int, offset: int
-) -> tuple[list[dict[str, Any]], int]:
+def _open_rows_where(source: str | None, reason: str | None) -> tuple[str, list[Any]]:
+    """The open rows, narrowed to one source and / or one reason code."""
     clauses = ["status = 'open'"]
     params: list[Any] = []
     if source:
         clauses.append("source = ?")
         params.append(source)
-    where = " AND ".join(clauses)
+    if reason:
+        clauses.append("list_contains(reasons, ?)")
+        params.append(reason)
+    return " AND ".join(clauses), params
+
+
+def list_rows(
+    cur: duckdb.DuckDBPyConnection, store: sqlite3.Connection, source: str | None, limit: int, offset: int,
+    reason: str | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of open rows (newest first) and how many rows the filter holds in all."""
+    where, params = _open_rows_where(source, reason)
     rows = cur.execute(
         f"SELECT record_key, source, reasons, quarantined_at, run_id FROM quarantine.rows WHERE {where} "
         "ORDER BY quarantined_at DESC, record_key LIMIT ? OFFSET ?",
@@ -42,6 +52,22 @@ def list_rows(
             "pending_action": pending.get(key),
         })
     return out, int(total)
+
+
+def filter_choices(cur: duckdb.DuckDBPyConnection, source: str | None, reason: str | None) -> dict[str, Any]:
+    """What the filters offer, each with its open-row count given the other filter (so a steward
+    sees "email_invalid (60)" for the chosen source): sources and reason codes, largest first."""
+    where, params = _open_rows_where(None, reason)
+    sources = cur.execute(
+        f"SELECT source, count(*) FROM quarantine.rows WHERE {where} GROUP BY 1 ORDER BY 2 DESC, 1", params
+    ).fetchall()
+    where, params = _open_rows_where(source, None)
+    reasons = cur.execute(
+        f"SELECT r, count(*) FROM (SELECT unnest(reasons) AS r FROM quarantine.rows WHERE {where}) "
+        "GROUP BY 1 ORDER BY 2 DESC, 1", params
+    ).fetchall()
+    return {"sources": [{"value": s, "rows": int(n)} for s, n in sources],
+            "reasons": [{"value": r, "rows": int(n)} for r, n in reasons]}
 
 
 def get_row(cur: duckdb.DuckDBPyConnection, store: sqlite3.Connection, record_key: str) -> dict[str, Any] | None:

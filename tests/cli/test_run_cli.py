@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ import yaml
 from click.testing import CliRunner
 
 from cli import mdm
+from cli.run import QUERY_HINT
 from mdm.config import BUNDLED_DEMO_CONFIG, MdmConfig
 
 pytestmark = pytest.mark.xdist_group("end_to_end")
@@ -44,8 +47,16 @@ def test_demo_prints_the_summary_and_sql_queries_the_result(mdm_home: Path) -> N
         assert label in out
     for source in ("crm", "salon", "webshop", "newsletter"):
         assert source in out.split("records received")[1].splitlines()[0]
-    assert f"Published: {mdm_home.resolve() / 'published' / 'golden.duckdb'}" in out
-    assert "mdm sql" in out
+    published = mdm_home.resolve() / "published" / "mdm.duckdb"
+    assert f"Published: {published}" in out
+    assert f'Query it: .venv/bin/mdm sql "{QUERY_HINT}"' in out
+    assert f'duckdb {published} "{QUERY_HINT}"' in out
+    analyst = subprocess.run(  # the hint is true for the file opened directly, in a fresh process
+        [sys.executable, "-c", "import duckdb, sys; print(len(duckdb.connect(sys.argv[1]).sql(sys.argv[2]).fetchall()))",
+         str(published), QUERY_HINT],
+        capture_output=True, text=True, check=False,
+    )
+    assert analyst.returncode == 0 and analyst.stdout.strip() == "10", analyst.stderr
 
     sql = runner.invoke(mdm, ["sql", "--json", "SELECT count(*) AS n FROM golden.customer"])
     assert sql.exit_code == 0, sql.output

@@ -14,7 +14,7 @@ def test_bundled_demo_config_is_valid(mdm_home: Path) -> None:
     config = load_config(BUNDLED_DEMO_CONFIG)
     assert [s.name for s in config.sources] == ["crm", "salon", "webshop", "newsletter"]
     assert config.paths.home == mdm_home.resolve()
-    assert config.paths.published == mdm_home.resolve() / "published" / "golden.duckdb"
+    assert config.paths.published == mdm_home.resolve() / "published" / "mdm.duckdb"
 
 
 def _write(tmp_path: Path, data: object) -> Path:

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from reports.data import load_report_data
-from reports.labels import NARROW_NBSP, Labels
+from reports.labels import Labels
 from reports.problems import top_problems
 from reports.render import export_metrics, render_report
 from warehouse.schema import apply_schema
@@ -101,7 +101,7 @@ def test_trend_shows_the_change_since_the_previous_run(published_db: duckdb.Duck
     assert len(cards) == 6
     assert f"+{delta:.1f} vs previous run" in cards["validity"]
     assert "±0.0 vs previous run" in cards["uniqueness"]
-    assert "Run run-3 of 2026-11-23 12:00 · 3 runs measured" in page
+    assert "Run run-3 of 23 Nov 2026 12:00 · 3 runs measured" in page  # the locale helper's date
 
 
 def test_top_problems_in_plain_words(published_db: duckdb.DuckDBPyConnection) -> None:
@@ -116,8 +116,10 @@ def test_top_problems_in_plain_words(published_db: duckdb.DuckDBPyConnection) ->
     )
     assert not any("duplicates of another record" in t and "trade-fair" in t for t in everything)  # 0 %
     fr = html.unescape(render_report(published_db, "fr"))
-    assert f"67{NARROW_NBSP}% des contacts du salon n'ont pas de numéro de téléphone valide." in fr
+    assert "67\u00a0% des contacts du salon n'ont pas de numéro de téléphone valide." in fr
     assert "Principaux problèmes" in fr and "Complétude par canal et par champ" in fr
+    assert "Passage run-3 du 23 nov. 2026 12:00" in fr  # no ISO timestamp for a French manager
+    assert ">20 nov.</text>" in fr and "2026-11-20" not in fr  # the trend axis says the day in words
 
 
 def test_report_holds_no_personal_data_and_fetches_nothing(published_db: duckdb.DuckDBPyConnection) -> None:

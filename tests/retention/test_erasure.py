@@ -89,7 +89,7 @@ def test_erasure_cascades_everywhere_and_leaves_no_bytes(warehouse, find_bytes):
 
     published = duckdb.connect(str(warehouse.config.paths.published), read_only=True)
     try:
-        assert published.execute("SELECT golden_id FROM golden.golden.customer").fetchall() == [(gid_y,)]
+        assert published.execute("SELECT golden_id FROM golden.customer").fetchall() == [(gid_y,)]
     finally:
         published.close()
 

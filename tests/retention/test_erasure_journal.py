@@ -242,7 +242,7 @@ def test_retried_erasure_after_a_locked_file_leaves_nothing_anywhere(small_demo:
     finally:
         holder.communicate("")
     assert first.exit_code == 1, first.output
-    assert "Traceback" not in first.output and "Not finished (published/golden.duckdb: the file is open" in first.output
+    assert "Traceback" not in first.output and "Not finished (published/mdm.duckdb: the file is open" in first.output
     assert f"{len(person['keys'])} source record(s)" in first.output.splitlines()[0]
     assert "inbox/rejected files" in first.output
     con = duckdb.connect(str(small_demo.paths.warehouse), read_only=True)

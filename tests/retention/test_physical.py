@@ -56,9 +56,9 @@ def test_expiry_also_leaves_older_published_versions(warehouse, find_bytes):
     assert find_bytes(home, NEEDLES) == []
     con = duckdb.connect(str(warehouse.config.paths.published), read_only=True)
     try:  # the current publication keeps the customer, with what its remaining source supports
-        assert con.execute("SELECT email FROM golden.golden.customer WHERE golden_id = ?", [gid]).fetchall() == [
+        assert con.execute("SELECT email FROM golden.customer WHERE golden_id = ?", [gid]).fetchall() == [
             ("kept@example.org",)]
-        assert con.execute("SELECT count(*) FROM golden.golden.customer").fetchone() == (2,)
+        assert con.execute("SELECT count(*) FROM golden.customer").fetchone() == (2,)
     finally:
         con.close()
     # nothing retired since: a second compaction leaves the files alone, unless forced

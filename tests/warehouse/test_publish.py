@@ -19,10 +19,11 @@ import pytest
 from mdm.config import MdmConfig
 from mdm.context import RunContext
 from mdm.runner import execute_stage
-from warehouse.connection import open_writer
+from warehouse.connection import open_published_reader, open_writer
 from warehouse.publication import contract, files
 from warehouse.publication.rollback import RollbackError, read_info, rollback
 from warehouse.publish import PublicationCheckFailed
+from web.published import PublishedDatabase
 
 READER = r"""
 import duckdb, json, os, sys, time
@@ -35,14 +36,13 @@ while not os.path.exists(stop):
     t0 = time.monotonic()
     try:
         con = duckdb.connect(path, read_only=True)  # as a BI tool or the DuckDB CLI would
-        db = con.execute("SELECT current_database()").fetchone()[0]  # 'golden': qualify golden.* fully
-        run_id, counts = con.execute(f"SELECT run_id, row_counts FROM {db}.ops.publication").fetchone()
+        run_id, counts = con.execute("SELECT run_id, row_counts FROM ops.publication").fetchone()
         counts = json.loads(counts)
-        n_customer = con.execute(f"SELECT count(*) FROM {db}.golden.customer").fetchone()[0]
-        n_xref = con.execute(f"SELECT count(*) FROM {db}.golden.xref").fetchone()[0]
+        n_customer = con.execute("SELECT count(*) FROM golden.customer").fetchone()[0]
+        n_xref = con.execute("SELECT count(*) FROM golden.xref").fetchone()[0]
         dangling = con.execute(
-            f"SELECT count(*) FROM {db}.golden.xref x WHERE valid_to IS NULL AND NOT EXISTS "
-            f"(SELECT 1 FROM {db}.golden.customer g WHERE g.golden_id = x.golden_id)").fetchone()[0]
+            "SELECT count(*) FROM golden.xref x WHERE valid_to IS NULL AND NOT EXISTS "
+            "(SELECT 1 FROM golden.customer g WHERE g.golden_id = x.golden_id)").fetchone()[0]
         con.close()
         if n_customer != counts["golden.customer"] or n_xref != counts["golden.xref"] or dangling:
             problems.append([run_id, n_customer, counts["golden.customer"], dangling])
@@ -104,8 +104,7 @@ def pipeline(demo_config: MdmConfig, monkeypatch: pytest.MonkeyPatch) -> Iterato
 
 
 def _open_published(config: MdmConfig) -> duckdb.DuckDBPyConnection:
-    """The published file attached read-only as `pub` (a file named golden.duckdb is catalog `golden`,
-    which DuckDB finds ambiguous with the schema `golden`)."""
+    """The published file attached read-only as `pub`, so the checks can name the catalog."""
     con = duckdb.connect(":memory:")
     con.execute(f"ATTACH '{config.paths.published}' AS pub (READ_ONLY)")
     return con
@@ -210,7 +209,7 @@ def test_leftovers_of_a_killed_publication_are_cleaned(pipeline: Pipeline) -> No
     pipeline.add_people(2)
     pipeline.run("merge", "publish")
     names = sorted(p.name for p in published_dir.iterdir())
-    assert names == ["golden.duckdb", "parquet", f"parquet-{_published_run(pipeline.config)}", "versions"]
+    assert names == ["mdm.duckdb", "parquet", f"parquet-{_published_run(pipeline.config)}", "versions"]
 
 
 def test_versions_are_kept_and_rollback(pipeline: Pipeline) -> None:
@@ -259,3 +258,59 @@ def test_concurrent_reader_process_never_blocked_nor_sees_half_tables(pipeline: 
     assert result["reads"] > 20
     assert len(result["seen"]) >= 3, result  # it did read across several publications
     assert result["slowest"] < 5.0
+
+
+ANALYST = r"""
+import duckdb, sys
+path, query = sys.argv[1], sys.argv[2]
+print(duckdb.connect(path).sql(query).fetchall()[0][0])                    # `duckdb FILE`, then SQL
+print(duckdb.connect(path, read_only=True).sql(query).fetchall()[0][0])    # a BI tool's driver
+"""
+
+
+def test_the_published_file_opens_under_its_own_name(pipeline: Pipeline) -> None:
+    """An analyst opens the file itself, in a fresh process, and types `golden.customer`."""
+    pipeline.add_people(5)
+    pipeline.run("merge", "publish")
+    path = pipeline.config.paths.published
+    out = subprocess.run(
+        [sys.executable, "-c", ANALYST, str(path), "SELECT count(*) FROM golden.customer"],
+        capture_output=True, text=True, check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["5", "5"]
+
+
+def test_a_home_with_the_legacy_file_name_is_read_then_upgraded_by_the_next_publish(pipeline: Pipeline) -> None:
+    paths = pipeline.config.paths
+    pipeline.add_people(3)
+    pipeline.run("merge", "publish")
+    paths.published.rename(paths.legacy_published)  # a home as the previous version left it
+    app_reader = PublishedDatabase(paths.current_published)
+    con = open_published_reader(paths)  # what `mdm sql` and the report use
+    try:
+        assert con.execute("SELECT count(*) FROM golden.customer").fetchone() == (3,)
+    finally:
+        con.close()
+    with app_reader.cursor() as (cur, _):
+        assert cur.execute("SELECT count(*) FROM golden.customer").fetchone() == (3,)
+
+    pipeline.add_people(2)
+    pipeline.run("merge", "publish")
+    assert paths.published.exists() and not paths.legacy_published.exists()
+    with app_reader.cursor() as (cur, _):  # the running app follows without a restart
+        assert cur.execute("SELECT count(*) FROM golden.customer").fetchone() == (5,)
+    app_reader.close()
+
+
+def test_rollback_in_a_home_with_the_legacy_file_name_upgrades_it_too(pipeline: Pipeline) -> None:
+    paths = pipeline.config.paths
+    pipeline.add_people(2)
+    pipeline.run("merge", "publish")
+    first = _published_run(pipeline.config)
+    pipeline.add_people(1)
+    pipeline.run("merge", "publish")
+    paths.published.rename(paths.legacy_published)  # the previous version's layout
+    info = rollback(pipeline.config)  # finds the current run in the legacy file, goes one back
+    assert info.run_id == first
+    assert paths.published.exists() and not paths.legacy_published.exists()

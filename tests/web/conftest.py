@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from mdm.config import MdmConfig
-from tests.web.web_helpers import add_user, build_published, login
+from tests.web.web_helpers import add_user, build_published, free_port, login, need_browser
 from web.app import create_app
 
 
@@ -23,8 +29,9 @@ def make_client(web_config: MdmConfig) -> Iterator[Callable[..., TestClient]]:
     app = create_app(web_config)
     clients: list[TestClient] = []
 
-    def make(role: str | None = "steward", name: str | None = None) -> TestClient:
-        client = TestClient(app)
+    def make(role: str | None = "steward", name: str | None = None, lang: str = "en") -> TestClient:
+        """A logged-in client whose browser asks for `lang` (the app's default is French)."""
+        client = TestClient(app, headers={"Accept-Language": lang})
         clients.append(client)
         if role is not None:
             user = name or f"{role}1"
@@ -37,3 +44,31 @@ def make_client(web_config: MdmConfig) -> Iterator[Callable[..., TestClient]]:
     for c in clients:
         c.close()
     app.state.mdm.published.close()
+
+
+@pytest.fixture
+def server(web_config: MdmConfig) -> Iterator[str]:
+    """The real app served by `mdm serve` in its own process, for the browser tests."""
+    need_browser()
+    add_user(web_config, "stella", "steward")
+    port = free_port()
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from cli import main; main()", "serve", "--port", str(port)],
+        cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if httpx.get(url + "/-/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            raise AssertionError("the app did not start")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -114,7 +114,7 @@ def test_customer_page(make_client: Callable[..., TestClient]) -> None:
     assert data["audit"][0]["kind"] == "merge"
     assert data["customer"]["national_id"] == "1800375115042"
     html = client.get(f"/customers/{GID_SPLIT}").text
-    assert '<th scope="row">national id</th><td>1800375115042</td>' in html
+    assert '<th scope="row">National ID</th><td data-label="Value">1800375115042</td>' in html
     alias = client.get("/customers/99999999-9999-4999-8999-999999999999", follow_redirects=False)
     assert alias.status_code == 303 and alias.headers["location"] == f"/customers/{GID_SPLIT}"
     assert client.get("/customers/nope").status_code == 404
@@ -155,6 +155,8 @@ def test_not_published_yet(demo_config: MdmConfig, make_client: Callable[..., Te
     assert response.status_code == 503
     assert "run the pipeline first" in response.text
     assert client.get("/-/health").json()["status"] == "degraded"
+    french = make_client("steward", name="stewarde", lang="fr").get("/review")
+    assert french.status_code == 503 and "lancez d&#39;abord le traitement (mdm run)" in french.text
 
 
 def test_a_publication_from_an_older_version_asks_for_a_run(
@@ -179,3 +181,30 @@ def test_full_report_is_served_with_its_own_policy(make_client: Callable[..., Te
     assert response.text.lstrip().lower().startswith("<!doctype html")
     assert "default-src 'none'" in response.headers["content-security-policy"]
     assert client.get("/reports/view?lang=fr").status_code == 200
+
+
+def test_quarantine_pages_and_filters_by_reason_and_source(
+    make_client: Callable[..., TestClient], web_config: MdmConfig
+) -> None:
+    web_config.web.page_size = 1  # two open rows: two pages
+    client = make_client()
+    first = client.get("/quarantine.json").json()
+    assert (first["total"], len(first["rows"])) == (2, 1)
+    page = client.get("/quarantine?source=").text
+    assert 'href="?source=&amp;page=2" rel="next"' in page and "page 1 of 2" in page
+    second = client.get("/quarantine.json?page=2").json()
+    assert {first["rows"][0]["record_key"], second["rows"][0]["record_key"]} == {
+        "crm:00000000000000q1", "webshop:00000000000000q2"}
+    assert "page 2 of 2" in client.get("/quarantine?page=2").text
+
+    by_reason = client.get("/quarantine.json?reason=email_invalid").json()
+    assert by_reason["total"] == 1 and by_reason["rows"][0]["record_key"] == "crm:00000000000000q1"
+    assert by_reason["choices"]["sources"] == [{"value": "crm", "rows": 1}]
+    assert {c["value"]: c["rows"] for c in by_reason["choices"]["reasons"]} == {
+        "email_invalid": 1, "required_missing": 1}
+    by_source = client.get("/quarantine.json?source=webshop").json()
+    assert [r["record_key"] for r in by_source["rows"]] == ["webshop:00000000000000q2"]
+    assert by_source["choices"]["reasons"] == [{"value": "required_missing", "rows": 1}]
+    assert client.get("/quarantine.json?source=webshop&reason=email_invalid").json()["total"] == 0
+    french = make_client("steward", name="stewarde", lang="fr").get("/quarantine?reason=email_invalid").text
+    assert "adresse e-mail invalide (1)" in french  # the reason in words, with its count

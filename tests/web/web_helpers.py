@@ -17,6 +17,11 @@ from warehouse.schema import apply_schema
 from web import auth, db
 
 XSS = "<script>alert(1)</script>"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync"]
+#: Screenshots for a person to look at (git-ignored).
+SHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 T0 = datetime(2026, 11, 1, 9, 0, 0)
 T1 = datetime(2026, 11, 22, 3, 0, 0)
 
@@ -149,3 +154,21 @@ def csrf_of(client: TestClient, path: str = "/") -> str:
     return match.group(1)
 
 
+
+
+def need_browser() -> None:
+    """Skip (or fail, with MDM_REQUIRE_BROWSER=1 as in CI) when Debian's chromium is missing."""
+    import pytest
+
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("MDM_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{CHROMIUM} is missing and MDM_REQUIRE_BROWSER=1")
+        pytest.skip(f"{CHROMIUM} is not installed")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -2,7 +2,9 @@
 
 Layout under `$MDM_HOME/published/`:
 
-    golden.duckdb                    the current publication (replaced with os.replace)
+    mdm.duckdb                       the current publication (replaced with os.replace); homes
+                                     made before the rename had golden.duckdb, which the next
+                                     publication (or rollback) removes (`retire_legacy`)
     versions/golden-<run_id>.duckdb  the current one and the previous N (for `mdm rollback`)
     parquet -> parquet-<run_id>/     symlink swapped atomically; <table>.parquet inside
 """
@@ -114,6 +116,14 @@ def swap_in(built: Path, published: Path) -> None:
     fsync_file(built)
     os.replace(built, published)
     fsync_dir(published.parent)
+
+
+def retire_legacy(legacy: Path) -> None:
+    """Remove the publication a home kept under its old name, once the new file is swapped in:
+    two published files would leave readers and analysts unsure which one is current."""
+    if legacy.exists():
+        remove_db(legacy)
+        fsync_dir(legacy.parent)
 
 
 def swap_parquet(published_dir: Path, new_dir: Path) -> None:

@@ -75,7 +75,8 @@ def rollback(config: MdmConfig, to: str | None = None) -> PublishedInfo:
     published_dir = config.paths.published_dir
     with pipeline_lock(config.paths.lock, timeout_s=0.0):
         versions = files.list_versions(published_dir)
-        current = read_info(config.paths.published).run_id if config.paths.published.exists() else None
+        current_file = config.paths.current_published()
+        current = read_info(current_file).run_id if current_file.exists() else None
         if to is None:
             older = [v for v in versions if v.version != current]
             if current is not None:
@@ -97,6 +98,7 @@ def rollback(config: MdmConfig, to: str | None = None) -> PublishedInfo:
             if config.publication.parquet:
                 parquet_dir = export_parquet_from(tmp, published_dir, f"{target.version}-rollback")
             files.swap_in(tmp, config.paths.published)
+            files.retire_legacy(config.paths.legacy_published)
         except BaseException:
             files.remove_db(tmp)
             raise

@@ -1,5 +1,5 @@
 """Erasure in the published files: every DuckDB and Parquet file under `$MDM_HOME` other than the
-working warehouse and the archive (the current `published/golden.duckdb`, the versions kept for
+working warehouse and the archive (the current `published/mdm.duckdb`, the versions kept for
 rollback, exports) is rewritten without the erased rows.
 
 Why rewrite instead of DELETE: published files are read-only copies, and a DELETE would leave

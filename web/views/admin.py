@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from mdm.clock import now
+from mdm.locale_format import N_
 from web import auth
 from web.deps import (
     AdminPost,
@@ -45,7 +46,7 @@ async def add_user(request: Request, session: AdminPost) -> Response:
 async def remove_user(name: str, request: Request,
                       session: AdminPost) -> Response:
     if name == session.user.name:
-        raise Conflict("You cannot remove yourself.")
+        raise Conflict(N_("You cannot remove yourself."))
     with state_of(request).web_db() as con:
         removed = auth.remove_user(con, name)
     if not removed:

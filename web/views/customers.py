@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from mdm.clock import now
+from mdm.locale_format import N_
 from stewardship import store
 from web.customers import audit_salt, customer_page, pending_golden_actions, resolve_id, search
 from web.deps import (
@@ -45,7 +46,7 @@ def customer(golden_id: str, request: Request, session: StewardSession) -> Respo
         salt = audit_salt(st.config.paths.home, st.config.privacy.salt_env)
         data = customer_page(cur, golden_id, salt, snap) if current else None
     if data is None:
-        return respond(request, "error.html", {"error": "No customer with this ID.", "status": 404}, session,
+        return respond(request, "error.html", {"error": N_("No customer with this ID."), "status": 404}, session,
                        status_code=404)
     with st.store() as con:
         data["pending_actions"] = pending_golden_actions(con, [golden_id])
@@ -58,7 +59,7 @@ def _current_keys(request: Request, golden_id: str) -> tuple[list[str], dict[str
         row = cur.execute("SELECT golden_id, first_seen_at FROM golden.customer WHERE golden_id = ?",
                           [golden_id]).fetchone()
         if row is None:
-            raise Conflict("No customer with this ID in the published data (merged or removed meanwhile?).")
+            raise Conflict(N_("No customer with this ID in the published data (merged or removed meanwhile?)."))
         keys = [r[0] for r in cur.execute(
             "SELECT record_key FROM golden.xref WHERE golden_id = ? AND valid_to IS NULL ORDER BY record_key",
             [golden_id]).fetchall()]
@@ -74,11 +75,11 @@ async def split(golden_id: str, request: Request, session: StewardPost) -> Respo
     keys, _ = _current_keys(request, golden_id)
     unknown = [k for k in leaving if k not in keys]
     if not leaving:
-        raise Conflict("Choose at least one record that leaves this customer.")
+        raise Conflict(N_("Choose at least one record that leaves this customer."))
     if unknown:
-        raise Conflict("Some chosen records are not (or no longer) in this customer. Nothing was saved.")
+        raise Conflict(N_("Some chosen records are not (or no longer) in this customer. Nothing was saved."))
     if len(leaving) == len(keys):
-        raise Conflict("At least one record must stay: choose the records that leave, not all of them.")
+        raise Conflict(N_("At least one record must stay: choose the records that leave, not all of them."))
     with st.store() as con:
         action_id = store.add_golden_action(con, "split", golden_id, session.user.name, now(), record_keys=leaving)
     if wants_json(request):
@@ -96,7 +97,7 @@ async def merge(golden_id: str, request: Request, session: StewardPost) -> Respo
     with st.reader() as (cur, _):
         other = resolve_id(cur, other) or other
     if not other or other == golden_id:
-        raise Conflict("Give the ID of another customer to merge with this one.")
+        raise Conflict(N_("Give the ID of another customer to merge with this one."))
     _, this = _current_keys(request, golden_id)
     _, that = _current_keys(request, other)
     survivor, absorbed = (this, that) if (this["first_seen_at"], this["golden_id"]) <= (

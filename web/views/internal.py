@@ -15,7 +15,7 @@ router = APIRouter()
 @router.get("/-/health")
 def health(request: Request) -> JSONResponse:
     st = state_of(request)
-    status: dict[str, object] = {"status": "ok", "published": file_identity(st.config.paths.published) is not None}
+    status: dict[str, object] = {"status": "ok", "published": file_identity(st.published.path) is not None}
     try:
         with st.reader() as (cur, snap):
             status["search_index"] = snap.cache.get("search_index") or "not built"

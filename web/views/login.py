@@ -1,4 +1,4 @@
-"""Login, logout and the home page (figures every role may see)."""
+"""Login, logout, the language switch and the home page (figures every role may see)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from mdm.clock import now
-from web import auth
+from mdm.locale_format import LANGUAGES, N_
+from web import auth, i18n
 from web.deps import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -64,26 +65,39 @@ async def login(request: Request) -> Response:
     except Exception:
         expected = None
     if not isinstance(expected, str) or not hmac.compare_digest(sent, expected):
-        return _login_page(request, "The login form expired. Please try again.", 403, next_url)
+        return _login_page(request, N_("The login form expired. Please try again."), 403, next_url)
     address = request.client.host if request.client else "unknown"
     at = now()
     cfg = st.config.web
     with st.web_db() as con:
         if auth.login_blocked(con, name, address, at, cfg.login_max_failures, cfg.login_window_minutes):
-            response = _login_page(request, "Too many failed attempts. Wait a few minutes and try again.", 429,
+            response = _login_page(request, N_("Too many failed attempts. Wait a few minutes and try again."), 429,
                                    next_url)
             response.headers["Retry-After"] = str(int(cfg.login_window_minutes * 60))
             return response
         user = auth.verify_password(con, name, password)
         if user is None:
             auth.record_login_failure(con, name, address, at)
-            return _login_page(request, "Wrong user name or password.", 401, next_url)
+            return _login_page(request, N_("Wrong user name or password."), 401, next_url)
         auth.clear_login_failures(con, name)
         session = auth.create_session(con, user, at, cfg.session_hours)
     response = redirect(next_url)
     response.set_cookie(SESSION_COOKIE, st.serializer.dumps(session.session_id), httponly=True, samesite="lax",
                         secure=cfg.cookie_secure, max_age=int(cfg.session_hours * 3600), path="/")
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.get("/language/{lang}")
+def switch_language(lang: str, request: Request, next: str | None = None) -> Response:
+    """The language switch: the steward's choice is kept in a cookie for a year and wins over the
+    browser's Accept-Language. A GET link, so it works on the login page too; it changes nothing
+    but the language a page is shown in."""
+    response = redirect(_safe_next(next))
+    if lang in LANGUAGES:
+        st = state_of(request)
+        response.set_cookie(i18n.LANG_COOKIE, lang, max_age=365 * 24 * 3600, httponly=True, samesite="lax",
+                            secure=st.config.web.cookie_secure, path="/")
     return response
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from mdm.clock import now
+from mdm.locale_format import N_
 from stewardship import store
 from web.deps import (
     Conflict,
@@ -18,7 +19,7 @@ from web.deps import (
     state_of,
     wants_json,
 )
-from web.quarantine import corrected_payload, get_row, list_rows, reason_hints
+from web.quarantine import corrected_payload, filter_choices, get_row, list_rows, reason_hints
 
 router = APIRouter()
 
@@ -27,18 +28,19 @@ router = APIRouter()
 def quarantine_list(request: Request, session: StewardSession) -> Response:
     st = state_of(request)
     source = request.query_params.get("source") or None
+    reason = request.query_params.get("reason") or None
     try:
         page = max(1, int(request.query_params.get("page", "1")))
     except ValueError:
         page = 1
     size = st.config.web.page_size
     with st.reader() as (cur, _), st.store() as con:
-        rows, total = list_rows(cur, con, source, size, (page - 1) * size)
-        sources = [r[0] for r in cur.execute(
-            "SELECT DISTINCT source FROM quarantine.rows WHERE status = 'open' ORDER BY 1").fetchall()]
+        rows, total = list_rows(cur, con, source, size, (page - 1) * size, reason)
+        choices = filter_choices(cur, source, reason)
     for r in rows:
         r["url"] = "/quarantine/" + quote(r["record_key"], safe=":")
-    data = {"source": source, "sources": sources, "page": page, "page_size": size, "total": total, "rows": rows}
+    data = {"source": source, "reason": reason, "sources": [c["value"] for c in choices["sources"]],
+            "choices": choices, "page": page, "page_size": size, "total": total, "rows": rows}
     return respond(request, "quarantine.html", data, session)
 
 
@@ -47,7 +49,7 @@ def _row(request: Request, record_key: str) -> dict[str, object]:
     with st.reader() as (cur, _), st.store() as con:
         row = get_row(cur, con, record_key)
     if row is None:
-        raise Conflict("No quarantined row with this key in the published data.")
+        raise Conflict(N_("No quarantined row with this key in the published data."))
     return row
 
 

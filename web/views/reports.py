@@ -8,7 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from web.deps import ReportsSession, respond, state_of
+from mdm.locale_format import LANGUAGES, N_
+from web.deps import ReportsSession, language, respond, state_of
 
 router = APIRouter()
 
@@ -42,12 +43,13 @@ def reports(request: Request, session: ReportsSession) -> Response:
 
 
 @router.get("/reports/view")
-def report_view(request: Request, session: ReportsSession, lang: str = "en") -> Response:
+def report_view(request: Request, session: ReportsSession, lang: str | None = None) -> Response:
+    """The manager report, in `?lang=` if given, else in the steward's own language."""
     render = _renderer()
     if render is None:
-        return respond(request, "error.html", {"error": "The HTML report is not available in this version.",
+        return respond(request, "error.html", {"error": N_("The HTML report is not available in this version."),
                                                "status": 404}, session, status_code=404)
     st = state_of(request)
     with st.reader() as (cur, _):
-        html = render(cur, lang=lang if lang in ("en", "fr") else "en")
+        html = render(cur, lang=lang if lang in LANGUAGES else language(request))
     return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_CSP})

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from mdm.clock import now
+from mdm.locale_format import N_
 from stewardship import store
 from web import leases
 from web.apply import MESSAGES as APPLY_MESSAGES
@@ -125,7 +126,7 @@ def pair_page(left: str, right: str, request: Request, session: StewardSession) 
     with st.reader() as (cur, snap), st.store() as con:
         view = load_pair(cur, con, left, right, snap)
     if view is None:
-        return respond(request, "error.html", {"error": "This pair is not in the published data (any more).",
+        return respond(request, "error.html", {"error": N_("This pair is not in the published data (any more)."),
                                                "status": 404}, session, status_code=404)
     with st.web_db() as wcon:
         holder = leases.claim(wcon, view.pair_id, session.user.name, now(), st.config.web.lease_minutes)
@@ -141,7 +142,7 @@ async def decide(left: str, right: str, request: Request,
     form = await request.form()
     decision = str(form.get("decision") or "")
     if decision not in ("match", "non_match"):
-        raise Conflict("Unknown decision: choose match or not a match.")
+        raise Conflict(N_("Unknown decision: choose match or not a match."))
     seen_version = str(form.get("version") or "")
     comment = str(form.get("comment") or "").strip()[:500] or None
     apply_now = str(form.get("apply_now") or "") in ("1", "on", "true")
@@ -149,7 +150,7 @@ async def decide(left: str, right: str, request: Request,
     with st.reader() as (cur, snap), st.store() as con:
         view = load_pair(cur, con, left, right, snap)
         if view is None:
-            raise Conflict("This pair is no longer in the published data: a new run removed it. Nothing was saved.")
+            raise Conflict(N_("This pair is no longer in the published data: a new run removed it. Nothing was saved."))
         with st.web_db() as wcon:
             holder = leases.holder(wcon, view.pair_id, now())
         if holder not in (None, user):
@@ -161,7 +162,7 @@ async def decide(left: str, right: str, request: Request,
             latest = latest_decision(con, view.record_key_l, view.record_key_r)
             seen_latest = view.latest_decision["id"] if view.latest_decision else None
             if (latest["id"] if latest else None) != seen_latest:
-                raise Conflict("Another steward decided this pair a moment ago. Nothing was saved.")
+                raise Conflict(N_("Another steward decided this pair a moment ago. Nothing was saved."))
             decision_id = store.add_pair_decision(con, view.record_key_l, view.record_key_r, decision, user, now(),
                                                   comment=comment, pair_version=view.version)
     with st.web_db() as wcon:
