@@ -52,5 +52,5 @@ def test_the_defaults_are_few_and_person_like() -> None:
     from matching.settings import BLOCKING_KEYS, MatchingConfig
 
     rules = MatchingConfig().blocking_rules
-    assert len(rules) <= 16
+    assert len(rules) <= 17
     assert all(set(r.on) <= set(BLOCKING_KEYS) for r in rules)
