@@ -39,9 +39,10 @@ class IngestLimits(BaseModel):
         "uncompressed pages, a text file's size); more and the file is rejected before it is inflated.",
     )
     max_line_bytes: int = Field(
-        default=MIB, ge=1,
-        description="Bytes one line of a CSV file may hold; a longer line rejects the file as soon as the reader "
-        "reaches the limit (it never holds the whole line).",
+        default=16 * MIB, ge=1,
+        description="Bytes one line of a CSV file may hold (the CSV parser's block size); a longer line rejects "
+        "the file as soon as the reader reaches the limit (it never holds the whole line). A shorter but "
+        "over-long value is the row's problem: see max_field_chars.",
     )
     max_rows: int = Field(default=5_000_000, ge=1, description="Data rows one file (one sheet) may hold.")
     max_columns: int = Field(default=1_000, ge=1, description="Columns one file (one sheet) may hold.")
