@@ -9,6 +9,10 @@ next night). Both questions are answered here, once, for every command.
 from __future__ import annotations
 
 import errno
+import logging
+
+#: Tracebacks go to this logger: the log file always, the terminal only with `mdm -v`.
+TRACEBACK_LOGGER = "mdm.traceback"
 
 #: errno -> plain words, for failures of the machine rather than of the input.
 _ENVIRONMENT_ERRNOS: dict[int, str] = {
@@ -68,3 +72,8 @@ def plain_reason(error: BaseException) -> str:
     if len(message) > 300:
         message = message[:297] + "..."
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
+
+
+def log_traceback(message: str, error: BaseException) -> None:
+    """Keep the whole traceback for whoever debugs (log file, `-v`), out of the one-line message."""
+    logging.getLogger(TRACEBACK_LOGGER).error(message, exc_info=(type(error), error, error.__traceback__))
