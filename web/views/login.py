@@ -19,6 +19,7 @@ from web.deps import (
     current_session,
     redirect,
     respond,
+    secure_cookies,
     state_of,
 )
 from web.published import NotPublished, last_publication
@@ -39,7 +40,7 @@ def _login_page(request: Request, error: str | None, status: int, next_url: str)
                        page={"login_csrf": token})
     st = state_of(request)
     response.set_cookie(LOGIN_CSRF_COOKIE, st.serializer.dumps(token), httponly=True, samesite="strict",
-                        secure=st.config.web.cookie_secure, path="/login")
+                        secure=secure_cookies(request), path="/login")
     return response
 
 
@@ -78,11 +79,11 @@ async def login(request: Request) -> Response:
         if user is None:
             auth.record_login_failure(con, name, address, at)
             return _login_page(request, "Wrong user name or password.", 401, next_url)
-        auth.clear_login_failures(con, name)
+        auth.clear_login_failures(con, name, address)
         session = auth.create_session(con, user, at, cfg.session_hours)
     response = redirect(next_url)
     response.set_cookie(SESSION_COOKIE, st.serializer.dumps(session.session_id), httponly=True, samesite="lax",
-                        secure=cfg.cookie_secure, max_age=int(cfg.session_hours * 3600), path="/")
+                        secure=secure_cookies(request), max_age=int(cfg.session_hours * 3600), path="/")
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 
