@@ -119,6 +119,14 @@ def configure_logging(verbose: bool) -> None:
 _file_handler: logging.Handler | None = None
 
 
+class _QuietFileHandler(logging.handlers.RotatingFileHandler):
+    """A log file that never adds to a failure: on a full disk, a record it cannot write is dropped
+    (the standard handler would print its own traceback on the terminal)."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        return
+
+
 def attach_log_file(home: Path) -> None:
     """Warnings and tracebacks of every command to `$MDM_HOME/logs/mdm.log` (rotated at 5 MB).
 
@@ -133,9 +141,7 @@ def attach_log_file(home: Path) -> None:
         return  # nothing has run in this home yet: do not create it for a log
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=5 << 20, backupCount=3, encoding="utf-8", delay=True
-        )
+        handler = _QuietFileHandler(path, maxBytes=5 << 20, backupCount=3, encoding="utf-8", delay=True)
     except OSError:
         return  # a read-only or full home must not turn into a second failure
     handler.setLevel(logging.WARNING)

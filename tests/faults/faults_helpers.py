@@ -96,6 +96,15 @@ def last_line(text: str) -> str:
     return lines[-1] if lines else ""
 
 
+def lock_is_held(path: Path) -> bool:
+    """True when some process holds a flock on `path`, read from /proc/locks (the probe takes no lock,
+    so it cannot make the holder fail)."""
+    if not path.exists():
+        return False
+    inode = f":{path.stat().st_ino} "
+    return any("FLOCK" in line and inode in line for line in Path("/proc/locks").read_text().splitlines())
+
+
 def wait_for(predicate: object, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
