@@ -202,4 +202,8 @@ def run_stage(config: MdmConfig, name: str, run_id: str, lock_timeout_s: float =
             raise PipelineFailed(run_id, name, exc) from exc
         if last_stage:
             _record_run_end(ctx, "succeeded")
-        return result
+    if ctx.compaction_error:
+        result.warnings.append(
+            f"published; the compaction after it failed ({ctx.compaction_error}); the next run retries it"
+        )
+    return result
