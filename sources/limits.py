@@ -25,6 +25,8 @@ from sources.base import SourceError
 
 #: Bytes read at a time: what a reader may hold beyond a limit before it notices.
 CHUNK_BYTES = 1 << 20
+#: Below this, a line limit is checked by scanning each chunk rather than by reading smaller ones.
+MIN_CHUNK_BYTES = 64 << 10
 MIB = 1 << 20
 
 
@@ -87,14 +89,21 @@ def check_shape(label: str, rows: int, columns: int, limits: IngestLimits, where
         )
 
 
-def _longest_line(chunk: bytes, carried: int) -> tuple[int, int]:
-    """(longest line in `chunk` counting `carried` bytes of an unfinished line before it, bytes left open)."""
-    ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
-    if ends.size == 0:
+def _longest_line(chunk: bytes, carried: int, exact: bool) -> tuple[int, int]:
+    """(longest line seen in `chunk`, counting `carried` bytes of a line left open before it; bytes left open).
+
+    Unless `exact`, only the line crossing into the chunk is measured (two `find`s, no scan): a
+    line wholly inside a chunk is shorter than the chunk, which is read no longer than the limit.
+    """
+    first = chunk.find(b"\n")
+    if first < 0:
         return carried + len(chunk), carried + len(chunk)
-    first = carried + int(ends[0])
+    left_open = len(chunk) - chunk.rfind(b"\n") - 1
+    if not exact:
+        return carried + first, left_open
+    ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
     inner = int(np.diff(ends).max()) - 1 if ends.size > 1 else 0
-    return max(first, inner), len(chunk) - int(ends[-1]) - 1
+    return max(carried + first, inner), left_open
 
 
 def read_capped(stream: BinaryIO, label: str, limits: IngestLimits, line_limit: bool) -> bytes:
@@ -103,14 +112,16 @@ def read_capped(stream: BinaryIO, label: str, limits: IngestLimits, line_limit: 
     Never holds more than the limit plus one chunk, whatever the file holds: a 2 GB line is
     refused after about `max_line_bytes` + 1 MiB have been read.
     """
+    size = max(MIN_CHUNK_BYTES, min(CHUNK_BYTES, limits.max_line_bytes)) if line_limit else CHUNK_BYTES
+    exact = size > limits.max_line_bytes  # a limit below the smallest chunk: measure every line
     parts: list[bytes] = []
     total = open_line = 0
-    while chunk := stream.read(CHUNK_BYTES):
+    while chunk := stream.read(size):
         total += len(chunk)
         if total > limits.max_file_bytes:
             raise too_big(label, "the file", total, limits.max_file_bytes, "max_file_bytes")
         if line_limit:
-            longest, open_line = _longest_line(chunk, open_line)
+            longest, open_line = _longest_line(chunk, open_line, exact)
             if longest > limits.max_line_bytes:
                 raise too_big(label, "a line", longest, limits.max_line_bytes, "max_line_bytes")
         parts.append(chunk)

@@ -213,3 +213,23 @@ def test_a_file_whose_insert_fails_is_a_failed_load_and_the_files_before_it_stay
     assert loads[1][:2] == ("crm/b.csv", "failed") and "ran out of memory" in loads[1][2]
     assert query(config, "SELECT count(*) FROM raw.records") == [(1,)]
     assert (mdm_home / "rejected" / "crm" / "b.csv").exists()
+
+
+@pytest.mark.parametrize("limit", [1_000, 70_000, 1 << 20])
+@pytest.mark.parametrize("offset", [0, 5, 65_535, 1_000_003])
+def test_the_line_limit_is_exact_wherever_the_line_falls(limit: int, offset: int) -> None:
+    """A line of exactly the limit passes, one byte more is refused, whatever the chunk boundaries
+    (small limits are scanned, larger ones read in chunks no longer than the limit)."""
+    import io
+
+    from sources.limits import IngestLimits, read_capped
+
+    limits = IngestLimits(max_line_bytes=limit)
+    before = b"a,b\n" + b"x" * offset + b"\n"
+    for length, refused in ((limit, False), (limit + 1, True)):
+        data = before + b"y" * length + b"\nz\n"
+        if refused:
+            with pytest.raises(LimitExceeded, match="a line is over"):
+                read_capped(io.BytesIO(data), "f.csv", limits, line_limit=True)
+        elif offset <= limit:
+            assert read_capped(io.BytesIO(data), "f.csv", limits, line_limit=True) == data
