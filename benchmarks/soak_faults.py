@@ -97,19 +97,21 @@ def main() -> int:
     args = parser.parse_args()
     root = args.workdir or Path(tempfile.mkdtemp(prefix="mdm-soak-"))
     shutil.rmtree(root / "home", ignore_errors=True)
-    t0 = time.perf_counter()
     make_template(root)
-    full_run = time.perf_counter() - t0
     home = Home(root)
+    new_export(home, 0)  # time one nightly run with a new export: the kills fall inside such runs
+    t0 = time.perf_counter()
+    assert home.mdm("run").returncode == 0
+    full_run = time.perf_counter() - t0
     rng = random.Random(args.seed)
     failures = 0
     for number in range(1, args.kills + 1):
-        result = one_kill(home, number, rng.uniform(0.5, max(1.0, full_run)))
+        result = one_kill(home, number, rng.uniform(0.3, max(1.0, full_run)))
         bad = not (result["published_complete"] and result["rerun_ok"] and result["killed_marked_interrupted"]
                    and result["accounted"]) or result["leftovers"]
         failures += bool(bad)
         print(("FAIL " if bad else "ok   ") + json.dumps(result), flush=True)
-    print(f"{args.kills} kills, {failures} failed checks (seed {args.seed}; first run {full_run:.1f} s)")
+    print(f"{args.kills} kills, {failures} failed checks (seed {args.seed}; a nightly run took {full_run:.1f} s)")
     return 1 if failures else 0
 
 

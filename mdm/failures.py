@@ -14,13 +14,13 @@ import logging
 #: Tracebacks go to this logger: the log file always, the terminal only with `mdm -v`.
 TRACEBACK_LOGGER = "mdm.traceback"
 
-#: errno -> plain words, for failures of the machine rather than of the input.
+#: errno -> plain words, for failures of the machine rather than of the input. (Permission
+#: denied is not one: on an inbox file it is that file's problem, and must not stop every night.)
 _ENVIRONMENT_ERRNOS: dict[int, str] = {
     errno.ENOSPC: "the disk is full",
     errno.EDQUOT: "the disk quota is exhausted",
     errno.EROFS: "the file system is read-only",
     errno.EIO: "the disk reported an input/output error",
-    errno.EACCES: "permission denied",
 }
 #: Fragments of DuckDB's IO error messages -> plain words (DuckDB raises no OSError).
 _DUCKDB_FRAGMENTS: dict[str, str] = {
