@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.faults.faults_helpers import Home, last_line
+from tests.faults.faults_helpers import Home, last_line, lock_is_held, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("end_to_end")]
 
@@ -48,7 +48,9 @@ def test_a_concurrent_run_is_one_line_and_changes_nothing(home: Home) -> None:
 def test_a_killed_run_is_marked_interrupted_by_the_next_one(home: Home) -> None:
     before = home.published_state()
     child = home.start("run", now="2027-03-01T12:00:00")
-    time.sleep(4)  # well inside the run (about 15 s), before publish
+    # Killed two seconds after it took the lock: in ingest or standardise, long before publish.
+    wait_for(lambda: lock_is_held(home.home / "warehouse.lock") or child.poll() is not None)
+    time.sleep(2)
     child.send_signal(signal.SIGKILL)
     child.wait()
     assert home.published_state() == before  # readers still see the previous complete version
