@@ -12,7 +12,8 @@ of raising. This pass reads the zip with the standard library, a chunk at a time
 3. each worksheet's extent (its `<dimension>` and every cell reference) must fit `max_rows`,
    `max_columns` and `max_cells`.
 
-It costs one streamed inflate of the XML (about 0.2 s for a 100,000-row sheet).
+It costs one streamed inflate of the XML and a vectorised pass over its references (0.7 s for
+a 100,000 x 10 sheet, 53 MB of XML, measured on the shared 2-core machine under load).
 """
 
 from __future__ import annotations
@@ -23,17 +24,18 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from sources.base import SourceError
 from sources.limits import CHUNK_BYTES, IngestLimits, check_shape, too_big
 
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _DECLARATIONS = (b"<!DOCTYPE", b"<!ENTITY")
 _OVERLAP = 64
-#: A cell reference attribute (`<c r="AB12"`), not `ref=` or a row's `r="12"`.
-_CELL_REF = re.compile(rb'\sr="([A-Z]{1,3})([0-9]{1,7})"')
-#: A row's number (`<row r="12"` or `<row spans="1:3" r="12"`): calamine places cells by it too.
-_ROW_REF = re.compile(rb'<row\b[^>]*?\sr="([0-9]{1,7})"')
 _DIMENSION = re.compile(rb'<dimension\s+ref="(?:[A-Z]{1,3}[0-9]{1,7}:)?([A-Z]{1,3})([0-9]{1,7})"')
+_WHITESPACE = np.array([32, 9, 10, 13], dtype=np.uint8)
+#: Bytes of an `r` attribute's value looked at: up to 3 letters, 7 digits and the closing quote.
+_WIDTH = 11
 
 
 @dataclass
@@ -43,16 +45,8 @@ class Extent:
     rows: int = 0
     columns: int = 0
 
-    def widen(self, cells: list[tuple[bytes, bytes]], rows: list[bytes]) -> None:
-        """Widen by cell references (letters, digits) and row numbers, with C-level set and max
-        rather than a Python step per cell (1,000,000 cells: about 0.1 s instead of 1.5 s)."""
-        numbers = set(rows)
-        if cells:
-            letters, digits = zip(*cells, strict=True)
-            numbers.update(digits)
-            self.columns = max(self.columns, max(column_number(c) for c in set(letters)))
-        if numbers:
-            self.rows = max(self.rows, max(map(int, numbers)))
+    def widen(self, rows: int, columns: int) -> None:
+        self.rows, self.columns = max(self.rows, rows), max(self.columns, columns)
 
 
 def column_number(letters: bytes) -> int:
@@ -61,6 +55,46 @@ def column_number(letters: bytes) -> int:
     for byte in letters:
         number = number * 26 + (byte - 64)
     return number
+
+
+def _ref_windows(chunk: bytes) -> np.ndarray:
+    """The first `_WIDTH` bytes of every `r="..."` attribute value in `chunk` (zero-padded), one row each."""
+    a = np.frombuffer(chunk, dtype=np.uint8)
+    if a.size < 5:
+        return np.zeros((0, _WIDTH), dtype=np.int64)
+    hit = (a[1:-3] == 114) & (a[2:-2] == 61) & (a[3:-1] == 34) & np.isin(a[:-4], _WHITESPACE)  # ` r="`
+    starts = np.flatnonzero(hit) + 4
+    padded = np.concatenate([a, np.zeros(_WIDTH, dtype=np.uint8)])
+    return padded[starts[:, None] + np.arange(_WIDTH)].astype(np.int64)
+
+
+def ref_extent(chunk: bytes) -> tuple[int, int]:
+    """Largest row and column among the cell (`<c r="AB12"`) and row (`<row r="12"`) references.
+
+    Why numpy and not a regex: a 100,000 x 10 sheet holds 1,000,000 references; parsing them as
+    arrays costs about a third of `re.findall` plus a Python step per match. A reference cut at
+    the chunk's end has no closing quote and is skipped (the overlap shows it whole next time).
+    """
+    window = _ref_windows(chunk)
+    if not len(window):
+        return 0, 0
+    n_letters = np.argmin((window >= 65) & (window <= 90), axis=1)
+    after_letters = np.arange(_WIDTH)[None, :] >= n_letters[:, None]
+    end = np.argmax(~((window >= 48) & (window <= 57)) & after_letters, axis=1)  # first byte after the digits
+    n_digits = end - n_letters
+    ok = (n_letters <= 3) & (n_digits >= 1) & (n_digits <= 7) & (window[np.arange(len(end)), end] == 34)
+    window, n_letters, n_digits = window[ok], n_letters[ok], n_digits[ok]
+    if not len(window):
+        return 0, 0
+    index = np.arange(len(window))
+    columns = np.zeros(len(window), dtype=np.int64)
+    rows = np.zeros(len(window), dtype=np.int64)
+    for k in range(3):
+        columns = np.where(k < n_letters, columns * 26 + window[:, k] - 64, columns)
+    for k in range(7):
+        digit = window[index, np.minimum(n_letters + k, _WIDTH - 1)] - 48
+        rows = np.where(k < n_digits, rows * 10 + digit, rows)
+    return int(rows.max()), int(columns.max())
 
 
 def _is_worksheet(name: str) -> bool:
@@ -81,7 +115,9 @@ def scan_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> E
                     "as entity expansion can exhaust memory"
                 )
             if sheet:
-                extent.widen(_CELL_REF.findall(window) + _DIMENSION.findall(window), _ROW_REF.findall(window))
+                extent.widen(*ref_extent(window))
+                for letters, digits in _DIMENSION.findall(window):
+                    extent.widen(int(digits), column_number(letters))
             tail = window[-_OVERLAP:]
     return extent
 

@@ -233,3 +233,17 @@ def test_the_line_limit_is_exact_wherever_the_line_falls(limit: int, offset: int
                 read_capped(io.BytesIO(data), "f.csv", limits, line_limit=True)
         elif offset <= limit:
             assert read_capped(io.BytesIO(data), "f.csv", limits, line_limit=True) == data
+
+
+@pytest.mark.parametrize(("xml", "extent"), [
+    (b'<row r="12"><c r="AB3" t="s"><v>1</v></c></row>', (12, 28)),
+    (b'<c t="s" r="XFD1048576"><v>1</v></c>', (1_048_576, 16_384)),
+    (b'<row spans="1:2" r="900000"><c t="n"><v>1</v></c></row>', (900_000, 0)),
+    (b'<c r="Z9"/><c r="A1"/>', (9, 26)),
+    (b'<c ref="ZZ99"/><c r="B2"/> r="A12', (2, 2)),  # `ref=` is not a reference; a cut one is skipped
+    (b"<sheetData/>", (0, 0)),
+])
+def test_sheet_references_are_read_exactly(xml: bytes, extent: tuple[int, int]) -> None:
+    from sources.workbook_guard import ref_extent
+
+    assert ref_extent(xml) == extent
