@@ -105,6 +105,10 @@ def open_context(
 def mark_interrupted(ctx: RunContext) -> int:
     """Mark as `interrupted` the runs still `running` in `ops.runs`: under the pipeline lock, no
     other run can be in progress, so they were killed (a crash, `kill -9`, a reboot). Returns how many.
+
+    One exception: a Dagster run releases the lock between its assets, so a run started in
+    between marks it too; its next asset carries on and its last one records `succeeded` (or
+    `failed`) over the mark.
     """
     rows = ctx.con.execute(
         "UPDATE ops.runs SET status = 'interrupted', finished_at = coalesce(finished_at, ?), "
