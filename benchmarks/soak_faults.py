@@ -67,13 +67,18 @@ def new_export(home: Home, number: int) -> None:
 
 def one_kill(home: Home, number: int, delay: float) -> dict[str, object]:
     new_export(home, number)
+    ((runs_before,),) = home.query(home.home / "warehouse.duckdb", "SELECT count(*) FROM ops.runs")
     child = home.start("run")
     time.sleep(delay)
     child.send_signal(signal.SIGKILL)
     child.wait()
     killed = home.query(home.home / "warehouse.duckdb",
                         "SELECT run_id, summary FROM ops.runs WHERE status = 'running'")
-    reached = sorted(json.loads(str(killed[0][1])).keys()) if killed else ["(finished before the kill)"]
+    ((runs_after,),) = home.query(home.home / "warehouse.duckdb", "SELECT count(*) FROM ops.runs")
+    if killed:
+        reached = sorted(json.loads(str(killed[0][1])).keys())
+    else:
+        reached = ["(killed before the run started)" if runs_after == runs_before else "(finished before the kill)"]
     published_ok = complete(home)
     started = time.perf_counter()
     rerun = home.mdm("run")
