@@ -12,12 +12,28 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 MDM = str(Path(sys.executable).parent / "mdm")
+_HOLD_FILE = """
+import duckdb, sys, time
+con = duckdb.connect(sys.argv[1])  # read-write, DuckDB's default
+print("ready", flush=True)
+time.sleep(120)
+"""
+_HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from warehouse.lock import pipeline_lock
+with pipeline_lock(Path(sys.argv[1])):
+    print("ready", flush=True)
+    time.sleep(120)
+"""
 PYTHON = sys.executable
 NOW = "2026-11-23T12:00:00"
 
@@ -48,12 +64,19 @@ class Home:
         return subprocess.Popen([MDM, *args], cwd=self.root, env=self.env(now), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
 
-    def hold(self, code: str) -> subprocess.Popen[str]:
-        """Another process running `code` (it prints 'ready' once it holds what it holds)."""
-        child = subprocess.Popen([PYTHON, "-c", code], cwd=self.root, env=self.env(), stdout=subprocess.PIPE,
-                                 text=True)
-        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
-        return child
+    @contextmanager
+    def holding(self, what: str, path: Path) -> Iterator[None]:
+        """Another process holds `path` for the block: `what` is "file" (a DuckDB file open
+        read-write, as a BI tool opens it) or "lock" (the pipeline lock, as a run holds it)."""
+        code = _HOLD_FILE if what == "file" else _HOLD_LOCK
+        child = subprocess.Popen([PYTHON, "-c", code, str(path)], cwd=self.root, env=self.env(),
+                                 stdout=subprocess.PIPE, text=True)
+        try:
+            assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+            yield
+        finally:
+            child.kill()
+            child.wait()
 
     def query(self, path: Path, sql: str) -> list[tuple[object, ...]]:
         con = duckdb.connect()

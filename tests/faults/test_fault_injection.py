@@ -21,12 +21,6 @@ from tests.faults.faults_helpers import Home, last_line, lock_is_held, wait_for
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("end_to_end")]
 
 LATER = "2027-09-01T12:00:00"  # records expire and the publication changes: the run has work to do
-HOLD_FILE = """
-import duckdb, time
-con = duckdb.connect({path!r})
-print("ready", flush=True)
-time.sleep(120)
-"""
 
 
 @pytest.fixture
@@ -114,12 +108,8 @@ def test_a_published_file_held_open_read_write_does_not_stop_the_run(home: Home)
     """A BI tool holds the published file read-write: the run publishes beside it (os.replace), the
     tool keeps its old copy, and new readers get the new one."""
     before = home.published_state()
-    holder = home.hold(HOLD_FILE.format(path=str(home.published)))
-    try:
+    with home.holding("file", home.published):
         result = home.mdm("run", now=LATER)
-    finally:
-        holder.kill()
-        holder.wait()
     assert result.returncode == 0, result.stderr
     after = home.published_state()
     assert after[0] != before[0] and after[1][0][0] > 0

@@ -12,30 +12,12 @@ from tests.faults.faults_helpers import Home, last_line, lock_is_held, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("end_to_end")]
 
-HOLD_LOCK = """
-import sys, time
-from pathlib import Path
-from warehouse.lock import pipeline_lock
-with pipeline_lock(Path(sys.argv[1]) if len(sys.argv) > 1 else Path({path!r})):
-    print("ready", flush=True)
-    time.sleep(120)
-"""
-HOLD_FILE = """
-import duckdb, time
-con = duckdb.connect({path!r})  # read-write, DuckDB's default, as a BI tool opens it
-print("ready", flush=True)
-time.sleep(120)
-"""
 
 
 def test_a_concurrent_run_is_one_line_and_changes_nothing(home: Home) -> None:
     before = home.published_state()
-    holder = home.hold(HOLD_LOCK.format(path=str(home.home / "warehouse.lock")))
-    try:
+    with home.holding("lock", home.home / "warehouse.lock"):
         result = home.mdm("run")
-    finally:
-        holder.kill()
-        holder.wait()
     assert result.returncode == 1
     assert result.stderr.strip() == (
         "mdm run: failed: another pipeline run is in progress (the warehouse is locked); try again when it has "
@@ -73,13 +55,9 @@ def test_a_compaction_failure_after_publish_is_reported_and_retried(home: Home) 
     (version,) = sorted((home.home / "published" / "versions").glob("*.duckdb"))
     leftover = home.home / "published" / "golden.duckdb.erasing.wal"
     leftover.write_bytes(b"\0" * 4096)  # what a killed erasure leaves behind
-    holder = home.hold(HOLD_FILE.format(path=str(version)))
     later = "2028-06-01T12:00:00"  # prospects expire: records to purge from every published copy
-    try:
+    with home.holding("file", version):
         result = home.mdm("run", now=later)
-    finally:
-        holder.kill()
-        holder.wait()
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert last_line(result.stderr) == (
@@ -100,13 +78,9 @@ def test_a_compaction_failure_after_publish_is_reported_and_retried(home: Home) 
 
 def test_a_locked_published_file_is_one_line_and_verbose_adds_the_traceback(home: Home) -> None:
     """A BI tool holds the published file read-write: `mdm sql` cannot open it; one line, -v adds the traceback."""
-    holder = home.hold(HOLD_FILE.format(path=str(home.published)))
-    try:
+    with home.holding("file", home.published):
         quiet = home.mdm("sql", "SELECT count(*) FROM golden.customer")
         loud = home.mdm("-v", "sql", "SELECT count(*) FROM golden.customer")
-    finally:
-        holder.kill()
-        holder.wait()
     assert quiet.returncode == loud.returncode == 1
     assert quiet.stderr.strip() == (
         "mdm sql: failed: another program holds a database file open (close it and try again) "
