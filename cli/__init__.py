@@ -6,11 +6,10 @@ Modules are imported when the group is built; each exposes `commands: list[click
 from __future__ import annotations
 
 import importlib
-import logging
-import sys
 
 import click
 
+from cli.failure import OneLineFailures, configure_logging
 from mdm import __version__
 
 #: Modules that contribute commands, in the order `mdm --help` lists them.
@@ -28,9 +27,14 @@ COMMAND_MODULES: list[str] = [
 ]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=OneLineFailures, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.version_option(__version__, prog_name="mdm")
-@click.option("-v", "--verbose", is_flag=True, help="Show progress messages (never personal data).")
+@click.option(
+    "-v", "--verbose", is_flag=True,
+    help="Show progress messages (never personal data), and a failure's traceback.",
+)
 def mdm(verbose: bool) -> None:
     """customer-mdm: clean, deduplicated, lawful customer master data.
 
@@ -39,14 +43,10 @@ def mdm(verbose: bool) -> None:
 
     \b
     Exit codes: 0 success, 1 the run or command failed, 2 bad usage or invalid config.
+    A failure is one line: the command, the stage, why, and whether the published database
+    changed; the traceback is in $MDM_HOME/logs/mdm.log (and on the terminal with -v).
     """
-    level = logging.INFO if verbose else logging.WARNING
-    # The level is set on the handler too: some libraries (Great Expectations) set their own
-    # loggers to INFO, which a root-logger level alone does not silence.
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setLevel(level)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=level, handlers=[handler])
+    configure_logging(verbose)
 
 
 for _module_name in COMMAND_MODULES:

@@ -17,10 +17,12 @@ from typing import Any
 import click
 import duckdb
 
+from cli.failure import one_line
 from cli.options import config_option, echo_json, get_config, json_option, published_reader
 from mdm.canonical import GOLDEN_FIELDS
 from mdm.clock import now
 from mdm.config import MdmConfig
+from mdm.failures import log_traceback, plain_reason
 from stewardship import store
 from warehouse.lock import WarehouseBusy
 from warehouse.publication import files
@@ -271,7 +273,9 @@ def _apply_now(config: MdmConfig) -> str:
     except WarehouseBusy:
         return "a run is in progress: the request will be applied by the next run"
     except PipelineFailed as exc:
-        raise click.ClickException(f"{exc}\nThe request is saved; the published database was not changed.") from exc
+        log_traceback("applying a steward's request failed", exc)
+        reason = f"{plain_reason(exc.error)}; the request is saved and the next run applies it"
+        raise one_line(click.get_current_context(), reason, stage=exc.stage) from None
     merge = summary.results["merge"].counts
     return (
         f"applied and published (run {summary.run_id}): {merge.get('split', 0)} split, "

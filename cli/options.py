@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import click
 import duckdb
 
+from cli.failure import remember
 from mdm.config import ConfigError, MdmConfig, load_config
 from warehouse.connection import open_published_reader
 
@@ -39,9 +40,12 @@ class ConfigProblem(click.ClickException):
 def get_config(config_path: str | None) -> MdmConfig:
     """Load the config or exit 2 with every problem listed."""
     try:
-        return load_config(config_path)
+        config = load_config(config_path)
     except ConfigError as exc:
         raise ConfigProblem(str(exc)) from exc
+    ctx = click.get_current_context(silent=True)
+    remember(ctx.command_path if ctx else "mdm", config.paths.published, config.paths.home)
+    return config
 
 
 def published_reader(config: MdmConfig) -> duckdb.DuckDBPyConnection:

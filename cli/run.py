@@ -8,7 +8,7 @@ import click
 
 from cli.options import config_option, echo_json, get_config, json_option
 from mdm.config import BUNDLED_DEMO_CONFIG, MdmConfig
-from mdm.runner import STAGES, PipelineFailed, RunSummary, run_pipeline
+from mdm.runner import STAGES, RunSummary, run_pipeline
 
 
 def _total(value: Any) -> int:
@@ -67,14 +67,19 @@ def format_summary(config: MdmConfig, summary: RunSummary) -> str:
 
 
 def _run(config: MdmConfig, until: str | None, as_json: bool) -> None:
-    try:
-        summary = run_pipeline(config, until=until)
-    except PipelineFailed as exc:
-        raise click.ClickException(f"{exc}\nThe published database was not changed.") from exc
+    """Run and print the summary. A failure propagates to the `mdm` group, which words it as one line."""
+    summary = run_pipeline(config, until=until)
     if as_json:
-        echo_json({"run_id": summary.run_id, "status": summary.status, "stages": summary.counts()})
+        echo_json({"run_id": summary.run_id, "status": summary.status, "stages": summary.counts(),
+                   "compaction_error": summary.compaction_error})
     else:
         click.echo(format_summary(config, summary))
+    if summary.compaction_error:
+        click.echo(
+            f"mdm run: the run succeeded and was published; the compaction after it failed: "
+            f"{summary.compaction_error}. The next run will retry it.",
+            err=True,
+        )
 
 
 @click.command("run")

@@ -27,6 +27,7 @@ def serve_command(config_path: str | None, host: str | None, port: int | None) -
     bind_host = host or config.web.host
     bind_port = port or config.web.port
     click.echo(f"Stewards' app on http://{bind_host}:{bind_port}/ (reading {config.paths.published})")
+    # Forwarded headers are handled inside the app, and only from `web.trusted_proxies`.
     uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning", proxy_headers=False,
                 server_header=False)
 

@@ -60,6 +60,12 @@ class ValidationReport:
         return pd.DataFrame({"record_key": grouped.index.to_numpy(), "reasons": grouped.to_numpy()})
 
 
+def _flagged(issues: pd.Series, code: str) -> np.ndarray:
+    """Rows whose `issues` list holds `code` (tests' small frames; the stage derives this in SQL)."""
+    return np.array([bool(v is not None and not isinstance(v, float) and code in list(v)) for v in issues],
+                    dtype=bool)
+
+
 def validation_frame(staging: pd.DataFrame) -> pd.DataFrame:
     """Add the derived columns the rules read (from staging.customers-shaped rows).
 
@@ -67,6 +73,7 @@ def validation_frame(staging: pd.DataFrame) -> pd.DataFrame:
     - `identity`: 'name' (first or last name) | 'email' | None
     - `postcode_check`, `opt_in_check`, `siret_check`, `national_id_check`: 'ok' | 'invalid' | None
       (nothing given).
+    - `field_length_check`: 'too_long' when standardisation blanked an over-long value, else 'ok'.
 
     Each is computed only when absent: the stage derives them in SQL (see `expectations.stage`),
     and reads only the columns the rules need, so recomputing them here would be wrong.
@@ -94,10 +101,11 @@ def validation_frame(staging: pd.DataFrame) -> pd.DataFrame:
     ):
         if check in frame.columns:
             continue
-        flagged = np.array([bool(v is not None and not isinstance(v, float) and code in list(v)) for v in issues],
-                           dtype=bool)
+        flagged = _flagged(issues, code)
         given = col(field_name).notna().to_numpy(dtype=bool) | flagged
         frame[check] = _first_label(len(frame), [(flagged, "invalid"), (given, "ok")])
+    if "field_length_check" not in frame.columns:
+        frame["field_length_check"] = np.where(_flagged(issues, "field_too_long"), "too_long", "ok")
     for name in ("record_key", "email_status", "birth_date_status", "phone_status", "phone", "email_suggestion",
                  "postcode", "country", "last_contact_at"):
         if name not in frame.columns:

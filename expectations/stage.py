@@ -49,6 +49,8 @@ _DERIVED_SQL: dict[str, str] = {
                    "WHEN siret IS NOT NULL THEN 'ok' END AS ENUM('ok', 'invalid'))",
     "national_id_check": "CAST(CASE WHEN list_contains(issues, 'national_id_invalid') THEN 'invalid' "
                          "WHEN national_id IS NOT NULL THEN 'ok' END AS ENUM('ok', 'invalid'))",
+    "field_length_check": "CAST(CASE WHEN list_contains(issues, 'field_too_long') THEN 'too_long' ELSE 'ok' END "
+                          "AS ENUM('ok', 'too_long'))",
     "email_status": "CAST(email_status AS ENUM('valid', 'invalid', 'missing'))",
     "phone_status": "CAST(phone_status AS ENUM('valid', 'invalid', 'missing'))",
     "birth_date_status": "CAST(birth_date_status AS ENUM('valid', 'invalid', 'missing'))",

@@ -55,6 +55,11 @@ class Suite:
 
 #: The canonical customer record: what every source's rows must satisfy.
 CANONICAL_RULES: tuple[Rule, ...] = (
+    Rule("field_too_long", ERROR, "ExpectColumnValuesToBeInSet",
+         {"column": "field_length_check", "value_set": ["ok"]},
+         "A mapped value is longer than `ingest.max_field_chars` (default 1,000 characters): a broken or "
+         "hostile export. The value was not standardised and is not published.",
+         "Shorten the value (mdm quarantine release KEY --set COLUMN=VALUE) or discard the row."),
     Rule("no_contact_channel", ERROR, "ExpectColumnValuesToNotBeNull", {"column": "contact_channel"},
          "No way to reach the person: no valid email, no valid phone, no postal address with postcode and city.",
          "Add a valid email, phone, or postcode and city (mdm quarantine release KEY --set COLUMN=VALUE)."),

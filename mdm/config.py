@@ -18,6 +18,7 @@ from expectations.config import ValidationConfig
 from matching.merge.config import SurvivorshipConfig
 from matching.settings import MatchingConfig
 from sources.config import SourceConfig
+from sources.limits import IngestLimits
 from warehouse.publication.config import PublicationConfig
 from warehouse.retention.config import RetentionConfig
 from web.config import WebConfig
@@ -126,6 +127,10 @@ class MdmConfig(BaseModel):
 
     home: str | None = Field(default=None, description="Runtime folder; $MDM_HOME wins, default ./var.")
     sources: list[SourceConfig] = Field(description="The sources to ingest, one entry each (see below).")
+    ingest: IngestLimits = Field(
+        default_factory=IngestLimits,
+        description="Limits on one inbox file, checked while it is read; a file beyond them is rejected.",
+    )
     validation: ValidationConfig = Field(
         default_factory=ValidationConfig, description="Great Expectations suites and the circuit breaker."
     )

@@ -27,6 +27,8 @@ class RunContext:
     run_id: str
     now: datetime
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("mdm"))
+    #: Set by `open_context` when the compaction after a successful run failed (plain words).
+    compaction_error: str | None = None
 
 
 @dataclass

@@ -57,6 +57,8 @@ class RunSummary:
     run_id: str
     status: str
     results: dict[str, StageResult] = field(default_factory=dict)
+    #: Plain words when the run published but the compaction after it failed (retried next run).
+    compaction_error: str | None = None
 
     def counts(self) -> dict[str, dict[str, Any]]:
         return {name: result.counts for name, result in self.results.items()}
@@ -84,19 +86,22 @@ def open_context(
     the lock), the warehouse is rewritten if records were expired or erased, so that deleted rows
     leave no bytes behind in the file (DuckDB keeps them in free blocks otherwise), and erasures
     left pending (a published file was locked, say) are resumed (`warehouse/retention/resume.py`).
+    A compaction failure does not undo what the block committed: it is left in
+    `ctx.compaction_error` (plain words) and retried by the next run.
     """
     config.paths.ensure()
     with pipeline_lock(config.paths.lock, timeout_s=lock_timeout_s):
         con = open_writer(config.paths, memory_limit=config.warehouse.memory_limit)
+        ctx = RunContext(config=config, con=con, run_id=run_id, now=now(), log=log)
         try:
-            yield RunContext(config=config, con=con, run_id=run_id, now=now(), log=log)
+            yield ctx
         finally:
             con.close()
         if compact_on_success:
-            from warehouse.retention.compact import compact_warehouse
+            from warehouse.retention.after_run import compact_after_run
             from warehouse.retention.resume import resume_pending
 
-            compact_warehouse(config.paths)
+            ctx.compaction_error = compact_after_run(config.paths)
             try:
                 resume_pending(config)
             except Exception as exc:  # noqa: BLE001 - the run succeeded; the erasure stays pending
@@ -104,7 +109,26 @@ def open_context(
                             type(exc).__name__)
 
 
+def mark_interrupted(ctx: RunContext) -> int:
+    """Mark as `interrupted` the runs still `running` in `ops.runs`: under the pipeline lock, no
+    other run can be in progress, so they were killed (a crash, `kill -9`, a reboot). Returns how many.
+
+    One exception: a Dagster run releases the lock between its assets, so a run started in
+    between marks it too; its next asset carries on and its last one records `succeeded` (or
+    `failed`) over the mark.
+    """
+    rows = ctx.con.execute(
+        "UPDATE ops.runs SET status = 'interrupted', finished_at = coalesce(finished_at, ?), "
+        "error = coalesce(error, ?) WHERE status = 'running' AND run_id <> ? RETURNING run_id",
+        [now(), f"the process stopped before the run finished (found by run {ctx.run_id})", ctx.run_id],
+    ).fetchall()
+    for (run_id,) in rows:
+        log.warning("run %s was left running by a crash; marked interrupted", run_id)
+    return len(rows)
+
+
 def _record_run_start(ctx: RunContext) -> None:
+    mark_interrupted(ctx)
     ctx.con.execute(
         "INSERT INTO ops.runs (run_id, started_at, status, summary) VALUES (?, ?, 'running', '{}') "
         "ON CONFLICT (run_id) DO NOTHING",
@@ -126,6 +150,15 @@ def _record_run_end(ctx: RunContext, status: str, stage: str | None = None, erro
         "UPDATE ops.runs SET status = ?, finished_at = ?, failed_stage = ?, error = ? WHERE run_id = ?",
         [status, now(), stage, error, ctx.run_id],
     )
+
+
+def _record_failure(ctx: RunContext, stage: str, error: BaseException) -> None:
+    """Record a failed run, never hiding the stage's error: with a full disk even this may fail,
+    and the next run then finds the run `running` and marks it `interrupted`."""
+    try:
+        _record_run_end(ctx, "failed", stage, type(error).__name__)
+    except Exception as exc:
+        log.warning("could not record the failure of run %s (%s)", ctx.run_id, type(exc).__name__)
 
 
 def execute_stage(ctx: RunContext, name: str) -> StageResult:
@@ -159,11 +192,12 @@ def run_pipeline(
             try:
                 summary.results[name] = execute_stage(ctx, name)
             except Exception as exc:
-                _record_run_end(ctx, "failed", name, f"{type(exc).__name__}")
+                _record_failure(ctx, name, exc)
                 summary.status = "failed"
                 raise PipelineFailed(run_id, name, exc) from exc
         _record_run_end(ctx, "succeeded")
     summary.status = "succeeded"
+    summary.compaction_error = ctx.compaction_error
     return summary
 
 
@@ -175,8 +209,12 @@ def run_stage(config: MdmConfig, name: str, run_id: str, lock_timeout_s: float =
         try:
             result = execute_stage(ctx, name)
         except Exception as exc:
-            _record_run_end(ctx, "failed", name, f"{type(exc).__name__}")
+            _record_failure(ctx, name, exc)
             raise PipelineFailed(run_id, name, exc) from exc
         if last_stage:
             _record_run_end(ctx, "succeeded")
-        return result
+    if ctx.compaction_error:
+        result.warnings.append(
+            f"published; the compaction after it failed ({ctx.compaction_error}); the next run retries it"
+        )
+    return result

@@ -19,12 +19,15 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from sources.config import SourceConfig
+
+if TYPE_CHECKING:
+    from sources.limits import IngestLimits
 
 
 class SourceError(Exception):
@@ -96,7 +99,11 @@ class SourceConnector(ABC):
     file_based: ClassVar[bool] = True
 
     def __init__(self, source: SourceConfig):
+        from sources.limits import IngestLimits
+
         self.source = source
+        #: `ingest:` limits from `mdm.yaml` (set by `Registry.create`); readers stop at them while reading.
+        self.limits: IngestLimits = IngestLimits()
         try:
             self.options: Any = self.options_model.model_validate(source.options)
         except ValidationError as exc:

@@ -45,7 +45,7 @@ def check_source(config: MdmConfig, name: str, registry: Registry | None = None)
     registry = registry or load_registry()
     report = SourceReport(source=name, kind=source.kind, location=source.path or source.kind, ok=True)
     try:
-        connector = registry.create(source)
+        connector = registry.create(source, config.ingest)
         report.location = connector.masked_label()
         items = connector.discover(config.paths.inbox, None)
     except (UnknownKind, ConnectorConfigError, SourceError) as exc:
@@ -63,7 +63,7 @@ def check_source(config: MdmConfig, name: str, registry: Registry | None = None)
             entry.rows = result.rows
             entry.sheets = [s.sheet for s in result.sheets if s.sheet]
             entry.columns = result.columns
-            check_result(source, item.label, result)
+            check_result(source, item.label, result, connector.limits)
         except SourceError as exc:
             entry.ok, entry.problem = False, str(exc)
         except Exception as exc:

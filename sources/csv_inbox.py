@@ -20,6 +20,7 @@ import pyarrow.csv as pacsv
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sources.base import ReadResult, SheetTable, SourceConnector, SourceError, SourceItem
+from sources.limits import read_file_capped
 from sources.text import unique_names
 
 CANDIDATE_DELIMITERS = (",", ";", "\t", "|")
@@ -140,7 +141,7 @@ class CsvInbox(SourceConnector):
 
     def read(self, item: SourceItem) -> ReadResult:
         assert item.path is not None
-        data = Path(item.path).read_bytes()
+        data = read_file_capped(Path(item.path), item.label, self.limits, line_limit=True)
         return ReadResult(sheets=[SheetTable(sheet=None, table=self.parse(data, item.label))])
 
     def parse(self, data: bytes, label: str) -> pa.Table:

@@ -4,6 +4,9 @@ calamine is a Rust reader: it returns each cell's cached value, so formulas are 
 and macros never run. Title rows above the header are skipped by finding the first row that is
 about as wide as the table. Numbers become text without a spurious `.0` (a phone stored as a
 number, 612345678, stays "612345678" for the standardiser to repair); Excel dates become ISO text.
+
+Before calamine opens a zipped workbook, `sources.workbook_guard` refuses one that would inflate
+past the `ingest:` limits (zip bombs, entity expansion, a sheet spanning billions of cells).
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from python_calamine import CalamineWorkbook
 
 from sources.base import ReadResult, SheetTable, SourceConnector, SourceError, SourceItem
+from sources.limits import check_shape
 from sources.text import text_column, to_text, unique_names
+from sources.workbook_guard import inspect_workbook
 
 HEADER_SCAN_ROWS = 30
 
@@ -73,6 +78,7 @@ class ExcelInbox(SourceConnector):
     def read(self, item: SourceItem) -> ReadResult:
         assert item.path is not None
         options: ExcelOptions = self.options
+        inspect_workbook(item.path, item.label, self.limits)
         try:
             workbook = CalamineWorkbook.from_path(str(item.path))
         except Exception as exc:  # calamine raises several types for corrupt or unknown files
@@ -91,7 +97,13 @@ class ExcelInbox(SourceConnector):
             sheets: list[SheetTable] = []
             for name in wanted:
                 try:
-                    rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                    sheet = workbook.get_sheet_by_name(name)
+                except Exception as exc:
+                    raise SourceError(f"{item.label}: sheet {name!r} unreadable ({type(exc).__name__})") from None
+                # Before the rows become Python objects (a .xls or .ods is not inspected cell by cell).
+                check_shape(item.label, sheet.total_height, sheet.total_width, self.limits, f" (sheet {name!r})")
+                try:
+                    rows = sheet.to_python(skip_empty_area=False)
                 except Exception as exc:
                     raise SourceError(f"{item.label}: sheet {name!r} unreadable ({type(exc).__name__})") from None
                 table = sheet_table(rows, options.header_row, item.label, name)

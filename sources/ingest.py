@@ -9,10 +9,12 @@ For each item a connector discovers (a file in the inbox, or a database extract)
 3. insert it set-based (register the Arrow table, one `INSERT ... SELECT`) with its lineage,
    and record a `loaded` row in `raw.loads`.
 
-Any failure in 2 records a `failed` load naming the file and the problem (never a cell value),
-moves the file to `rejected/<source>/` beside a `.reason.txt`, and goes on with the next item.
-Nothing is inserted before the whole item has been read and checked, and the stage runs inside
-the runner's transaction, so a file is never half-loaded.
+Any failure in 2 or 3 (a file beyond the `ingest:` limits, unreadable, or whose insert fails)
+records a `failed` load naming the file and the problem (never a cell value), moves the file to
+`rejected/<source>/` beside a `.reason.txt`, and goes on with the next item. Each item is its own
+transaction (DuckDB aborts a transaction on any error), so a file is never half-loaded and one
+bad file cannot undo the others. Only a fault of the machine (a full disk) stops the stage; the
+file then stays in the inbox for the next run.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import pyarrow.compute as pc
 
 from mdm.clock import now
 from mdm.context import RunContext, StageResult
+from mdm.failures import environment_cause, out_of_memory
 from mdm.inbox import content_hash as file_content_hash
 from mdm.privacy import mask_label
 from sources.base import (
@@ -43,6 +46,7 @@ from sources.base import (
 from sources.config import SourceConfig
 from sources.inbox import confined
 from sources.keys import record_key_sql
+from sources.limits import IngestLimits, check_shape, too_big
 from sources.registry import Registry, UnknownKind, load_registry
 
 log = logging.getLogger("mdm.sources.ingest")
@@ -95,23 +99,29 @@ def ingest_source(ctx: RunContext, registry: Registry, source: SourceConfig) -> 
     """All new items of one source; a connector or discovery problem is one failed load."""
     inbox = ctx.config.paths.inbox
     try:
-        connector = registry.create(source)
+        connector = registry.create(source, ctx.config.ingest)
         items = connector.discover(inbox, load_state(ctx.con, source.name))
     except (UnknownKind, ConnectorConfigError, SourceError) as exc:
         label = source.path or source.kind
-        return [_record_failure(ctx, source, SourceItem(label=label), None, str(exc), move=False)]
+        return [_fail(ctx, source, SourceItem(label=label), None, str(exc), move=False)]
     return [ingest_item(ctx, connector, item) for item in items]
 
 
 def ingest_item(ctx: RunContext, connector: SourceConnector, item: SourceItem) -> ItemOutcome:
+    """One item, all or nothing, committed on its own: a file that cannot be read OR stored is a
+    failed load (moved to `rejected/`) and the run goes on; only a fault of the machine (a full
+    disk) stops the stage, leaving the file in the inbox for the next run."""
     item = replace(item, label=mask_label(item.label))  # stored and logged: no e-mail, no phone
     source = connector.source
-    inbox = ctx.config.paths.inbox
     content_hash: str | None = None
     started = now()
     if item.path is not None:
-        if not confined(inbox, item.path):
-            return _record_failure(ctx, source, item, None, f"{item.label}: path escapes the inbox; not read")
+        if not confined(ctx.config.paths.inbox, item.path):
+            return _fail(ctx, source, item, None, f"{item.label}: path escapes the inbox; not read")
+        size = item.path.stat().st_size
+        if size > connector.limits.max_file_bytes:  # refused before even the hash reads it
+            error = str(too_big(item.label, "the file", size, connector.limits.max_file_bytes, "max_file_bytes"))
+            return _fail(ctx, source, item, None, error)
         content_hash = file_content_hash(item.path)
         if already_loaded(ctx.con, source.name, content_hash):
             return ItemOutcome(status="skipped")
@@ -123,30 +133,70 @@ def ingest_item(ctx: RunContext, connector: SourceConnector, item: SourceItem) -
                 return ItemOutcome(status="empty")  # an extract with nothing new
             if content_hash and already_loaded(ctx.con, source.name, content_hash):
                 return ItemOutcome(status="skipped")
-        check_result(source, item.label, result)
+        check_result(source, item.label, result, connector.limits)
+        outcome = _store(ctx, source, item, result, content_hash, started)
     except SourceError as exc:
-        return _record_failure(ctx, source, item, content_hash, _named(str(exc), item.label))
-    except Exception as exc:  # unknown reader failure: name the type only, messages may hold values
-        log.warning("%s: unexpected %s while reading", source.name, type(exc).__name__)
-        return _record_failure(
-            ctx, source, item, content_hash, f"{item.label}: unreadable ({type(exc).__name__})"
-        )
+        return _fail(ctx, source, item, content_hash, _named(str(exc), item.label))
+    except Exception as exc:  # name the type only: messages may hold values
+        if environment_cause(exc) is not None:
+            raise  # the machine's fault, not the file's: the stage fails and the file stays
+        log.warning("%s: unexpected %s while loading", source.name, type(exc).__name__)
+        problem = "ran out of memory while loading it" if out_of_memory(exc) else "unreadable"
+        return _fail(ctx, source, item, content_hash, f"{item.label}: {problem} ({type(exc).__name__})")
+    checkpoint(ctx.con)
+    log.info("%s: loaded %s (%d rows)", source.name, item.label, result.rows)
+    return outcome
+
+
+def _store(
+    ctx: RunContext, source: SourceConfig, item: SourceItem, result: ReadResult, content_hash: str | None,
+    started: Any,
+) -> ItemOutcome:
+    """Insert a checked item's sheets and its `loaded` row (inside the item's own transaction)."""
     load_id = new_load_id(ctx.run_id, source.name, item.label, content_hash)
     for sheet in result.sheets:
         insert_records(ctx.con, source, load_id, item.label, sheet.sheet, sheet.table, ctx.now)
     _insert_load(ctx, load_id, source.name, item.label, content_hash, "loaded", result.rows, None, started)
     if result.state:
         save_state(ctx.con, source.name, result.state, load_id)
-    log.info("%s: loaded %s (%d rows)", source.name, item.label, result.rows)
     return ItemOutcome(status="loaded", rows=result.rows, load_id=load_id)
 
 
-def check_result(source: SourceConfig, label: str, result: ReadResult) -> None:
-    """Refuse what cannot be loaded whole: no rows, or a key/mapped column missing."""
+def checkpoint(con: duckdb.DuckDBPyConnection) -> None:
+    """Commit what the stage did so far and open the next transaction.
+
+    Why: DuckDB aborts a whole transaction on any error (there are no savepoints), so a file
+    whose insert fails would otherwise take the files loaded before it down too. Each item is
+    therefore its own transaction inside the stage's (the runner still commits the stage last).
+    """
+    con.execute("COMMIT")
+    con.execute("BEGIN TRANSACTION")
+
+
+def _fail(
+    ctx: RunContext, source: SourceConfig, item: SourceItem, content_hash: str | None, error: str,
+    move: bool = True,
+) -> ItemOutcome:
+    """Drop the item's partial work, record the failed load, move the file aside, commit that."""
+    ctx.con.execute("ROLLBACK")
+    ctx.con.execute("BEGIN TRANSACTION")
+    outcome = _record_failure(ctx, source, item, content_hash, error, move=move)
+    checkpoint(ctx.con)
+    return outcome
+
+
+def check_result(source: SourceConfig, label: str, result: ReadResult, limits: IngestLimits | None = None) -> None:
+    """Refuse what cannot be loaded whole: no rows, a key/mapped column missing, or beyond the limits.
+
+    The limits are checked again here, whatever the connector did, so a plug-in that reads a
+    whole file cannot hand on more rows, columns or cells than `ingest:` allows.
+    """
     if result.rows == 0:
         raise SourceError(f"{label}: no data rows (empty file or header only)")
     required = source.required_columns()
     for sheet in result.sheets:
+        where = f" (sheet {sheet.sheet!r})" if sheet.sheet else ""
+        check_shape(label, sheet.table.num_rows, sheet.table.num_columns, limits or IngestLimits(), where)
         bad_types = [n for n, t in zip(sheet.table.column_names, sheet.table.schema.types, strict=True)
                      if not pa.types.is_string(t)]
         if bad_types:
@@ -154,7 +204,6 @@ def check_result(source: SourceConfig, label: str, result: ReadResult) -> None:
         present = set(sheet.table.column_names)
         missing = [c for c in required if c not in present]
         if missing:
-            where = f" (sheet {sheet.sheet!r})" if sheet.sheet else ""
             raise SourceError(
                 f"{label}{where}: missing column(s) {missing}; the file has {len(present)} column(s)"
             )

@@ -33,6 +33,7 @@ import pyarrow.json as pajson
 from pydantic import BaseModel, ConfigDict, Field
 
 from sources.base import ReadResult, SheetTable, SourceConnector, SourceError, SourceItem
+from sources.limits import read_file_capped
 from sources.text import flatten_arrow, table_to_text, to_text
 
 #: Doubles at or above this magnitude may not be the integer the file holds (2**53).
@@ -93,7 +94,7 @@ class JsonInbox(SourceConnector):
         options: JsonOptions = self.options
         label = item.label
         try:
-            data = Path(item.path).read_bytes()
+            data = read_file_capped(Path(item.path), label, self.limits)
             text = data.decode(options.encoding).lstrip("\ufeff")
         except UnicodeDecodeError as exc:
             raise SourceError(f"{label}: cannot be decoded as {options.encoding} (offset {exc.start})") from None

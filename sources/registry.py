@@ -18,6 +18,7 @@ from importlib.metadata import entry_points
 
 from sources.base import SourceConnector
 from sources.config import SourceConfig
+from sources.limits import IngestLimits
 
 log = logging.getLogger("mdm.sources")
 
@@ -68,12 +69,19 @@ class Registry:
         except KeyError:
             raise UnknownKind(f"unknown connector kind {kind!r}; known kinds: {self.kinds()}") from None
 
-    def create(self, source: SourceConfig) -> SourceConnector:
-        """An instance for one configured source; raises UnknownKind or ConnectorConfigError."""
+    def create(self, source: SourceConfig, limits: IngestLimits | None = None) -> SourceConnector:
+        """An instance for one configured source; raises UnknownKind or ConnectorConfigError.
+
+        `limits` (the config's `ingest:` section) is set after construction, so a plug-in whose
+        `__init__` takes only the source still gets it.
+        """
         try:
-            return self.get(source.kind)(source)
+            connector = self.get(source.kind)(source)
         except UnknownKind as exc:
             raise UnknownKind(f"source {source.name!r} > kind: {exc}") from None
+        if limits is not None:
+            connector.limits = limits
+        return connector
 
 
 def load_registry(include_plugins: bool = True) -> Registry:

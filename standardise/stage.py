@@ -157,11 +157,13 @@ def standardise_source(ctx: RunContext, source: SourceConfig, extra_keys: list[s
         step("unchanged")
         if n_rows:
             frame = _extract(ctx, source)
+            too_long = blank_over_long(frame, ctx.config.ingest.max_field_chars)
             step("extract")
             staged = standardise_frame(frame.drop(columns=["record_key", "load_id", "payload_hash"]),
                                        SourceRules.of(source), ctx.now)
             step("standardise")
             _write(ctx, source, frame, staged, chash)
+            flag_too_long(ctx, too_long)
             step("write")
         # Rows still pointing at a held or failed load have no usable version left: out of staging.
         ctx.con.execute(
@@ -182,6 +184,36 @@ def standardise_source(ctx: RunContext, source: SourceConfig, extra_keys: list[s
     step("finish")
     log.info("standardise %s steps: %s", source.name, json.dumps(steps))
     return {"standardised": n_rows, "unchanged": unchanged, "seconds": round(time.perf_counter() - started, 3)}
+
+
+#: The issue code (and quarantine reason) of a row holding a value over `ingest.max_field_chars`.
+FIELD_TOO_LONG = "field_too_long"
+
+
+def blank_over_long(frame: pd.DataFrame, limit: int) -> list[str]:
+    """Blank every mapped value longer than `limit` characters; return the keys of the rows concerned.
+
+    Why blank: a 5,000,000-character "street" must not go through the standardisers or reach a
+    golden record. The row keeps its raw payload (for the steward) and is quarantined as
+    `field_too_long` by the validate stage.
+    """
+    over = pd.Series(False, index=frame.index)
+    for column in frame.columns.difference(["record_key", "load_id", "payload_hash"]):
+        long_values = (frame[column].str.len() > limit).fillna(False).astype(bool)
+        if long_values.any():
+            frame.loc[long_values, column] = pd.NA
+            over |= long_values
+    return [str(key) for key in frame.loc[over, "record_key"]]
+
+
+def flag_too_long(ctx: RunContext, keys: list[str]) -> None:
+    """Add `field_too_long` to the issues of the staging rows just written for `keys`."""
+    if keys:
+        ctx.con.execute(
+            "UPDATE staging.customers SET issues = list_append(coalesce(issues, []::VARCHAR[]), ?) "
+            "WHERE record_key IN (SELECT unnest(?::VARCHAR[]))",
+            [FIELD_TOO_LONG, keys],
+        )
 
 
 def _extract(ctx: RunContext, source: SourceConfig) -> pd.DataFrame:

@@ -15,6 +15,7 @@ schema `golden`) until its next publish renames it (`Paths.published`).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,8 @@ import duckdb
 
 from mdm.config import Paths
 from warehouse.schema import apply_schema
+
+log = logging.getLogger("mdm.warehouse")
 
 #: The catalog name readers see the published file under.
 READER_ALIAS = "published"
@@ -36,7 +39,10 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         yield con
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        try:
+            con.execute("ROLLBACK")
+        except Exception as exc:  # a failed COMMIT (full disk) may leave nothing to roll back
+            log.warning("rollback failed (%s); the transaction was not committed", type(exc).__name__)
         raise
 
 

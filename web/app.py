@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from mdm.config import MdmConfig
 from mdm.locale_format import N_
@@ -27,7 +28,14 @@ CSP = (
 )
 
 
+#: Served over https: browsers keep to https for a year (not for subdomains: other sites may live there).
+HSTS = "max-age=31536000"
+
+
 def create_app(config: MdmConfig) -> FastAPI:
+    """The app. Behind a reverse proxy listed in `web.trusted_proxies`, uvicorn's own proxy-headers
+    middleware runs inside the app (not as `uvicorn.run(proxy_headers=...)`), so the TestClient
+    and `mdm serve` take the same path."""
     state = AppState(config)
 
     @asynccontextmanager
@@ -55,7 +63,13 @@ def create_app(config: MdmConfig) -> FastAPI:
         response.headers["X-Frame-Options"] = "SAMEORIGIN"
         if request.scope.get("mdm_session"):
             response.headers["Cache-Control"] = "no-store"
+        if request.url.scheme == "https":
+            response.headers["Strict-Transport-Security"] = HSTS
         return response
+
+    if config.web.trusted_proxies:
+        # Added last, so it runs first: every check above sees the client's scheme and address.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(config.web.trusted_proxies))
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

@@ -182,6 +182,11 @@ def require(permission: str) -> Callable[[Request], auth.Session]:
     return dependency
 
 
+def secure_cookies(request: Request) -> bool:
+    """Cookies are `Secure` whenever the page is served over https, or always with `web.cookie_secure`."""
+    return request.url.scheme == "https" or state_of(request).config.web.cookie_secure
+
+
 def expected_origin(request: Request) -> str:
     host = request.headers.get("host", "")
     return f"{request.url.scheme}://{host}"

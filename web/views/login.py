@@ -20,6 +20,7 @@ from web.deps import (
     current_session,
     redirect,
     respond,
+    secure_cookies,
     state_of,
 )
 from web.published import NotPublished, last_publication
@@ -40,7 +41,7 @@ def _login_page(request: Request, error: str | None, status: int, next_url: str)
                        page={"login_csrf": token})
     st = state_of(request)
     response.set_cookie(LOGIN_CSRF_COOKIE, st.serializer.dumps(token), httponly=True, samesite="strict",
-                        secure=st.config.web.cookie_secure, path="/login")
+                        secure=secure_cookies(request), path="/login")
     return response
 
 
@@ -79,11 +80,11 @@ async def login(request: Request) -> Response:
         if user is None:
             auth.record_login_failure(con, name, address, at)
             return _login_page(request, N_("Wrong user name or password."), 401, next_url)
-        auth.clear_login_failures(con, name)
+        auth.clear_login_failures(con, name, address)
         session = auth.create_session(con, user, at, cfg.session_hours)
     response = redirect(next_url)
     response.set_cookie(SESSION_COOKIE, st.serializer.dumps(session.session_id), httponly=True, samesite="lax",
-                        secure=cfg.cookie_secure, max_age=int(cfg.session_hours * 3600), path="/")
+                        secure=secure_cookies(request), max_age=int(cfg.session_hours * 3600), path="/")
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 
@@ -97,7 +98,7 @@ def switch_language(lang: str, request: Request, next: str | None = None) -> Res
     if lang in LANGUAGES:
         st = state_of(request)
         response.set_cookie(i18n.LANG_COOKIE, lang, max_age=365 * 24 * 3600, httponly=True, samesite="lax",
-                            secure=st.config.web.cookie_secure, path="/")
+                            secure=secure_cookies(request), path="/")
     return response
 
 
