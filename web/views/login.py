@@ -96,7 +96,6 @@ def switch_language(lang: str, request: Request, next: str | None = None) -> Res
     but the language a page is shown in."""
     response = redirect(_safe_next(next))
     if lang in LANGUAGES:
-        st = state_of(request)
         response.set_cookie(i18n.LANG_COOKIE, lang, max_age=365 * 24 * 3600, httponly=True, samesite="lax",
                             secure=secure_cookies(request), path="/")
     return response
