@@ -1,6 +1,7 @@
 """Fault soak: `kill -9` of `mdm run` at random moments, many times, on a real demo home.
 
-The CI suite (`tests/faults/`) kills one run at one moment; this soak kills many runs at random
+The CI suite kills runs at a few random moments for three seeds (`tests/faults/test_random_kills.py`,
+which calls `soak` below); this soak kills many runs at random
 moments of every stage, with a new export in the inbox each time so that every run has work to
 do, and after each kill checks what issue 18 promises:
 
@@ -94,6 +95,23 @@ def one_kill(home: Home, number: int, delay: float) -> dict[str, object]:
     }
 
 
+def soak(home: Home, kills: int, seed: int) -> tuple[list[dict[str, object]], float]:
+    """`kills` runs killed at random moments (seeded) on `home`, each checked; returns the results
+    and the time of one uninterrupted nightly run (the kills fall within such a run)."""
+    new_export(home, 0)
+    t0 = time.perf_counter()
+    assert home.mdm("run").returncode == 0
+    full_run = time.perf_counter() - t0
+    rng = random.Random(seed)
+    return [one_kill(home, number, rng.uniform(0.3, max(1.0, full_run))) for number in range(1, kills + 1)], full_run
+
+
+def failed(result: dict[str, object]) -> bool:
+    """Whether a kill broke one of issue 18's promises."""
+    return not (result["published_complete"] and result["rerun_ok"] and result["killed_marked_interrupted"]
+                and result["accounted"]) or bool(result["leftovers"])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kills", type=int, default=20)
@@ -103,19 +121,10 @@ def main() -> int:
     root = args.workdir or Path(tempfile.mkdtemp(prefix="mdm-soak-"))
     shutil.rmtree(root / "home", ignore_errors=True)
     make_template(root)
-    home = Home(root)
-    new_export(home, 0)  # time one nightly run with a new export: the kills fall inside such runs
-    t0 = time.perf_counter()
-    assert home.mdm("run").returncode == 0
-    full_run = time.perf_counter() - t0
-    rng = random.Random(args.seed)
-    failures = 0
-    for number in range(1, args.kills + 1):
-        result = one_kill(home, number, rng.uniform(0.3, max(1.0, full_run)))
-        bad = not (result["published_complete"] and result["rerun_ok"] and result["killed_marked_interrupted"]
-                   and result["accounted"]) or result["leftovers"]
-        failures += bool(bad)
-        print(("FAIL " if bad else "ok   ") + json.dumps(result), flush=True)
+    results, full_run = soak(Home(root), args.kills, args.seed)
+    for result in results:
+        print(("FAIL " if failed(result) else "ok   ") + json.dumps(result), flush=True)
+    failures = sum(failed(r) for r in results)
     print(f"{args.kills} kills, {failures} failed checks (seed {args.seed}; a nightly run took {full_run:.1f} s)")
     return 1 if failures else 0
 

@@ -94,3 +94,25 @@ def test_a_rewrite_interrupted_earlier_leaves_no_copy_behind(tmp_path) -> None:
     (tmp_path / "published" / "golden.duckdb.erasing.wal").write_bytes(b"x")
     assert erase_from_published(tmp_path, [], Erased(_targets())) == {}
     assert list((tmp_path / "published").iterdir()) == []
+
+
+def test_a_rejected_spreadsheet_holding_the_e_mail_in_a_cell_is_found(tmp_path) -> None:
+    """An .xlsx deflates its cells: the e-mail is in no byte of the file, only in a member."""
+    from openpyxl import Workbook
+
+    from warehouse.retention.scrub import rejected_holding
+
+    folder = tmp_path / "rejected" / "salon"
+    folder.mkdir(parents=True)
+    book = Workbook()
+    book.active.append(["Nom", "E-mail"])
+    book.active.append(["Dupont", "Jean.Dupont@Gmail.com"])
+    book.save(folder / "salon_2026.xlsx")
+    book = Workbook()
+    book.active.append(["Nom", "E-mail"])
+    book.active.append(["Martin", "paul.martin@orange.fr"])
+    book.save(folder / "salon_2025.xlsx")
+    (folder / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
+    assert b"jean.dupont" not in (folder / "salon_2026.xlsx").read_bytes().lower()
+    found = rejected_holding(tmp_path, ["jean.dupont@gmail.com"], [], [])
+    assert len(found) == 1

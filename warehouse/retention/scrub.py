@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import os
 import re
+import zipfile
+import zlib
 from pathlib import Path
+from typing import IO
 
 import duckdb
 
@@ -67,21 +70,54 @@ def _needles(emails: list[str], phone_forms: list[str], national_ids: list[str])
     return text, [d for d in digits if len(d) >= 8]
 
 
-def _holds(path: Path, text: list[bytes], digits: list[bytes]) -> bool:
-    """Whether the file's bytes (read in 1 MiB blocks: a rejected file can be gigabytes) or its
-    name carry a needle, case-insensitively; phone numbers are compared on digits alone."""
+#: Most bytes inflated from one rejected archive's members while looking for an identifier: a
+#: zip bomb is rejected at ingest, and must not fill the memory of the erasure that scans it.
+MAX_INFLATED_BYTES = 512 << 20
+
+
+def _stream_holds(handle: IO[bytes], name: str, text: list[bytes], digits: list[bytes], budget: int) -> bool:
+    """Whether the stream's bytes (read in 1 MiB blocks, at most `budget`) or `name` carry a needle,
+    case-insensitively; phone numbers are compared on digits alone."""
     overlap = max((len(n) for n in text), default=0) + 64
-    tail = path.name.lower().encode() + b"\n"
+    tail = name.lower().encode() + b"\n"
     digit_tail = re.sub(rb"\D", b"", tail)
+    read = 0
+    while True:
+        chunk = handle.read(min(1 << 20, max(budget - read, 0))).lower()
+        read += len(chunk)
+        block, flat = tail + chunk, digit_tail + re.sub(rb"\D", b"", chunk)
+        if any(n in block for n in text) or any(d in flat for d in digits):
+            return True
+        if not chunk:
+            return False
+        tail, digit_tail = block[-overlap:], flat[-24:]
+
+
+def _archive_holds(path: Path, text: list[bytes], digits: list[bytes]) -> bool:
+    """Whether a member of a zip archive (.xlsx, .ods: their cells are deflated, so the file's own
+    bytes never show an e-mail typed in a cell) carries a needle, inflating at most
+    `MAX_INFLATED_BYTES` in all. A file that is no readable archive holds nothing more."""
+    budget = MAX_INFLATED_BYTES
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for member in archive.infolist():
+                if budget <= 0:
+                    return False
+                with archive.open(member) as handle:
+                    if _stream_holds(handle, member.filename, text, digits, budget):
+                        return True
+                budget -= member.file_size
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError, zlib.error):
+        return False
+    return False
+
+
+def _holds(path: Path, text: list[bytes], digits: list[bytes]) -> bool:
+    """Whether the file's bytes or name carry a needle, or, for a zip archive, its members' bytes."""
     with path.open("rb") as handle:
-        while True:
-            chunk = handle.read(1 << 20).lower()
-            block, flat = tail + chunk, digit_tail + re.sub(rb"\D", b"", chunk)
-            if any(n in block for n in text) or any(d in flat for d in digits):
-                return True
-            if not chunk:
-                return False
-            tail, digit_tail = block[-overlap:], flat[-24:]
+        if _stream_holds(handle, path.name, text, digits, path.stat().st_size):
+            return True
+    return zipfile.is_zipfile(path) and _archive_holds(path, text, digits)
 
 
 def rejected_holding(home: Path, emails: list[str], phone_forms: list[str], national_ids: list[str]) -> list[str]:
