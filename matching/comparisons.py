@@ -356,7 +356,12 @@ def household_split_sql(comparisons: list[Comparison]) -> str | None:
     that agrees with each member of a household on surname and address joins them all into one.
     """
     hits = [f"g_{c.name} = {c.household_index}" for c in comparisons if c.household_index is not None]
-    return " OR ".join(hits) if hits else None
+    if not hits:
+        return None
+    # ... except when the birth dates agree exactly: then it is a duplicate whose first name was
+    # typed as another one as often as twins, and the pair's own score decides (no cannot-link).
+    same_birth = next((f" AND g_{c.name} IS DISTINCT FROM 1" for c in comparisons if c.name == "birth_date"), "")
+    return f"({' OR '.join(hits)}){same_birth}"
 
 
 def vector_sql(comparisons: list[Comparison], inner: str) -> str:

@@ -50,7 +50,7 @@ class Home:
 
     @property
     def published(self) -> Path:
-        return self.home / "published" / "golden.duckdb"
+        return self.home / "published" / "mdm.duckdb"
 
     def env(self, now: str = NOW) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MDM_")}

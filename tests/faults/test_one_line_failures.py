@@ -53,7 +53,7 @@ def test_a_compaction_failure_after_publish_is_reported_and_retried(home: Home) 
     """A BI tool holds a kept version open read-write: the run publishes, compaction cannot rewrite
     that version; the run says so in one line, exits 0, and the next run compacts."""
     (version,) = sorted((home.home / "published" / "versions").glob("*.duckdb"))
-    leftover = home.home / "published" / "golden.duckdb.erasing.wal"
+    leftover = home.home / "published" / "mdm.duckdb.erasing.wal"
     leftover.write_bytes(b"\0" * 4096)  # what a killed erasure leaves behind
     later = "2028-06-01T12:00:00"  # prospects expire: records to purge from every published copy
     with home.holding("file", version):

@@ -102,6 +102,6 @@ def test_erase_says_in_one_line_that_another_program_holds_the_warehouse(warehou
         holder.wait()
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
-        "Error: the working warehouse: the file is open in another program (a BI tool holding it read-write?);"
-        " close it; nothing was erased, run mdm erase again"
+        "mdm erase: failed: the working warehouse: the file is open in another program (a BI tool holding it"
+        " read-write?); close it; nothing was erased, run mdm erase again. The published database did not change."
     ]
