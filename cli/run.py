@@ -27,6 +27,12 @@ def _by_key(value: Any) -> str:
 QUERY_HINT = "SELECT first_name, last_name, email, city FROM golden.customer LIMIT 10"
 
 
+def match_figures(counts: dict) -> dict:
+    """The match figures of what is published: the match stage's, as they stand after expiry
+    (records expired in the same run no longer count). One definition for the summary and --json."""
+    return {**counts.get("match", {}), **counts.get("expire", {}).get("match_after_expiry", {})}
+
+
 def format_summary(config: MdmConfig, summary: RunSummary) -> str:
     """The short, human summary printed after a run. Counts only: no personal data."""
     counts = summary.counts()
@@ -34,8 +40,7 @@ def format_summary(config: MdmConfig, summary: RunSummary) -> str:
     validate = counts.get("validate", {})
     merge = counts.get("merge", {})
     expire = counts.get("expire", {})
-    # taken after expiry, so they are the figures of what is published (issue 18)
-    match = {**counts.get("match", {}), **expire.get("match_after_expiry", {})}
+    match = match_figures(counts)   # taken after expiry: the figures of what is published
     publish = counts.get("publish", {})
     published = config.paths.published
     lines = [
@@ -70,8 +75,9 @@ def _run(config: MdmConfig, until: str | None, as_json: bool) -> None:
     """Run and print the summary. A failure propagates to the `mdm` group, which words it as one line."""
     summary = run_pipeline(config, until=until)
     if as_json:
-        echo_json({"run_id": summary.run_id, "status": summary.status, "stages": summary.counts(),
-                   "compaction_error": summary.compaction_error})
+        counts = summary.counts()
+        echo_json({"run_id": summary.run_id, "status": summary.status, "stages": counts,
+                   "published_match": match_figures(counts), "compaction_error": summary.compaction_error})
     else:
         click.echo(format_summary(config, summary))
     if summary.compaction_error:

@@ -85,7 +85,9 @@ def _published_tables(path: Path) -> dict[str, list[tuple]]:
 
 
 def _figures(summary_counts: dict) -> tuple[int, int, int, int]:
-    match = {**summary_counts["match"], **summary_counts["expire"].get("match_after_expiry", {})}
+    from cli.run import match_figures
+
+    match = match_figures(summary_counts)   # what the summary and `mdm run --json` print
     return (match["duplicates_found"], match["auto_matches"], match["review"],
             summary_counts["publish"]["golden_customers"])
 
