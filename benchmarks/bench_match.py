@@ -32,6 +32,8 @@ SPLINK_PYTHON = ROOT / "benchmarks" / ".venv-splink" / "bin" / "python"
 DATA = ROOT / "benchmarks" / "data"
 NOW = datetime(2026, 11, 23, 12, 0, 0)
 TRAINING_METHOD_ENV = "MDM_BENCH_TRAINING_METHOD"
+#: DuckDB's memory cap for our matcher's child process (it spills to disk beyond it).
+MEMORY_LIMIT_ENV = "MDM_BENCH_MEMORY_LIMIT"
 
 
 def dataset(records: int, seed: int) -> Path:
@@ -90,7 +92,8 @@ def run_ours(input_path: Path, out_path: Path) -> dict[str, Any]:
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        clusters, outcome = match_frame(input_path, _config(), NOW, Path(tmp), memory_limit="2500MB")
+        clusters, outcome = match_frame(input_path, _config(), NOW, Path(tmp),
+                                        memory_limit=os.environ.get(MEMORY_LIMIT_ENV, "2500MB"))
     seconds = time.perf_counter() - started
     clusters.to_parquet(out_path, index=False)
     return {
@@ -225,6 +228,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--training-method", choices=["sessions", "candidates"], default=None,
                         help="override matching.training.method (to compare the two)")
+    parser.add_argument("--memory-limit", default=None,
+                        help="DuckDB memory cap for our matcher, e.g. 1200MB (default 2500MB)")
     parser.add_argument("--incremental", type=float, metavar="FRACTION",
                         help="instead: time a full run on the rest, then an incremental run adding FRACTION")
     parser.add_argument("--child", nargs=2, metavar=("INPUT", "OUT"), help=argparse.SUPPRESS)
@@ -232,6 +237,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.training_method:
         os.environ[TRAINING_METHOD_ENV] = args.training_method      # read by the child processes
+    if args.memory_limit:
+        os.environ[MEMORY_LIMIT_ENV] = args.memory_limit
     if args.child:
         print(json.dumps(run_ours(Path(args.child[0]), Path(args.child[1]))))
         return
