@@ -11,5 +11,7 @@ nightly_schedule = dg.ScheduleDefinition(
     job=nightly_job,
     cron_schedule="0 2 * * *",
     execution_timezone="Europe/Paris",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
+    # Off until a person switches it on in the UI (or `dagster schedule start`): opening the UI on
+    # a home with files must not start work nobody asked for.
+    default_status=dg.DefaultScheduleStatus.STOPPED,
 )

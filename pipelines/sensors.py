@@ -18,7 +18,7 @@ from pipelines.resources import MdmConfigResource
     name="inbox_file_sensor",
     job=nightly_job,
     minimum_interval_seconds=60,
-    default_status=dg.DefaultSensorStatus.RUNNING,
+    default_status=dg.DefaultSensorStatus.STOPPED,   # off until switched on, like the schedule
     description="Runs the nightly job when new or changed files appear in $MDM_HOME/inbox.",
 )
 def inbox_file_sensor(context: dg.SensorEvaluationContext, mdm: MdmConfigResource) -> dg.SensorResult:

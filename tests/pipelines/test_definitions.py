@@ -84,3 +84,12 @@ def test_dagster_definitions_validate_cli(tmp_path: Path) -> None:
         timeout=180,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_schedule_and_the_sensor_are_off_until_switched_on() -> None:
+    """Opening the UI on a home with files must not start a run nobody asked for (issue 20)."""
+    from pipelines.schedules import nightly_schedule
+    from pipelines.sensors import inbox_file_sensor
+
+    assert nightly_schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+    assert inbox_file_sensor.default_status == dg.DefaultSensorStatus.STOPPED
