@@ -17,8 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from expectations.config import ValidationConfig
 from matching.merge.config import SurvivorshipConfig
 from matching.settings import MatchingConfig
-from sources.config import SourceConfig
-from sources.limits import IngestLimits
+from sources.config import IngestLimits, SourceConfig
 from warehouse.publication.config import PublicationConfig
 from warehouse.retention.config import RetentionConfig
 from web.config import WebConfig

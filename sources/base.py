@@ -19,15 +19,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from sources.config import SourceConfig
-
-if TYPE_CHECKING:
-    from sources.limits import IngestLimits
+from sources.config import IngestLimits, SourceConfig
 
 
 class SourceError(Exception):
@@ -99,8 +96,6 @@ class SourceConnector(ABC):
     file_based: ClassVar[bool] = True
 
     def __init__(self, source: SourceConfig):
-        from sources.limits import IngestLimits
-
         self.source = source
         #: `ingest:` limits from `mdm.yaml` (set by `Registry.create`); readers stop at them while reading.
         self.limits: IngestLimits = IngestLimits()

@@ -43,10 +43,10 @@ from sources.base import (
     SourceError,
     SourceItem,
 )
-from sources.config import SourceConfig
+from sources.config import IngestLimits, SourceConfig
 from sources.inbox import confined
 from sources.keys import record_key_sql
-from sources.limits import IngestLimits, check_shape, too_big
+from sources.limits import check_shape, too_big
 from sources.registry import Registry, UnknownKind, load_registry
 
 log = logging.getLogger("mdm.sources.ingest")

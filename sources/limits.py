@@ -19,45 +19,14 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
 from sources.base import SourceError
+from sources.config import MIB, IngestLimits
 
 #: Bytes read at a time: what a reader may hold beyond a limit before it notices.
 CHUNK_BYTES = 1 << 20
 #: Below this, a line limit is checked by scanning each chunk rather than by reading smaller ones.
 MIN_CHUNK_BYTES = 64 << 10
-MIB = 1 << 20
-
-
-class IngestLimits(BaseModel):
-    """Limits on one inbox file; every reader stops at them and the file is rejected with the reason."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    max_file_bytes: int = Field(
-        default=512 * MIB, ge=1,
-        description="Bytes one file may hold once decompressed (an .xlsx's inflated entries, a Parquet file's "
-        "uncompressed pages, a text file's size); more and the file is rejected before it is inflated.",
-    )
-    max_line_bytes: int = Field(
-        default=16 * MIB, ge=1,
-        description="Bytes one line of a CSV file may hold (the CSV parser's block size); a longer line rejects "
-        "the file as soon as the reader reaches the limit (it never holds the whole line). A shorter but "
-        "over-long value is the row's problem: see max_field_chars.",
-    )
-    max_rows: int = Field(default=5_000_000, ge=1, description="Data rows one file (one sheet) may hold.")
-    max_columns: int = Field(default=1_000, ge=1, description="Columns one file (one sheet) may hold.")
-    max_cells: int = Field(
-        default=50_000_000, ge=1,
-        description="Rows x columns one file (one sheet) may span; checked on an .xlsx sheet's cell references "
-        "before the sheet is loaded, so a sparse sheet cannot inflate into a huge grid.",
-    )
-    max_field_chars: int = Field(
-        default=1_000, ge=1,
-        description="Characters one mapped value may hold; a longer value sends its row to quarantine with "
-        "reason `field_too_long` (the value is not standardised, matched or published).",
-    )
 
 
 class LimitExceeded(SourceError):

@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 
 from sources.base import SourceConnector
-from sources.config import SourceConfig
-from sources.limits import IngestLimits
+from sources.config import IngestLimits, SourceConfig
 
 log = logging.getLogger("mdm.sources")
 

@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from sources.base import SourceError
-from sources.limits import CHUNK_BYTES, IngestLimits, check_shape, too_big
+from sources.config import IngestLimits
+from sources.limits import CHUNK_BYTES, check_shape, too_big
 
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _DECLARATIONS = (b"<!DOCTYPE", b"<!ENTITY")

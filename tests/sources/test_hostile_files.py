@@ -226,7 +226,8 @@ def test_the_line_limit_is_exact_wherever_the_line_falls(limit: int, offset: int
     (small limits are scanned, larger ones read in chunks no longer than the limit)."""
     import io
 
-    from sources.limits import IngestLimits, read_capped
+    from sources.config import IngestLimits
+    from sources.limits import read_capped
 
     limits = IngestLimits(max_line_bytes=limit)
     before = b"a,b\n" + b"x" * offset + b"\n"
