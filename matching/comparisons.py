@@ -32,9 +32,14 @@ class Comparison:
         return [level.label for level in self.levels]
 
     @property
+    def close(self) -> list[int]:
+        """Level indexes of close agreement: exact, or give or take a slip (not neutral, weak or "different")."""
+        return [i for i, level in enumerate(self.levels[:-1]) if not level.is_null and not level.weak]
+
+    @property
     def household_index(self) -> int | None:
         """Index of the level a household's shared agreement is moved to (see `vector_sql`), if any."""
-        return next((i for i, level in enumerate(self.levels) if level.label == HOUSEHOLD_LABEL), None)
+        return next((i for i, level in enumerate(self.levels) if level.household), None)
 
 
 # Households: people who share an address, a landline or a family e-mail agree on those, and
@@ -62,7 +67,7 @@ PERSON_DISAGREEMENTS: tuple[dict[str, str], ...] = (
 
 def household_level() -> lv.Level:
     """The neutral level household-shared agreements move to; CASE never picks it (FALSE)."""
-    return lv.Level(HOUSEHOLD_LABEL, "FALSE", is_null=True)
+    return lv.Level(HOUSEHOLD_LABEL, "FALSE", is_null=True, household=True)
 
 
 # Cheap equality guards come first in each condition: DuckDB evaluates the costly similarity

@@ -157,28 +157,23 @@ class Session:
 def agreeing(gammas: np.ndarray, comp: Comparison) -> np.ndarray:
     """Whether each vector agrees on `comp`: exactly or give or take a slip, not at a neutral,
     weak (an initial, the same year, a loose similarity) or "different" level."""
-    close = [i for i, level in enumerate(comp.levels[:-1]) if not level.is_null and not level.weak]
-    return np.isin(gammas, close)
-
-
-def _close_share(m: np.ndarray, comp: Comparison) -> float:
-    """Share of matches that agree closely on `comp` (see `agreeing`), among those holding it."""
-    close = [i for i, level in enumerate(comp.levels[:-1]) if not level.is_null and not level.weak]
-    return float(m[close].sum())
+    return np.isin(gammas, comp.close)
 
 
 def session_patterns(patterns: Patterns, comparisons: list[Comparison], fixed: list[str]) -> Patterns:
-    """Patterns agreeing (at any level but "different") on every `fixed` comparison, those neutralised.
+    """Patterns agreeing closely (see `agreeing`) on every `fixed` comparison, those neutralised.
 
     Those pairs are the ones a blocking rule on the same fields would produce: non-matches among
     them agree on the *other* fields about as often as random pairs do, which is what lets EM hold
     u at its random-pair value. The fixed comparisons say nothing here (every pair agrees on them),
     so they are set to 0 and take no part.
 
-    Why any agreeing level and not exact agreement only: where each duplicate carries one error
-    (a typo in one field), the pairs agreeing *exactly* on two fields are just the duplicates whose
-    error sits in the third, and EM then learns that a duplicate never agrees exactly on it (m of
-    an exact surname 0.005 on RLdata). A typo in a fixed field does not keep a pair out here.
+    Why closely and not exactly: where each duplicate carries one error (a typo in one field), the
+    pairs agreeing *exactly* on two fields are just the duplicates whose error sits in the third,
+    and EM then learns that a duplicate never agrees exactly on it (m of an exact surname 0.005 on
+    RLdata). A typo in a fixed field does not keep a pair out here. Why not at weak levels too:
+    they let in crowds of strangers (same first name, same birth year) and the prior came out
+    eight times too high.
     """
     index = {c.name: k for k, c in enumerate(comparisons)}
     keep = np.ones(len(patterns.counts), dtype=bool)
@@ -262,7 +257,7 @@ def train_by_sessions(
     estimates = []
     for session in sessions:
         # a match enters the session if both records hold the fixed fields and agree on them closely
-        recall = float(np.prod([(presence or {}).get(name, 1.0) * _close_share(m_final[name], by_name[name])
+        recall = float(np.prod([(presence or {}).get(name, 1.0) * float(m_final[name][by_name[name].close].sum())
                                 for name in session.fixed]))
         if recall > 0:
             estimates.append((session.expected_matches / recall, session.expected_matches))

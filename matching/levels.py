@@ -18,6 +18,8 @@ class Level:
     levels of names, emails, phones): agreeing on a rare value weighs more than on a common one.
     `weak`: the values are related but not the same give or take a slip (an initial, the same
     year, a loose similarity). EM sessions do not count such a pair as agreeing on the field.
+    `household`: the neutral level a household's shared agreement moves to (comparisons.vector_sql);
+    a flag, not a label, so that rewording the label cannot switch the rule off.
     """
 
     label: str
@@ -25,6 +27,7 @@ class Level:
     is_null: bool = False
     tf_column: str | None = None
     weak: bool = False
+    household: bool = False
 
 
 def null_level(*columns: str) -> Level:
