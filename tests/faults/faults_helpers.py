@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +36,22 @@ with pipeline_lock(Path(sys.argv[1])):
 """
 PYTHON = sys.executable
 NOW = "2026-11-23T12:00:00"
+
+
+@contextmanager
+def held_by_another_process(
+    what: str, path: Path, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> Iterator[None]:
+    """Another process holds `path` for the block: `what` is "file" (a DuckDB file open
+    read-write, as a BI tool opens it) or "lock" (the pipeline lock, as a run holds it)."""
+    code = _HOLD_FILE if what == "file" else _HOLD_LOCK
+    child = subprocess.Popen([PYTHON, "-c", code, str(path)], cwd=cwd, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+        yield
+    finally:
+        child.kill()
+        child.wait()
 
 
 @dataclass
@@ -64,19 +80,9 @@ class Home:
         return subprocess.Popen([MDM, *args], cwd=self.root, env=self.env(now), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
 
-    @contextmanager
-    def holding(self, what: str, path: Path) -> Iterator[None]:
-        """Another process holds `path` for the block: `what` is "file" (a DuckDB file open
-        read-write, as a BI tool opens it) or "lock" (the pipeline lock, as a run holds it)."""
-        code = _HOLD_FILE if what == "file" else _HOLD_LOCK
-        child = subprocess.Popen([PYTHON, "-c", code, str(path)], cwd=self.root, env=self.env(),
-                                 stdout=subprocess.PIPE, text=True)
-        try:
-            assert child.stdout is not None and child.stdout.readline().strip() == "ready"
-            yield
-        finally:
-            child.kill()
-            child.wait()
+    def holding(self, what: str, path: Path) -> AbstractContextManager[None]:
+        """`held_by_another_process` in this home's environment."""
+        return held_by_another_process(what, path, cwd=self.root, env=self.env())
 
     def query(self, path: Path, sql: str) -> list[tuple[object, ...]]:
         con = duckdb.connect()

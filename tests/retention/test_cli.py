@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import datetime
 
 from click.testing import CliRunner
 
 from cli import mdm
 from mdm.config import BUNDLED_DEMO_CONFIG
+from tests.faults.faults_helpers import held_by_another_process
 
 OLD, RECENT = datetime(2022, 1, 1), datetime(2026, 1, 1)
 EMAIL = "old.prospect@example.org"
@@ -56,20 +55,10 @@ def test_plan_hold_and_lift(warehouse):
 
 def test_plan_says_a_run_is_in_progress(warehouse):
     _seed(warehouse)
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(60)",
-         str(warehouse.config.paths.warehouse)],
-        stdout=subprocess.PIPE, text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+    with held_by_another_process("file", warehouse.config.paths.warehouse):
         result = _mdm("retention", "plan")
-        assert result.exit_code == 1
-        assert "a pipeline run is in progress" in result.output
-    finally:
-        holder.kill()
-        holder.wait()
+    assert result.exit_code == 1
+    assert "a pipeline run is in progress" in result.output
 
 
 def test_erase_asks_then_prints_counts_only(warehouse):
@@ -88,18 +77,8 @@ def test_erase_asks_then_prints_counts_only(warehouse):
 def test_erase_says_in_one_line_that_another_program_holds_the_warehouse(warehouse):
     _seed(warehouse)
     warehouse.con.close()
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(60)",
-         str(warehouse.config.paths.warehouse)],
-        stdout=subprocess.PIPE, text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+    with held_by_another_process("file", warehouse.config.paths.warehouse):
         result = _mdm("erase", "--email", EMAIL, "--yes")
-    finally:
-        holder.kill()
-        holder.wait()
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
         "mdm erase: failed: the working warehouse: the file is open in another program (a BI tool holding it"
