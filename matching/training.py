@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -145,6 +146,47 @@ def labels_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     return hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
 
 
+@dataclass
+class MFit:
+    """m per comparison and what the fit says about the matches among the candidates."""
+
+    m: dict[str, np.ndarray]
+    expected_matches: float
+    candidate_prior: float
+    iterations: int
+    method: str
+    sessions: list[Session]
+
+
+def fit_m(
+    patterns: Patterns, comparisons: list[Comparison], u: dict[str, np.ndarray], cfg: TrainingConfig,
+    presence: dict[str, float], notes: list[str],
+) -> MFit:
+    """m by the configured method: sessions, then (anchored) EM over all candidates unless it runs
+    away, or one EM over all candidates when the sessions cannot cover every comparison."""
+    n_candidates = float(patterns.counts.sum())
+    fitted = train_by_sessions(patterns, comparisons, u, cfg, presence) if cfg.method != "candidates" else None
+    if fitted is None:
+        if cfg.method != "candidates":
+            notes.append(
+                f"m: the EM sessions had too few pairs (under {cfg.em_session_min_pairs}) to estimate every "
+                "comparison; fitted by one EM over all candidate pairs"
+            )
+        # Too little data for the sessions (or asked for): one EM over all candidates, both classes free.
+        m, prior, iterations = run_em(patterns, comparisons, u, cfg)
+        return MFit(m, prior * n_candidates, prior, iterations, "candidates", [])
+    m, expected_matches, sessions = fitted
+    fit = MFit(m, expected_matches, expected_matches / max(n_candidates, 1.0),
+               max(s.iterations for s in sessions), "sessions", sessions)
+    if cfg.method == "anchored":
+        m_all, prior_all, iterations_all = run_em(patterns, comparisons, u, cfg, m, fit.candidate_prior)
+        if ran_away(m, m_all, comparisons, expected_matches, prior_all * n_candidates):
+            fit.method = "sessions (EM over all candidates ran away)"
+        else:
+            fit = MFit(m_all, prior_all * n_candidates, prior_all, iterations_all, "anchored", sessions)
+    return fit
+
+
 def train(
     con: duckdb.DuckDBPyConnection,
     comparisons: list[Comparison],
@@ -168,32 +210,9 @@ def train(
     presence = {
         c.name: float(rand_n[rand_g[:, k] != 0].sum() / max(rand_n.sum(), 1.0)) for k, c in enumerate(comparisons)
     }
-    fitted = train_by_sessions(patterns, comparisons, u, cfg, presence) if cfg.method != "candidates" else None
-    sessions: list[Session] = []
-    if fitted is not None:
-        m, expected_matches, sessions = fitted
-        iterations = max(s.iterations for s in sessions)
-        candidate_prior = expected_matches / max(float(patterns.counts.sum()), 1.0)
-        method = "sessions"
-        if cfg.method == "anchored":
-            m_all, prior_all, iterations_all = run_em(patterns, comparisons, u, cfg, m, candidate_prior)
-            matches_all = prior_all * float(patterns.counts.sum())
-            if not ran_away(m, m_all, comparisons, expected_matches, matches_all):
-                m, candidate_prior, iterations = m_all, prior_all, iterations_all
-                expected_matches = candidate_prior * float(patterns.counts.sum())
-                method = "anchored"
-            else:
-                method = "sessions (EM over all candidates ran away)"
-    else:
-        if cfg.method != "candidates":
-            notes.append(
-                f"m: the EM sessions had too few pairs (under {cfg.em_session_min_pairs}) to estimate every "
-                "comparison; fitted by one EM over all candidate pairs"
-            )
-        # Too little data for the sessions (or asked for): one EM over all candidates, both classes free.
-        m, candidate_prior, iterations = run_em(patterns, comparisons, u, cfg)
-        expected_matches = candidate_prior * float(patterns.counts.sum())
-        method = "candidates"
+    fit = fit_m(patterns, comparisons, u, cfg, presence, notes)
+    m, expected_matches, candidate_prior, iterations = fit.m, fit.expected_matches, fit.candidate_prior, fit.iterations
+    method, sessions = fit.method, fit.sessions
     # The prior is the share of matches among *all* pairs (as Splink does), not among candidates,
     # which depends on how tight the blocking is: agreement has to be earned by the comparisons,
     # not granted by having been blocked together.
