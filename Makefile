@@ -43,9 +43,9 @@ lock:
 
 ## i18n: extract the steward app's strings, update the French catalogue and compile it (commit the
 ## .pot, .po and .mo; a test fails when a string lacks its French or the .mo lags behind the .po)
-LOCALES := web/locale
+LOCALES := mdm/web/locale
 i18n: setup
-	$(BIN)/pybabel --quiet extract -F web/babel.cfg --no-location --sort-output --omit-header -o $(LOCALES)/messages.pot .
+	$(BIN)/pybabel --quiet extract -F mdm/web/babel.cfg --no-location --sort-output --omit-header -o $(LOCALES)/messages.pot .
 	test -f $(LOCALES)/fr/LC_MESSAGES/messages.po || $(BIN)/pybabel init -i $(LOCALES)/messages.pot -d $(LOCALES) -l fr
 	$(BIN)/pybabel --quiet update --no-fuzzy-matching --ignore-obsolete -i $(LOCALES)/messages.pot -d $(LOCALES) -l fr
 	$(BIN)/pybabel compile -d $(LOCALES) -l fr --statistics

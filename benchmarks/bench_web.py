@@ -145,8 +145,8 @@ def main() -> None:
     from fastapi.testclient import TestClient
 
     from mdm.config import BUNDLED_DEMO_CONFIG, load_config
-    from web import auth, db
-    from web.app import create_app
+    from mdm.web import auth, db
+    from mdm.web.app import create_app
 
     config = load_config(BUNDLED_DEMO_CONFIG)
     config.paths.ensure()
@@ -157,7 +157,7 @@ def main() -> None:
     con = db.connect(db.web_db_path(home))
     auth.add_user(con, "bench", "steward", "bench-password", datetime(2026, 11, 23))
     con.close()
-    from stewardship import store
+    from mdm.stewardship import store
 
     scon = store.connect(config.paths.steward_db)
     with store.transaction(scon):

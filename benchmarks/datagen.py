@@ -34,8 +34,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from demo.generate import REFERENCE_DATE, SALON_FILES, canonical_frame
-from demo.people import (
+from mdm.demo.generate import REFERENCE_DATE, SALON_FILES, canonical_frame
+from mdm.demo.people import (
     CITY_NAMES,
     CITY_POSTCODES,
     STREET_NAMES,
@@ -44,11 +44,11 @@ from demo.people import (
     make_addresses,
     make_population,
 )
-from demo.records import ERROR_BIT, SourcePlan, build_records
-from demo.render import date_parts_text, phone_text
-from demo.textops import NUMBERS, cat, objects
-from demo.truth import assign_keys, person_ids, record_keys, write_truth
-from demo.writers import street_text, write_crm_csv, write_salon_xlsx, write_webshop_ndjson
+from mdm.demo.records import ERROR_BIT, SourcePlan, build_records
+from mdm.demo.render import date_parts_text, phone_text
+from mdm.demo.textops import NUMBERS, cat, objects
+from mdm.demo.truth import assign_keys, person_ids, record_keys, write_truth
+from mdm.demo.writers import street_text, write_crm_csv, write_salon_xlsx, write_webshop_ndjson
 
 BENCH_CONFIG = Path(__file__).resolve().parent / "bench.yaml"
 

@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 FRAME = re.compile(r"^(?P<func>.+?) \((?P<file>[^():]+)(?::(?P<line>\d+))?\)$")
-PROJECT = ("sources/", "standardise/", "expectations/", "matching/", "warehouse/", "reports/", "mdm/", "stewardship/")
+PROJECT = ("sources/", "mdm/standardise/", "expectations/", "matching/", "warehouse/", "mdm/reports/", "mdm/", "mdm/stewardship/")
 
 
 def _short(frame: str) -> str:

@@ -29,7 +29,7 @@ import pandas as pd
 
 from mdm.context import RunContext
 from mdm.privacy import fingerprint
-from stewardship import store
+from mdm.stewardship import store
 
 log = logging.getLogger("mdm.quarantine")
 

@@ -27,7 +27,7 @@ from expectations.quarantine import quarantine_failures, supersede_passed
 from expectations.run import ValidationReport, Validator, needed_columns, validation_frame
 from expectations.suites import ERROR, Suite, suites_for
 from mdm.context import RunContext, StageResult
-from standardise.frame import STAGING_COLUMNS
+from mdm.standardise.frame import STAGING_COLUMNS
 
 log = logging.getLogger("mdm.validate")
 
@@ -80,7 +80,7 @@ def run(ctx: RunContext) -> StageResult:
     held = [c for c in checks if c.held]
     held_sources = sorted({c.source for c in held})
     if held_sources:
-        from standardise.stage import standardise_source
+        from mdm.standardise.stage import standardise_source
 
         for name in held_sources:
             standardise_source(ctx, ctx.config.source(name))

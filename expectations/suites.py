@@ -98,7 +98,7 @@ CANONICAL_RULES: tuple[Rule, ...] = (
     Rule("country_not_iso", WARNING, "ExpectColumnValuesToMatchRegex",
          {"column": "country", "regex": r"^[A-Z]{2}$"},
          "The country is not an ISO 3166 alpha-2 code (unknown country name).",
-         "Write the country as a name or ISO code we know (see standardise/addresses.py)."),
+         "Write the country as a name or ISO code we know (see mdm/standardise/addresses.py)."),
     Rule("last_contact_missing", WARNING, "ExpectColumnValuesToNotBeNull",
          {"column": "last_contact_at", "mostly": 0.5},
          "More than half of the rows have no last-contact date: retention cannot be computed for them.",

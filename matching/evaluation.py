@@ -1,6 +1,6 @@
 """Score the matcher against known truth: a canonical CSV or a FEBRL dataset, in a throw-away DuckDB.
 
-Runs the real standardisation (`standardise.frame.standardise_frame`, the same function as the
+Runs the real standardisation (`mdm.standardise.frame.standardise_frame`, the same function as the
 pipeline's standardise stage) and the real matcher (`matching.engine.run_matching`), then scores
 the clusters pairwise: a pair of records is predicted when they share a cluster and true when
 they share a truth id. Precision, recall and F1 are computed from cluster/truth contingency
@@ -126,7 +126,7 @@ def standardise_records(
     frame: pd.DataFrame, now: datetime, default_country: str = "FR", date_format: str | None = None
 ) -> pd.DataFrame:
     """The pipeline's standardisation on canonical columns, plus record_key and source."""
-    from standardise.frame import SourceRules, standardise_frame
+    from mdm.standardise.frame import SourceRules, standardise_frame
 
     columns = [c for c in CANONICAL_COLUMNS if c in frame.columns]
     data = frame[columns].reset_index(drop=True)

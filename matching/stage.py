@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from matching.engine import run_matching
 from mdm.context import RunContext, StageResult
-from stewardship.store import connect, effective_pair_decisions
+from mdm.stewardship.store import connect, effective_pair_decisions
 from warehouse.retention.salt import get_salt
 
 STAGE = "match"

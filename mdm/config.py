@@ -17,15 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from expectations.config import ValidationConfig
 from matching.merge.config import SurvivorshipConfig
 from matching.settings import MatchingConfig
+from mdm.web.config import WebConfig
 from sources.config import IngestLimits, SourceConfig
 from warehouse.publication.config import PublicationConfig
 from warehouse.retention.config import RetentionConfig
-from web.config import WebConfig
 
 DEFAULT_HOME = "var"
 PUBLISHED_FILE = "mdm.duckdb"
 LEGACY_PUBLISHED_FILE = "golden.duckdb"
-BUNDLED_DEMO_CONFIG = Path(__file__).resolve().parent.parent / "demo" / "mdm.yaml"
+BUNDLED_DEMO_CONFIG = Path(__file__).resolve().parent / "demo" / "mdm.yaml"
 
 
 class ConfigError(ValueError):

@@ -30,12 +30,12 @@ log = logging.getLogger("mdm.runner")
 #: Stage name -> "module:function". The order is the order of a run.
 STAGES: dict[str, str] = {
     "ingest": "sources.ingest:run",
-    "standardise": "standardise.stage:run",
+    "standardise": "mdm.standardise.stage:run",
     "validate": "expectations.stage:run",
     "match": "matching.stage:run",
     "merge": "matching.merge.stage:run",
     "expire": "warehouse.retention.stage:run",
-    "measure": "reports.metrics:run",
+    "measure": "mdm.reports.metrics:run",
     "publish": "warehouse.publish:run",
 }
 

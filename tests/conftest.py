@@ -33,7 +33,7 @@ def demo_config(mdm_home: Path) -> MdmConfig:
 @pytest.fixture
 def small_demo(demo_config: MdmConfig) -> MdmConfig:
     """The demo config with a small generated inbox (600 people): fast end-to-end runs."""
-    from demo.generate import generate
+    from mdm.demo.generate import generate
 
     generate(demo_config.paths.inbox, demo_config.paths.home / "demo_truth.csv", people=600, seed=7)
     return demo_config

@@ -91,7 +91,7 @@ def test_every_raw_row_is_accounted_for_exactly_once(small_demo: MdmConfig) -> N
 
 @pytest.mark.slow
 def test_matching_on_full_demo_scores_f1_at_least_095(demo_config: MdmConfig) -> None:
-    from demo.generate import generate
+    from mdm.demo.generate import generate
 
     generate(demo_config.paths.inbox, demo_config.paths.home / "demo_truth.csv", people=5000, seed=42)
     run_pipeline(demo_config)

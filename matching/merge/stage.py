@@ -9,7 +9,7 @@ Steps, all set-based in DuckDB inside the runner's transaction:
 5. values, lineage and history are recomputed from the current xref (`golden.py`) for the customers
    whose records moved or changed (`changes.py`). Everything (identities included) is recomputed
    when the survivorship rules changed or no state was saved: a full recompute must give exactly
-   what the incremental path gives (tests/golden/test_incremental_equals_full.py);
+   what the incremental path gives (tests/matching/merge/test_incremental_equals_full.py);
 6. merges and splits are audited without personal data; the store's requests are marked applied.
 
 `rebuild_golden` is step 5 alone, for retention after it deleted records.
@@ -27,7 +27,7 @@ import pyarrow as pa
 from matching.merge import changes, golden, identity, steward
 from mdm.context import RunContext, StageResult
 from mdm.privacy import fingerprint
-from stewardship import store
+from mdm.stewardship import store
 from warehouse.retention.salt import get_salt
 
 #: Columns of the audit rows written by `_audit`, typed (a column of NULLs must stay VARCHAR).

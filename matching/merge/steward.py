@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from stewardship import store
+from mdm.stewardship import store
 
 
 @dataclass

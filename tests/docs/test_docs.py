@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli import mdm
+from mdm.cli import mdm
 from mdm.config import MdmConfig
 from mdm.config_reference import iter_keys, replace_reference
 

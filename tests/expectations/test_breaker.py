@@ -15,7 +15,7 @@ from expectations.breaker import (
     evaluate,
 )
 from expectations.config import CircuitBreakerConfig
-from tests.standardise.test_stage import CRM_ROW, Warehouse, make_config
+from tests.mdm.standardise.test_stage import CRM_ROW, Warehouse, make_config
 
 
 @pytest.fixture

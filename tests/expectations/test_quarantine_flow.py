@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import mdm
+from mdm.cli import mdm
 from mdm.config import MdmConfig
 from mdm.runner import run_pipeline
 

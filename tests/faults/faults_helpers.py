@@ -110,7 +110,7 @@ def make_template(root: Path) -> Path:
     """Generate the demo inbox (600 people) and run the pipeline once; returns the home."""
     home = Home(root)
     subprocess.run(
-        [PYTHON, "-c", "from demo.generate import generate; import sys; from pathlib import Path; "
+        [PYTHON, "-c", "from mdm.demo.generate import generate; import sys; from pathlib import Path; "
                        "h = Path(sys.argv[1]); generate(h / 'inbox', h / 'demo_truth.csv', people=600, seed=7)",
          str(home.home)],
         check=True, env=home.env(),

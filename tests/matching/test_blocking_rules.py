@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from demo.generate import generate_canonical
+from mdm.demo.generate import generate_canonical
 from tests.matching.match_helpers import MatchWarehouse, person
 
 

@@ -10,8 +10,6 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from cli import mdm
-from demo.generate import generate_canonical, write_canonical_csv
 from matching.evaluation import (
     FEBRL_REFERENCE_DATE,
     REFERENCE_DATE,
@@ -20,6 +18,8 @@ from matching.evaluation import (
     pairwise_scores,
     standardise_records,
 )
+from mdm.cli import mdm
+from mdm.demo.generate import generate_canonical, write_canonical_csv
 
 LAST_LINE = re.compile(
     r"^precision=(\d\.\d{4}) recall=(\d\.\d{4}) f1=(\d\.\d{4}) records=(\d+) clusters=(\d+) seconds=\d+(\.\d+)?$"

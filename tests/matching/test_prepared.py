@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from demo.generate import generate_canonical
+from mdm.demo.generate import generate_canonical
 from tests.matching.match_helpers import MatchWarehouse
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from demo.generate import generate_canonical
+from mdm.demo.generate import generate_canonical
 from tests.matching.match_helpers import MatchWarehouse
 
 

@@ -11,12 +11,12 @@ import pytest
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from demo.generate import generate_canonical
 from matching.evaluation import pairwise_scores
 from matching.stage import SUMMARY_KEYS
 from mdm.config import load_config
 from mdm.context import StageResult
-from stewardship.store import add_pair_decision, connect, ordered_pair
+from mdm.demo.generate import generate_canonical
+from mdm.stewardship.store import add_pair_decision, connect, ordered_pair
 from tests.matching.match_helpers import NOW, MatchWarehouse, frame, person
 from warehouse.connection import open_writer
 

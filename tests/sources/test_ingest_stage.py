@@ -172,10 +172,10 @@ def test_demo_inbox_loads_whole_and_once(small_demo: MdmConfig) -> None:
 def test_vectorised_keys_equal_the_python_function(mdm_home: Path) -> None:
     """Arrow's trim + DuckDB's sha256 give exactly `sources.keys.record_key`, odd whitespace included."""
     values = [" a ", "\ta\t", "\xa0a\xa0", "\u2003a\u3000", "\x1ca\x1f", "\u200ba", "é", "1"]
-    config = make_config(mdm_home, [{"name": "web", "kind": "json", "path": "web/*.ndjson",
+    config = make_config(mdm_home, [{"name": "web", "kind": "json", "path": "mdm/web/*.ndjson",
                                      "key_columns": ["id", "n"], "mapping": {}}])
     lines = [json.dumps({"id": v, "n": i}) for i, v in enumerate(values)]
-    write(mdm_home, "web/a.ndjson", "\n".join(lines) + "\n")
+    write(mdm_home, "mdm/web/a.ndjson", "\n".join(lines) + "\n")
     run_ingest(config)
     stored = [k for (k,) in query(config, "SELECT record_key FROM raw.records ORDER BY row_number")]
     assert stored == [record_key("web", [v, i]) for i, v in enumerate(values)]

@@ -33,7 +33,7 @@ def ndjson(records: list[dict[str, Any]]) -> str:
 
 class TestJsonContract(SourceContractSuite):
     connector = JsonInbox
-    source = {"path": "web/*", "key_columns": ["customer_id"], "mapping": MAPPING}
+    source = {"path": "mdm/web/*", "key_columns": ["customer_id"], "mapping": MAPPING}
     files = {
         "good.ndjson": ndjson(RECORDS),
         "array.json": json.dumps(RECORDS),

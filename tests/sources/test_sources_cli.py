@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import mdm
+from mdm.cli import mdm
 from mdm.config import MdmConfig
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,7 +41,7 @@ def test_check_reads_without_loading(small_demo: MdmConfig) -> None:
 
 
 def test_check_reports_problems_with_exit_1(small_demo: MdmConfig, tmp_path: Path) -> None:
-    text = (REPO / "demo" / "mdm.yaml").read_text(encoding="utf-8").replace("email: Courriel", "email: Mail")
+    text = (REPO / "mdm" / "demo" / "mdm.yaml").read_text(encoding="utf-8").replace("email: Courriel", "email: Mail")
     config = tmp_path / "mdm.yaml"
     config.write_text(text, encoding="utf-8")
     code, out = invoke("sources", "check", "crm", "--config", str(config))

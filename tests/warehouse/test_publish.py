@@ -19,11 +19,11 @@ import pytest
 from mdm.config import MdmConfig
 from mdm.context import RunContext
 from mdm.runner import execute_stage
+from mdm.web.published import PublishedDatabase
 from warehouse.connection import open_published_reader, open_writer
 from warehouse.publication import contract, files
 from warehouse.publication.rollback import RollbackError, read_info, rollback
 from warehouse.publish import PublicationCheckFailed
-from web.published import PublishedDatabase
 
 READER = r"""
 import duckdb, json, os, sys, time

@@ -32,7 +32,7 @@ from mdm.clock import now as clock_now
 from mdm.config import MdmConfig
 from mdm.context import RunContext
 from mdm.privacy import fingerprint
-from standardise.national_ids import SEPARATORS
+from mdm.standardise.national_ids import SEPARATORS
 from warehouse.connection import open_writer, transaction
 from warehouse.lock import pipeline_lock
 from warehouse.retention import cascade, heal, journal

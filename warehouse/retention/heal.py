@@ -18,7 +18,7 @@ import duckdb
 
 from matching import recluster
 from mdm.context import RunContext
-from stewardship.store import connect, effective_pair_decisions
+from mdm.stewardship.store import connect, effective_pair_decisions
 from warehouse.retention import cascade
 
 

@@ -13,9 +13,9 @@ import hashlib
 import pandas as pd
 import phonenumbers
 
-from standardise.emails import standardise_emails
-from standardise.national_ids import standardise_national_ids
-from standardise.phones import standardise_phones
+from mdm.standardise.emails import standardise_emails
+from mdm.standardise.national_ids import standardise_national_ids
+from mdm.standardise.phones import standardise_phones
 
 #: Suppression hash in SQL, the twin of `suppression_hash`: params (salt, kind), then the value column.
 SUPPRESSION_HASH_SQL = "sha256(concat(?, chr(31), ?, chr(31), {value}))"

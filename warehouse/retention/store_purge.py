@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from stewardship.store import connect, transaction
+from mdm.stewardship.store import connect, transaction
 from warehouse.retention.identifiers import suppression_hash
 from warehouse.retention.targets import FREE_TEXT_COLUMNS, Targets
 

@@ -1,0 +1,121 @@
+"""`mdm run` and `mdm demo`: one complete nightly run, the same code path as the Dagster job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from mdm.cli.options import config_option, echo_json, get_config, json_option
+from mdm.config import BUNDLED_DEMO_CONFIG, MdmConfig
+from mdm.runner import STAGES, RunSummary, run_pipeline
+
+
+def _total(value: Any) -> int:
+    if isinstance(value, dict):
+        return sum(_total(v) for v in value.values())
+    return int(value or 0)
+
+
+def _by_key(value: Any) -> str:
+    if not isinstance(value, dict) or not value:
+        return ""
+    return ", ".join(f"{k} {v}" for k, v in sorted(value.items(), key=lambda kv: (-_total(kv[1]), kv[0])))
+
+
+#: The query the run summary suggests; a test runs it on the file opened the way an analyst would.
+QUERY_HINT = "SELECT first_name, last_name, email, city FROM golden.customer LIMIT 10"
+
+
+def match_figures(counts: dict) -> dict:
+    """The match figures of what is published: the match stage's, as they stand after expiry
+    (records expired in the same run no longer count). One definition for the summary and --json."""
+    return {**counts.get("match", {}), **counts.get("expire", {}).get("match_after_expiry", {})}
+
+
+def format_summary(config: MdmConfig, summary: RunSummary) -> str:
+    """The short, human summary printed after a run. Counts only: no personal data."""
+    counts = summary.counts()
+    ingest = counts.get("ingest", {})
+    validate = counts.get("validate", {})
+    merge = counts.get("merge", {})
+    expire = counts.get("expire", {})
+    match = match_figures(counts)   # taken after expiry: the figures of what is published
+    publish = counts.get("publish", {})
+    published = config.paths.published
+    lines = [
+        f"Run {summary.run_id}: {summary.status}",
+        f"  records received   {_total(ingest.get('received', {})):>7}   {_by_key(ingest.get('received', {}))}",
+    ]
+    if _total(ingest.get("failed_loads", {})):
+        lines.append(
+            f"  failed loads       {_total(ingest.get('failed_loads')):>7}   {_by_key(ingest.get('failed_loads'))}"
+            f"   (files moved to {config.paths.rejected})"
+        )
+    if ingest.get("skipped_already_loaded"):
+        lines.append(f"  files already loaded {ingest['skipped_already_loaded']:>5}   (skipped)")
+    lines += [
+        f"  quarantined        {_total(validate.get('quarantined', {})):>7}   {_by_key(validate.get('quarantined', {}))}",
+        f"  duplicates found   {int(match.get('duplicates_found', 0)):>7}   "
+        f"({int(match.get('auto_matches', 0))} auto-matched pairs, {int(match.get('review', 0))} pairs for review)",
+        f"  golden customers   {int(publish.get('golden_customers', merge.get('golden_customers', 0))):>7}"
+        + ("   published" if publish else "   (not published: the run stopped before publish)"),
+        f"  records expired    {_total(expire.get('expired', {})):>7}   {_by_key(expire.get('expired', {}))}",
+    ]
+    if publish:
+        lines += [
+            f"Published: {published}",
+            f"Query it: .venv/bin/mdm sql \"{QUERY_HINT}\"",
+            f"  or open the file itself: duckdb {published} \"{QUERY_HINT}\"",
+        ]
+    return "\n".join(lines)
+
+
+def _run(config: MdmConfig, until: str | None, as_json: bool) -> None:
+    """Run and print the summary. A failure propagates to the `mdm` group, which words it as one line."""
+    summary = run_pipeline(config, until=until)
+    if as_json:
+        counts = summary.counts()
+        echo_json({"run_id": summary.run_id, "status": summary.status, "stages": counts,
+                   "published_match": match_figures(counts), "compaction_error": summary.compaction_error})
+    else:
+        click.echo(format_summary(config, summary))
+    if summary.compaction_error:
+        click.echo(
+            f"mdm run: the run succeeded and was published; the compaction after it failed: "
+            f"{summary.compaction_error}. The next run will retry it.",
+            err=True,
+        )
+
+
+@click.command("run")
+@config_option
+@click.option(
+    "--until",
+    type=click.Choice(list(STAGES)),
+    default=None,
+    help="Stop after this stage (publish is the last; nothing is published before it).",
+)
+@json_option
+def run_command(config_path: str | None, until: str | None, as_json: bool) -> None:
+    """Run the pipeline once: ingest, standardise, validate, match, merge, expire, measure, publish."""
+    _run(get_config(config_path), until, as_json)
+
+
+@click.command("demo")
+@click.option("--people", default=5000, show_default=True, help="How many distinct people to generate.")
+@click.option("--seed", default=42, show_default=True, help="Random seed: the same seed gives the same files.")
+@json_option
+def demo_command(people: int, seed: int, as_json: bool) -> None:
+    """Generate the demo inbox (four messy French customer files) and run the pipeline on it."""
+    from mdm.demo.generate import generate
+
+    config = get_config(str(BUNDLED_DEMO_CONFIG))
+    config.paths.ensure()
+    generated = generate(config.paths.inbox, config.paths.home / "demo_truth.csv", people=people, seed=seed)
+    if not as_json:
+        click.echo(f"Demo data: {len(generated.files)} files in {config.paths.inbox}")
+    _run(config, None, as_json)
+
+
+commands = [run_command, demo_command]
