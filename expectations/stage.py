@@ -72,7 +72,7 @@ def _select_list(suites: list[Suite]) -> str:
 
 
 def run(ctx: RunContext) -> StageResult:
-    """Stage entry point (see `mdm.runner.STAGES`)."""
+    """Stage entry point (see `mdm.pipeline.STAGES`)."""
     settings = ctx.config.validation
     timings: dict[str, float] = {}
     started = time.perf_counter()

@@ -64,7 +64,7 @@ class ItemOutcome:
 
 
 def run(ctx: RunContext) -> StageResult:
-    """Stage entry point (see `mdm.runner.STAGES`)."""
+    """Stage entry point (see `mdm.pipeline.STAGES`)."""
     return ingest(ctx, load_registry())
 
 

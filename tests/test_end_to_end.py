@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from mdm.config import MdmConfig
+from mdm.pipeline import PipelineFailed, run_pipeline
 from mdm.privacy import fingerprint
-from mdm.runner import PipelineFailed, run_pipeline
 from warehouse.connection import open_reader
 from warehouse.retention.salt import get_salt
 

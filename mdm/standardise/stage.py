@@ -54,7 +54,7 @@ def config_hash(source: SourceConfig) -> str:
 
 
 def run(ctx: RunContext) -> StageResult:
-    """Stage entry point (see `mdm.runner.STAGES`)."""
+    """Stage entry point (see `mdm.pipeline.STAGES`)."""
     from expectations.quarantine import apply_pending_actions
 
     actions = apply_pending_actions(ctx)

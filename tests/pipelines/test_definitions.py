@@ -12,8 +12,8 @@ import dagster as dg
 import pytest
 
 from mdm.config import MdmConfig
+from mdm.pipeline import STAGES
 from mdm.privacy import fingerprint
-from mdm.runner import STAGES
 from pipelines.definitions import defs
 from pipelines.resources import MdmConfigResource
 from pipelines.sensors import inbox_file_sensor

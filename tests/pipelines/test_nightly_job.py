@@ -6,7 +6,7 @@ import dagster as dg
 import pytest
 
 from mdm.config import MdmConfig
-from mdm.runner import STAGES
+from mdm.pipeline import STAGES
 from pipelines.assets import stage_assets
 from pipelines.checks import asset_checks
 from pipelines.resources import MdmConfigResource

@@ -1,0 +1,91 @@
+"""The composition root: the stages of a run, in order, as real functions.
+
+This is the top of the dependency graph below the apps. The runner (`mdm.runner`) knows no
+stage; the CLI (`mdm run`), the web app (`mdm.web.apply`) and Dagster (`pipelines/`) take the
+stages from here, so go-to-definition, import graphs and mypy see every one of them.
+
+Adding a stage is one line in `STAGES` (a plain function `run(ctx) -> StageResult`); adding a
+config section is one line in `mdm.config.MdmConfig`. When a stage needs another package's work
+before or after its own (the stewards' quarantine actions before standardise, say), the
+sequence is written here, in a small function, never by one stage calling into another.
+See `docs/architecture.md`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import expectations.stage
+import matching.merge.stage
+import matching.stage
+import mdm.reports.metrics
+import mdm.standardise.stage
+import sources.ingest
+import warehouse.publish
+import warehouse.retention.stage
+from mdm.config import MdmConfig
+from mdm.context import RunContext, StageResult
+from mdm.runner import PipelineFailed, RunSummary, StageFn, run_one, run_stages
+from mdm.runner import execute_stage as _execute
+from warehouse.retention.after_run import compact_after_run
+from warehouse.retention.resume import resume_pending
+
+log = logging.getLogger("mdm.pipeline")
+
+__all__ = ["STAGES", "PipelineFailed", "RunSummary", "after_run", "execute_stage", "run_pipeline", "run_stage"]
+
+#: Stage name -> the function that runs it. The order is the order of a run; the names are
+#: the Dagster asset keys, the `mdm run --until` choices and the keys of `ops.runs.summary`.
+STAGES: dict[str, StageFn] = {
+    "ingest": sources.ingest.run,
+    "standardise": mdm.standardise.stage.run,
+    "validate": expectations.stage.run,
+    "match": matching.stage.run,
+    "merge": matching.merge.stage.run,
+    "expire": warehouse.retention.stage.run,
+    "measure": mdm.reports.metrics.run,
+    "publish": warehouse.publish.run,
+}
+
+
+def after_run(config: MdmConfig) -> str | None:
+    """After a successful run, under the lock: compact the files if records were expired or
+    erased (deleted rows leave no bytes behind), then resume erasures left pending (a published
+    file was locked, say). Returns why the compaction failed, in plain words, or None; the next
+    run retries it."""
+    error = compact_after_run(config.paths)
+    try:
+        resume_pending(config)
+    except Exception as exc:  # noqa: BLE001 - the run succeeded; the erasure stays pending
+        log.warning("pending erasures not resumed (%s); the next run or mdm erase retries", type(exc).__name__)
+    return error
+
+
+def stage_names(until: str | None = None, stages: list[str] | None = None) -> list[str]:
+    """The names to run: `stages` (default all, in order), cut after `until`."""
+    for name in [*(stages or []), *([until] if until else [])]:
+        if name not in STAGES:
+            raise KeyError(f"unknown stage {name!r}; stages are {list(STAGES)}")
+    names = stages or list(STAGES)
+    return names[: names.index(until) + 1] if until is not None else names
+
+
+def run_pipeline(
+    config: MdmConfig, until: str | None = None, run_id: str | None = None, stages: list[str] | None = None
+) -> RunSummary:
+    """Run the stages in order (all, or up to and including `until`) under one lock, then
+    `after_run`."""
+    chosen = {name: STAGES[name] for name in stage_names(until, stages)}
+    return run_stages(config, chosen, run_id=run_id, after_success=after_run)
+
+
+def run_stage(config: MdmConfig, name: str, run_id: str, lock_timeout_s: float = 600.0) -> StageResult:
+    """Run a single stage (what one Dagster asset does); the last stage ends the run."""
+    last = name == list(STAGES)[-1]
+    return run_one(config, name, STAGES[stage_names(stages=[name])[0]], run_id, lock_timeout_s,
+                   last=after_run if last else None)
+
+
+def execute_stage(ctx: RunContext, name: str) -> StageResult:
+    """Run the stage `name` in an open context (tests and benchmarks drive stages one by one)."""
+    return _execute(ctx, name, STAGES[stage_names(stages=[name])[0]])
