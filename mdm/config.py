@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from expectations.config import ValidationConfig
 from matching.merge.config import SurvivorshipConfig
 from matching.settings import MatchingConfig
+from mdm.privacy import read_salt
 from mdm.web.config import WebConfig
 from sources.config import IngestLimits, SourceConfig
 from warehouse.publication.config import PublicationConfig
@@ -168,6 +169,13 @@ class MdmConfig(BaseModel):
             if source.name == name:
                 return source
         raise KeyError(f"no source named {name!r} in the config")
+
+
+def get_salt(config: MdmConfig) -> str:
+    """The secret salt of this config's home (`mdm.privacy.read_salt`), created on first use."""
+    salt = read_salt(config.paths.home, config.privacy.salt_env)
+    assert salt is not None  # created when missing
+    return salt
 
 
 def _yaml_path(loc: tuple[Any, ...], raw: dict[str, Any]) -> str:

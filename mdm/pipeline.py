@@ -23,26 +23,60 @@ import mdm.standardise.stage
 import sources.ingest
 import warehouse.publish
 import warehouse.retention.stage
+from expectations.quarantine import apply_pending_actions
 from mdm.config import MdmConfig
 from mdm.context import RunContext, StageResult
 from mdm.runner import PipelineFailed, RunSummary, StageFn, run_one, run_stages
 from mdm.runner import execute_stage as _execute
 from warehouse.retention.after_run import compact_after_run
 from warehouse.retention.resume import resume_pending
+from warehouse.retention.suppression import purge_suppressed
 
 log = logging.getLogger("mdm.pipeline")
 
 __all__ = ["STAGES", "PipelineFailed", "RunSummary", "after_run", "execute_stage", "run_pipeline", "run_stage"]
 
+def standardise(ctx: RunContext) -> StageResult:
+    """The stewards' quarantine actions first, so a row released since the last run flows through
+    this run's standardise and validate; then the suppression list, so a re-sent export still
+    holding an erased person is purged before anything downstream sees it."""
+    actions = apply_pending_actions(ctx)
+    result = mdm.standardise.stage.run(ctx, released=actions.released)
+    result.counts["suppressed"] = purge_suppressed(ctx)
+    if actions.released_count or actions.discarded or actions.ignored:
+        result.counts["quarantine_actions"] = {
+            "released": actions.released_count, "discarded": actions.discarded, "ignored": actions.ignored,
+        }
+    return result
+
+
+def validate(ctx: RunContext) -> StageResult:
+    """The circuit breaker first; the records of a load it held fall back to their previous
+    version (standardised again without it) before the rows are validated."""
+    checks = expectations.stage.hold_failing_loads(ctx)
+    for name in expectations.stage.held_sources(checks):
+        mdm.standardise.stage.standardise_source(ctx, ctx.config.source(name))
+    return expectations.stage.run(ctx, checks)
+
+
+def expire(ctx: RunContext) -> StageResult:
+    """Retention retires the due records; the golden customers that lost some are recomputed by
+    the merge package (survivorship is its job) before retention drops the empty ones and audits."""
+    expiry = warehouse.retention.stage.retire(ctx)
+    if expiry.golden_affected:
+        matching.merge.stage.rebuild_golden(ctx, scope_table=warehouse.retention.stage.AFFECTED_TABLE)
+    return warehouse.retention.stage.finish(ctx, expiry)
+
+
 #: Stage name -> the function that runs it. The order is the order of a run; the names are
 #: the Dagster asset keys, the `mdm run --until` choices and the keys of `ops.runs.summary`.
 STAGES: dict[str, StageFn] = {
     "ingest": sources.ingest.run,
-    "standardise": mdm.standardise.stage.run,
-    "validate": expectations.stage.run,
+    "standardise": standardise,
+    "validate": validate,
     "match": matching.stage.run,
     "merge": matching.merge.stage.run,
-    "expire": warehouse.retention.stage.run,
+    "expire": expire,
     "measure": mdm.reports.metrics.run,
     "publish": warehouse.publish.run,
 }

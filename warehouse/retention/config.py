@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mdm.canonical import ACTIVITY_FIELDS
+from warehouse.retention.defaults import DEFAULT_RULES
 
 _PERIOD = re.compile(r"^\s*(\d+)\s*([dmy])\s*$")
 
@@ -126,7 +127,10 @@ class RetentionConfig(BaseModel):
     def effective_rules(self) -> list[RetentionRule]:
         """The configured rules, or the documented defaults when none are configured."""
         if self.rules is None:
-            from warehouse.retention.defaults import default_rules
-
             return default_rules()
         return list(self.rules)
+
+
+def default_rules() -> list[RetentionRule]:
+    """The CNIL defaults (`warehouse/retention/defaults.py`) as rules."""
+    return [RetentionRule.model_validate(rule) for rule in DEFAULT_RULES]

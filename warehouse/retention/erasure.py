@@ -29,11 +29,11 @@ import duckdb
 import pandas as pd
 
 from mdm.clock import now as clock_now
-from mdm.config import MdmConfig
+from mdm.config import MdmConfig, get_salt
 from mdm.context import RunContext
 from mdm.privacy import fingerprint
 from mdm.standardise.national_ids import SEPARATORS
-from warehouse.connection import open_writer, transaction
+from warehouse.connection import open_reader, open_writer, transaction
 from warehouse.lock import pipeline_lock
 from warehouse.retention import cascade, heal, journal
 from warehouse.retention.audit import record_events, summary_event
@@ -46,7 +46,6 @@ from warehouse.retention.identifiers import (
     phone_digit_forms,
 )
 from warehouse.retention.resume import Completion, resume_pending
-from warehouse.retention.salt import get_salt
 from warehouse.retention.scrub import rejected_holding, scrub_duckdb_text
 from warehouse.retention.suppression import add_suppressed
 from warehouse.retention.targets import Targets, name_tokens
@@ -207,7 +206,7 @@ def _archive_matches(config: MdmConfig, keys: list[str], ids: Identifiers) -> tu
     path = config.paths.archive
     if not path.exists():
         return [], Identifiers()
-    con = duckdb.connect(str(path), read_only=True)
+    con = open_reader(path)
     try:
         columns = {r[0] for r in con.execute(
             "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = 'customers'"

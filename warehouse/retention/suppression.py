@@ -17,11 +17,11 @@ from datetime import datetime
 
 import duckdb
 
+from mdm.config import get_salt
 from mdm.context import RunContext
 from warehouse.retention import cascade
 from warehouse.retention.audit import record_events
 from warehouse.retention.identifiers import SUPPRESSION_HASH_SQL, mailbox, mailbox_sql, suppression_hash
-from warehouse.retention.salt import get_salt
 
 
 def add_suppressed(
