@@ -62,8 +62,11 @@ def test_inbox_sensor_runs_once_per_new_file(demo_config: MdmConfig) -> None:
     # keyed by a salted fingerprint of the path: a file name can hold an e-mail (issue 18)
     assert set(json.loads(second.cursor or "{}")) == {fingerprint("crm/a.csv", "test-salt")}
 
+    # An Excel lock file or a partial copy is not data: ingest skips it, so it starts no run.
+    (inbox / "crm" / "~$a.csv").write_text("lock")
+    (inbox / "crm" / "c.csv.tmp").write_text("partial")
     third = _sensor_run(demo_config.config_path, second.cursor)
-    assert not third.run_requests, "the same file must not trigger twice"
+    assert not third.run_requests, "the same file must not trigger twice, nor a lock file"
 
     (inbox / "crm" / "b.csv").write_text("Code client;Nom\n2;Y\n", encoding="cp1252")
     fourth = _sensor_run(demo_config.config_path, third.cursor)
