@@ -32,6 +32,25 @@ def test_one_asset_per_stage_in_order() -> None:
         assert parents == {previous}
 
 
+def test_materialize_all_runs_the_nightly_graph_in_process() -> None:
+    """"Materialize all" in the UI launches Dagster's implicit asset job: it must hold the same
+    assets as `nightly` and run them the same way (one process, one writer)."""
+    nightly = defs.resolve_job_def("nightly")
+    implicit = defs.resolve_implicit_global_asset_job_def()
+    assert nightly.asset_layer.asset_graph.get_all_asset_keys() == implicit.asset_layer.asset_graph.get_all_asset_keys()
+    assert {"staging/customers", "published/mdm", "golden/customer"} <= {
+        k.to_user_string() for k in nightly.asset_layer.asset_graph.get_all_asset_keys()
+    }
+    assert nightly.executor_def.name == implicit.executor_def.name == "in_process"
+
+
+def test_the_golden_table_carries_its_published_schema() -> None:
+    spec = defs.resolve_assets_def(dg.AssetKey(["golden", "customer"])).specs_by_key[dg.AssetKey(["golden", "customer"])]
+    columns = spec.metadata["dagster/column_schema"].columns
+    assert [c.name for c in columns][:3] == ["golden_id", "title", "first_name"]
+    assert all(c.description for c in columns)
+
+
 def test_schedule_is_0200_paris() -> None:
     schedule = defs.resolve_schedule_def("nightly_schedule")
     assert schedule.cron_schedule == "0 2 * * *"
