@@ -57,7 +57,7 @@ def _valid_sql(fields: tuple[str, ...]) -> str:
         if f in STATUS_COLUMNS:
             checks.append(f"coalesce(s.{STATUS_COLUMNS[f]}, 'valid') = 'valid'")
         codes += INVALID_ISSUES.get(f, (f"{f}_invalid",))
-    listed = ", ".join(f"'{c}'" for c in codes)
+    listed = ", ".join(sql_literal(c) for c in codes)
     checks.append(f"NOT list_has_any(coalesce(s.issues, []::VARCHAR[]), [{listed}])")
     return " AND ".join(checks)
 
