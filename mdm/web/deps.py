@@ -43,6 +43,7 @@ FLASH: dict[str, str] = {
     "queue_empty": N_("No suggestion left for you with these filters."),
     "split_requested": N_("Split requested. It will be applied by the next run."),
     "merge_requested": N_("Merge requested. It will be applied by the next run."),
+    "request_withdrawn": N_("Request withdrawn. No run will apply it."),
     "released": N_("Row released with your corrections. The next run validates it again."),
     "discarded": N_("Row discarded. The next run removes it from quarantine."),
     "user_added": N_("User added."),

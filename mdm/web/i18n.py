@@ -157,6 +157,31 @@ def reason_help_function(lang: str, labels: Labels) -> Callable[[dict[str, Any]]
     return help_for
 
 
+def request_words_function(lang: str) -> Callable[[dict[str, Any]], str]:
+    """A steward's split or merge request as a sentence: who asked for what, when, and what became of it."""
+    t = translations(lang)
+    fmt = LocaleFormat(lang)
+
+    def words(a: dict[str, Any]) -> str:
+        at = fmt.datetime(a.get("requested_at"))
+        keys = a.get("record_keys") or []
+        if a.get("action") == "split":
+            asked = t.ngettext("%(user)s asked on %(at)s that %(num)s record leave this customer",
+                               "%(user)s asked on %(at)s that %(num)s records leave this customer", len(keys))
+            text = asked % {"user": a.get("user_name"), "at": at, "num": fmt.number(len(keys))}
+        else:
+            text = t.gettext("%(user)s asked on %(at)s to merge customers %(one)s and %(other)s") % {
+                "user": a.get("user_name"), "at": at, "one": a.get("golden_id"), "other": a.get("other_golden_id")}
+        if a.get("state") == "withdrawn":
+            return text + t.gettext("; withdrawn by %(user)s on %(at)s.") % {
+                "user": a.get("withdrawn_by"), "at": fmt.datetime(a.get("withdrawn_at"))}
+        if a.get("state") == "applied":
+            return text + t.gettext("; applied by run %(run)s.") % {"run": a.get("applied_run_id")}
+        return text + t.gettext("; waiting for the next run.")
+
+    return words
+
+
 @cache
 def environment(lang: str) -> Environment:
     """The templates in `lang`: translations installed, locale formats as filters."""
@@ -185,5 +210,6 @@ def environment(lang: str) -> Environment:
                        explanation=explanation_function(lang),
                        field_label=labels.field, field_value=value_function(lang),
                        reason=lambda code: labels(f"reasons.{code}", default=str(code).replace("_", " ")),
-                       reason_help=reason_help_function(lang, labels))
+                       reason_help=reason_help_function(lang, labels),
+                       request_words=request_words_function(lang))
     return env

@@ -131,7 +131,7 @@ def home(request: Request, session: FiguresSession) -> Response:
         figures["decisions_waiting"] = con.execute(
             "SELECT count(*) FROM pair_decisions WHERE undone_at IS NULL").fetchone()[0]
         figures["actions_waiting"] = con.execute(
-            "SELECT (SELECT count(*) FROM golden_actions WHERE applied_run_id IS NULL)"
+            "SELECT (SELECT count(*) FROM golden_actions WHERE applied_run_id IS NULL AND withdrawn_at IS NULL)"
             " + (SELECT count(*) FROM quarantine_actions WHERE applied_run_id IS NULL)").fetchone()[0]
     figures["apply"] = st.apply_runner.status.as_dict()
     return respond(request, "home.html", figures, session)
