@@ -29,7 +29,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from mdm.locale_format import DEFAULT_LANGUAGE, LANGUAGES, N_, LocaleFormat
 from mdm.reports.labels import Labels
-from mdm.web.explain import EVIDENCE, WHAT
+from mdm.web.explain import EVIDENCE, PLACE_WORDS, WHAT, level_words
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -111,7 +111,11 @@ def explanation_function(lang: str) -> Callable[[dict[str, Any]], str]:
 
     def sentence(e: dict[str, Any]) -> str:
         field = gettext_(e["field_words"])
-        what = gettext_(WHAT[e["relation"]]) % {"field": field, "level": e["level"]}
+        words = gettext_(e.get("level_words") or level_words(e["level"], e["relation"]))
+        what = gettext_(WHAT[e["relation"]]) % {"field": field, "level": words}
+        place = e.get("place") or {}
+        if place.get("relation") in PLACE_WORDS:
+            what = gettext_(WHAT["other"]) % {"field": field, "level": gettext_(PLACE_WORDS[place["relation"]]) % place}
         return gettext_(EVIDENCE[(e["strength"], e["direction"])]) % {"what": what}
 
     return sentence
