@@ -46,6 +46,8 @@ FLASH: dict[str, str] = {
     "request_withdrawn": N_("Request withdrawn. No run will apply it."),
     "released": N_("Row released with your corrections. The next run validates it again."),
     "discarded": N_("Row discarded. The next run removes it from quarantine."),
+    "bulk_release": N_("Rows released. The next run validates them again; those that still fail come back here."),
+    "bulk_discard": N_("Rows discarded. The next run removes them from quarantine."),
     "user_added": N_("User added."),
     "user_removed": N_("User removed."),
     "logged_out": N_("You are logged out."),

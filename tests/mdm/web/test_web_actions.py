@@ -326,3 +326,36 @@ def test_json_twins(make_client: Callable[..., TestClient], suffix: str) -> None
     for path in ["/", "/review", "/customers", "/quarantine", "/reports", "/admin/users", UNSURE]:
         response = client.get(path + suffix)
         assert response.headers["content-type"].startswith("application/json"), path
+
+
+def test_quarantine_rows_say_what_failed_and_what_was_expected(make_client: Callable[..., TestClient]) -> None:
+    client = make_client()
+    rows = client.get("/quarantine.json").json()["rows"]
+    email = next(r for r in rows if r["record_key"] == "crm:00000000000000q1")["failing"]
+    assert email[0]["reason"] == "email_invalid" and email[0]["fields"] == ["email"]
+    assert email[0]["columns"] == [{"column": "Courriel", "value": "durand@@example"}]  # the demo crm mapping
+    html = client.get("/quarantine").text
+    assert "<b>Courriel</b> = <code>durand@@example</code>" in html and "expected: an e-mail address" in html
+    fr = make_client(name="fr1", lang="fr").get("/quarantine").text
+    assert "attendu\u00a0: une adresse e-mail" in fr
+
+
+def test_bulk_discard_of_a_filter_with_a_preview(make_client: Callable[..., TestClient], web_config: MdmConfig) -> None:
+    client = make_client()
+    token = csrf_of(client, "/quarantine")
+    asked = {"csrf_token": token, "action": "discard", "reason": "email_invalid"}
+    preview = client.post("/quarantine/bulk.json", data=asked).json()
+    assert preview["saved"] == 0 and preview["preview"]["count"] == 1
+    assert preview["preview"]["sample"] == ["crm:00000000000000q1"]
+    assert store.pending_quarantine_actions(_store(web_config)) == []  # a preview saves nothing
+    page = client.post("/quarantine/bulk", data=asked)
+    assert 'id="bulk-preview"' in page.text and "1 open row will be discarded" in page.text
+    stale = client.post("/quarantine/bulk.json", data={**asked, "confirm": "yes", "count": "7"}).json()
+    assert stale["saved"] == 0  # the set is not the one the steward saw: nothing saved
+    done = client.post("/quarantine/bulk.json", data={**asked, "confirm": "yes", "count": "1"}).json()
+    assert done == {"action": "discard", "saved": 1}
+    actions = store.pending_quarantine_actions(_store(web_config))
+    assert [(a["record_key"], a["action"], a["user_name"]) for a in actions] == [
+        ("crm:00000000000000q1", "discard", "steward1")]
+    again = client.post("/quarantine/bulk.json", data=asked).json()["preview"]
+    assert again["count"] == 0 and again["waiting"] == 1
