@@ -20,14 +20,20 @@ from mdm.web.deps import (
     state_of,
     wants_json,
 )
-from mdm.web.quarantine import bulk_preview, corrected_payload, filter_choices, get_row, list_rows, reason_hints
+from mdm.web.quarantine import (
+    bulk_preview,
+    corrected_payload,
+    filter_choices,
+    get_row,
+    list_rows,
+    reason_hints,
+)
 
 router = APIRouter()
 
 
 @router.get("/quarantine")
 def quarantine_list(request: Request, session: StewardSession) -> Response:
-    st = state_of(request)
     source = request.query_params.get("source") or None
     reason = request.query_params.get("reason") or None
     try:
