@@ -53,6 +53,8 @@ TERMS: dict[str, dict[str, str]] = {
              "valid_only": N_("valid values only"), "longest": N_("longest value"),
              "formal_name": N_("full given name over a nickname"), "only_value": N_("only record with a value"),
              "unanimous": N_("every record agrees"), "tie_break": N_("tie: smallest record key")},
+    "threshold": {"store": N_("stored (kept for review or statistics)"), "review": N_("sent to review"),
+                  "auto_match": N_("matched automatically")},
     "search": {"name": N_("name"), "email": N_("email"), "phone": N_("phone"), "golden_id": N_("golden ID")},
 }
 
