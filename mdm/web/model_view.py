@@ -19,8 +19,10 @@ import duckdb
 from matching.model import MatchModel, load_current
 from mdm.web.explain import level_words, relation
 
-#: Width of a histogram bar, in match weight (a weight of +1 doubles the odds).
-BIN_WIDTH = 2
+#: At most about this many histogram bars; their width (in match weight) is the smallest of
+#: NICE_WIDTHS that keeps to it (a weight of +1 doubles the odds).
+MAX_BINS = 20
+NICE_WIDTHS = (1, 2, 5, 10, 20, 50)
 
 
 def weight_of(probability: float) -> float:
@@ -43,15 +45,25 @@ def model_levels(model: MatchModel) -> list[dict[str, Any]]:
     return out
 
 
+def bin_width(low: float, high: float) -> int:
+    """The narrowest nice width that shows the range in at most about MAX_BINS bars."""
+    span = max(high - low, 1.0)
+    return next((w for w in NICE_WIDTHS if span / w <= MAX_BINS), NICE_WIDTHS[-1])
+
+
 def histogram(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """Stored pairs per match-weight bin of BIN_WIDTH, with the decisions in each bin."""
+    """Stored pairs per match-weight bin, with the decisions in each bin."""
+    row = cur.execute("SELECT min(match_weight), max(match_weight) FROM match.pairs").fetchone()
+    if not row or row[0] is None:
+        return []
+    width = bin_width(float(row[0]), float(row[1]))
     rows = cur.execute(
-        f"SELECT floor(match_weight / {BIN_WIDTH}) * {BIN_WIDTH} AS lo, count(*), "
+        "SELECT floor(match_weight / ?) * ? AS lo, count(*), "
         "count(*) FILTER (WHERE decision IN ('auto_match', 'steward_match')), "
         "count(*) FILTER (WHERE decision = 'review') "
-        "FROM match.pairs GROUP BY lo ORDER BY lo"
+        "FROM match.pairs GROUP BY lo ORDER BY lo", [width, width]
     ).fetchall()
-    return [{"from": float(lo), "to": float(lo) + BIN_WIDTH, "pairs": int(n), "matched": int(m), "review": int(r)}
+    return [{"from": float(lo), "to": float(lo) + width, "pairs": int(n), "matched": int(m), "review": int(r)}
             for lo, n, m, r in rows]
 
 
@@ -80,5 +92,4 @@ def model_page(cur: duckdb.DuckDBPyConnection, models: Path, matching: Any) -> d
         "histogram": bins,
         "tallest": tallest,
         "thresholds": thresholds(cur, matching),
-        "bin_width": BIN_WIDTH,
     }

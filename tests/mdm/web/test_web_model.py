@@ -59,3 +59,10 @@ def test_model_page_on_a_real_run(small_demo: MdmConfig) -> None:
     by = {t["threshold"]: t for t in data["thresholds"]}
     assert by["auto_match"]["pairs_at_or_above"] == auto
     assert "Ce que pèse chaque comparaison" in html and "jaro" not in html.lower()
+
+
+def test_histogram_bins_stay_few() -> None:
+    from mdm.web.model_view import MAX_BINS, bin_width
+
+    assert bin_width(-6.6, 84.0) == 5 and (84.0 + 6.6) / 5 <= MAX_BINS
+    assert bin_width(-1.0, 3.0) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from datetime import datetime
@@ -117,7 +118,7 @@ def build_published(path: Path, probability_shift: float = 0.0, extra_golden: in
     for left, right, prob, decision in PAIRS:
         p = min(0.999, max(0.001, prob + probability_shift))
         con.execute("INSERT INTO match.pairs (run_id, record_key_l, record_key_r, match_weight, match_probability, contributions, decision) VALUES ('run1', ?, ?, ?, ?, ?, ?)",
-                    [left, right, 1.5 + 10 * (p - 0.5), p, json.dumps(CONTRIB_UNSURE), decision])
+                    [left, right, math.log2(p / (1 - p)), p, json.dumps(CONTRIB_UNSURE), decision])
     for key, source, reasons, payload in QUARANTINE:
         con.execute("INSERT INTO quarantine.rows (record_key, source, load_id, run_id, reasons, payload, status, quarantined_at) VALUES (?, ?, 'load1', 'run1', ?, ?, 'open', ?)",
                     [key, source, reasons, json.dumps(payload), T1])
