@@ -134,8 +134,18 @@ async def release(record_key: str, request: Request,
 @router.post("/quarantine/{record_key}/discard")
 async def discard(record_key: str, request: Request,
                   session: StewardPost) -> Response:
+    """Discard one row: without `confirm=yes`, the row's page asks for the confirmation first."""
     st = state_of(request)
-    _open_row(request, record_key)  # unknown or already handled: refused
+    row = _open_row(request, record_key)  # unknown or already handled: refused
+    form = await request.form()
+    if str(form.get("confirm") or "") != "yes":
+        if wants_json(request):
+            return JSONResponse({"preview": {"action": "discard", "record_key": record_key}, "saved": False})
+        hints = reason_hints(st.config)
+        row["reason_details"] = [{"code": r, **hints.get(r, {"meaning": "", "fix": ""})}
+                                 for r in row["reasons"]]  # type: ignore[attr-defined]
+        row["confirm_discard"] = True
+        return respond(request, "quarantine_row.html", row, session)
     with st.store() as con:
         action_id = store.add_quarantine_action(con, record_key, "discard", session.user.name, now())
     if wants_json(request):

@@ -190,7 +190,11 @@ def test_quarantine_release_and_discard(make_client: Callable[..., TestClient], 
     response = client.post("/quarantine/crm:00000000000000q1/release", follow_redirects=False,
                            data={"csrf_token": token, "field:Courriel": "durand@example.fr", "field:Unknown": "x"})
     assert response.status_code == 303
-    discard = client.post("/quarantine/webshop:00000000000000q2/discard.json", data={"csrf_token": token})
+    asked = client.post("/quarantine/webshop:00000000000000q2/discard", data={"csrf_token": token})
+    assert 'id="confirm-button"' in asked.text  # a confirmation first, nothing saved
+    assert [a["record_key"] for a in store.pending_quarantine_actions(_store(web_config))] == ["crm:00000000000000q1"]
+    discard = client.post("/quarantine/webshop:00000000000000q2/discard.json",
+                          data={"csrf_token": token, "confirm": "yes"})
     assert discard.json()["action"] == "discard"
     actions = store.pending_quarantine_actions(_store(web_config))
     assert [(a["record_key"], a["action"]) for a in actions] == [
@@ -228,10 +232,11 @@ def test_cross_site_post_is_refused_even_with_token(make_client: Callable[..., T
     client = make_client()
     token = csrf_of(client, "/quarantine/crm:00000000000000q1")
     url = "/quarantine/crm:00000000000000q1/discard"
-    assert client.post(url, data={"csrf_token": token}, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
-    assert client.post(url, data={"csrf_token": token}, headers={"Origin": "https://evil.example"}).status_code == 403
+    sent = {"csrf_token": token, "confirm": "yes"}
+    assert client.post(url, data=sent, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    assert client.post(url, data=sent, headers={"Origin": "https://evil.example"}).status_code == 403
     assert store.pending_quarantine_actions(_store(web_config)) == []
-    ok = client.post(url, data={"csrf_token": token}, follow_redirects=False,
+    ok = client.post(url, data=sent, follow_redirects=False,
                      headers={"Sec-Fetch-Site": "same-origin", "Origin": "http://testserver"})
     assert ok.status_code == 303
 
