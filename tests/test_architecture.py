@@ -21,7 +21,7 @@ ROOTS = ("mdm", "sources", "expectations", "matching", "warehouse", "pipelines")
 #: may use what an earlier stage built (its tables, its helpers), never a later one.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("core", ("=mdm", "mdm.canonical", "mdm.clock", "mdm.privacy", "mdm.failures", "mdm.locale_format",
-              "sources.inbox")),
+              "mdm.places", "sources.inbox")),
     ("config", ("sources.config", "expectations.config", "matching.settings", "matching.merge.config",
                 "warehouse.publication.config", "warehouse.retention.config", "warehouse.retention.defaults",
                 "mdm.web.config", "mdm.config", "mdm.config_reference")),
@@ -35,6 +35,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("stage: expire", ("warehouse.retention",)),
     ("stage: measure", ("mdm.reports",)),
     ("stage: publish", ("warehouse.publish",)),
+    ("read models", ("mdm.golden_view", "mdm.published_figures")),
     ("composition", ("mdm.pipeline",)),
     ("app: web", ("mdm.web",)),
     ("app: cli", ("mdm.cli", "mdm.demo")),

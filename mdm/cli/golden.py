@@ -8,8 +8,6 @@ or `--now` runs merge + publish at once when no run holds the warehouse.
 from __future__ import annotations
 
 import getpass
-import json
-import re
 from datetime import datetime
 from gettext import ngettext
 from typing import Any
@@ -17,6 +15,7 @@ from typing import Any
 import click
 import duckdb
 
+from mdm import golden_view
 from mdm.canonical import GOLDEN_FIELDS
 from mdm.cli.failure import one_line
 from mdm.cli.options import config_option, echo_json, get_config, json_option, published_reader
@@ -31,83 +30,11 @@ from warehouse.publication.rollback import RollbackError, read_info, rollback
 FIELDS_SHOWN = GOLDEN_FIELDS
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    cur = con.execute(sql, params)
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    schema, table = name.split(".")
-    row = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ? "
-        "AND table_name = ?",
-        [schema, table],
-    ).fetchone()
-    return bool(row and row[0])
-
-
-def resolve_golden_id(con: duckdb.DuckDBPyConnection, golden_id: str) -> tuple[str, bool]:
-    """(surviving id, whether `golden_id` was an alias). Aliases are kept flat (one hop)."""
-    row = con.execute("SELECT golden_id FROM golden.alias WHERE alias_id = ?", [golden_id]).fetchone()
-    return (str(row[0]), True) if row else (golden_id, False)
-
-
 def golden_record(
     con: duckdb.DuckDBPyConnection, golden_id: str, at: datetime | None = None
 ) -> dict[str, Any] | None:
-    """Everything a steward needs about one golden customer, from the published database; with `at`,
-    also what we knew on that date (the history version and the records linked then)."""
-    resolved, was_alias = resolve_golden_id(con, golden_id)
-    customers = _rows(con, "SELECT * FROM golden.customer WHERE golden_id = ?", [resolved])
-    if not customers:
-        return None
-    lineage = _rows(
-        con, "SELECT field, record_key, rule FROM golden.lineage WHERE golden_id = ? ORDER BY field", [resolved]
-    )
-    xref = _rows(
-        con,
-        "SELECT record_key, source, valid_from, valid_to FROM golden.xref WHERE golden_id = ? "
-        "ORDER BY valid_to NULLS FIRST, valid_from, record_key",
-        [resolved],
-    )
-    records: list[dict[str, Any]] = []
-    current = [x["record_key"] for x in xref if x["valid_to"] is None]
-    if current and _has_table(con, "staging.customers"):
-        cols = ", ".join(("record_key", "source", "trust_rank", *FIELDS_SHOWN, "updated_at", "last_contact_at"))
-        records = _rows(
-            con,
-            f"SELECT {cols} FROM staging.customers WHERE record_key IN (SELECT unnest(?::VARCHAR[])) "
-            "ORDER BY record_key",
-            [current],
-        )
-    aliases = _rows(
-        con, "SELECT alias_id, since, reason FROM golden.alias WHERE golden_id = ? ORDER BY since", [resolved]
-    )
-    history = _rows(
-        con,
-        'SELECT version, "values", valid_from, valid_to FROM golden.history WHERE golden_id = ? ORDER BY version',
-        [resolved],
-    )
-    for h in history:
-        h["values"] = json.loads(h["values"]) if isinstance(h["values"], str) else h["values"]
-    as_of = None
-    if at is not None:
-        version = [h for h in history if h["valid_from"] <= at and (h["valid_to"] is None or h["valid_to"] > at)]
-        linked = [x["record_key"] for x in xref if x["valid_from"] <= at and (x["valid_to"] is None or x["valid_to"] > at)]
-        as_of = {"at": at, "version": version[0] if version else None, "record_keys": linked}
-    return {
-        "golden_id": resolved,
-        "requested_id": golden_id,
-        "resolved_from_alias": was_alias,
-        "customer": customers[0],
-        "lineage": lineage,
-        "records": records,
-        "xref": xref,
-        "aliases": aliases,
-        "history": history,
-        "as_of": as_of,
-    }
+    """The read model the app shows too (`mdm.golden_view.customer`)."""
+    return golden_view.customer(con, golden_id, at)
 
 
 def _fmt(value: Any) -> str:
@@ -142,6 +69,11 @@ def _print_record(data: dict[str, Any]) -> None:
             src = lineage.get(f, {})
             click.echo(f"  {f:<16} {_fmt(c[f]):<36} {src.get('record_key', ''):<24} {src.get('rule', '')}")
     click.echo("\nSource records:")
+    for r in data["records"]:
+        if r["current"]:
+            values = " ".join(_fmt(r.get(f)) for f in ("first_name", "last_name", "email", "phone") if r.get(f))
+            click.echo(f"  {r['record_key']:<26} trust {_fmt(r.get('trust_rank')):<3} {values}")
+    click.echo("\nMembership:")
     for x in data["xref"]:
         state = "current" if x["valid_to"] is None else f"left {_fmt(x['valid_to'])}"
         click.echo(f"  {x['record_key']:<26} {x['source']:<12} since {_fmt(x['valid_from'])}  {state}")
@@ -196,64 +128,37 @@ def show_command(golden_id: str, at: datetime | None, config_path: str | None, a
         _print_record(data)
 
 
-def _digits(value: str) -> str:
-    return re.sub(r"\D", "", value)
-
-
 @golden_group.command("find")
-@click.option("--email", help="Email address (case-insensitive, exact).")
-@click.option("--phone", help="Phone number in any format (matched on its last 9 digits).")
-@click.option("--name", help="Part of a first or last name (case- and accent-insensitive).")
+@click.argument("query", required=False)
+@click.option("--email", help="Email address, or its beginning (case-insensitive).")
+@click.option("--phone", help="Phone number in any format (its significant digits end the stored number).")
+@click.option("--name", help="Names: each word starts a first or last name (case- and accent-insensitive).")
 @click.option("--limit", default=50, show_default=True)
 @config_option
 @json_option
 def find_command(
-    email: str | None, phone: str | None, name: str | None, limit: int, config_path: str | None, as_json: bool
+    query: str | None, email: str | None, phone: str | None, name: str | None, limit: int, config_path: str | None,
+    as_json: bool,
 ) -> None:
-    """Find golden customers by email, phone or name (their own values or any of their records')."""
-    if not (email or phone or name):
-        raise click.UsageError("give --email, --phone or --name")
-    conditions, params = [], []
-    if email:
-        conditions.append("lower(s.email) = lower(?)")
-        params.append(email.strip())
-    if phone:
-        tail = _digits(phone)[-9:]
-        if len(tail) < 6:
-            raise click.UsageError("--phone needs at least 6 digits")
-        conditions.append("right(regexp_replace(coalesce(s.phone, ''), '\\D', '', 'g'), 9) = ?")
-        params.append(tail)
-    if name:
-        conditions.append(
-            "(strip_accents(lower(coalesce(s.first_name, '') || ' ' || coalesce(s.last_name, ''))) "
-            "LIKE '%' || strip_accents(lower(?)) || '%')"
-        )
-        params.append(name.strip())
-    where = " AND ".join(conditions)
+    """Find golden customers as the app's search does: QUERY is read as an email, a phone, a golden ID
+    or names; or say which with --email, --phone or --name."""
+    asked = [(kind, value) for kind, value in (("name", query), ("email", email), ("phone", phone), ("name", name))
+             if value]
+    if len(asked) != 1:
+        raise click.UsageError("give one of QUERY, --email, --phone or --name")
+    kind, value = asked[0]
+    forced = None if query else kind
+    if forced == "phone" and len(golden_view.phone_digits(value)) < 6:
+        raise click.UsageError("--phone needs at least 6 digits")
     config = get_config(config_path)
     con = published_reader(config)
     try:
-        member_search = ""
-        if _has_table(con, "staging.customers"):
-            member_search = (
-                f" UNION SELECT x.golden_id FROM staging.customers s JOIN golden.xref x "
-                f"ON x.record_key = s.record_key AND x.valid_to IS NULL WHERE {where}"
-            )
-        rows = _rows(
-            con,
-            f"""
-            WITH hits AS (SELECT s.golden_id FROM golden.customer s WHERE {where}{member_search})
-            SELECT g.golden_id, g.first_name, g.last_name, g.email, g.phone, g.postcode, g.city, g.record_count,
-                   g.sources
-            FROM golden.customer g WHERE g.golden_id IN (SELECT golden_id FROM hits)
-            ORDER BY g.last_name, g.first_name, g.golden_id LIMIT ?
-            """,
-            params + (params if member_search else []) + [limit],
-        )
+        found = golden_view.find(con, value, limit, kind=forced)
     finally:
         con.close()
+    rows = found["results"]
     if as_json:
-        echo_json({"count": len(rows), "customers": rows})
+        echo_json({"count": len(rows), "read_as": found["kind"], "customers": rows})
         return
     if not rows:
         click.echo("no golden customer found")
@@ -309,6 +214,18 @@ def _submit(
         click.echo(f"{action} request {request_id} {described}: {outcome}")
 
 
+def _preview(config: MdmConfig, make: Any) -> dict[str, Any]:
+    """A request's preview from `golden_view` (the same checks as the app); a refusal exits 1."""
+    con = published_reader(config)
+    try:
+        preview: dict[str, Any] = make(con)
+    except golden_view.RequestRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        con.close()
+    return preview
+
+
 @golden_group.command("split")
 @click.argument("golden_id")
 @click.option("--records", required=True, help="Comma-separated record keys that leave this customer.")
@@ -322,26 +239,11 @@ def split_command(
     """Ask to split records out of a golden customer; the part keeping its oldest record keeps the ID."""
     config = get_config(config_path)
     keys = sorted({k.strip() for k in records.split(",") if k.strip()})
-    con = published_reader(config)
-    try:
-        resolved, _ = resolve_golden_id(con, golden_id)
-        members = {
-            str(r[0])
-            for r in con.execute(
-                "SELECT record_key FROM golden.xref WHERE golden_id = ? AND valid_to IS NULL", [resolved]
-            ).fetchall()
-        }
-    finally:
-        con.close()
-    if not members:
-        raise click.ClickException(f"no golden customer {golden_id} in the published database")
-    unknown = [k for k in keys if k not in members]
-    if unknown:
-        raise click.ClickException(f"not records of {resolved}: {', '.join(unknown)}")
-    if not keys or set(keys) == members:
-        raise click.ClickException("a split must leave at least one record on each side")
+    preview = _preview(config, lambda con: golden_view.preview_split(con, golden_id, keys))
+    resolved = preview["golden_id"]
+    keeps = "the records that stay keep" if preview["keeps_id"] == "stay" else "the leaving records keep"
     _submit(config, "split", resolved, user, apply_now, as_json,
-            f"for {resolved} ({len(keys)} record(s))", {"records": keys}, record_keys=keys)
+            f"for {resolved} ({_records(len(keys))} leave; {keeps} the ID)", {"records": keys}, record_keys=keys)
 
 
 @golden_group.command("merge")
@@ -356,25 +258,29 @@ def merge_command(
 ) -> None:
     """Ask to merge two golden customers; the older ID survives and the other becomes its alias."""
     config = get_config(config_path)
-    con = published_reader(config)
+    preview = _preview(config, lambda con: golden_view.preview_merge(con, golden_id, other_id))
+    survivor, absorbed = preview["golden_id"], preview["other_golden_id"]
+    _submit(config, "merge", survivor, user, apply_now, as_json,
+            f"({absorbed} into {survivor}, {_records(preview['records'])})", {"other_golden_id": absorbed},
+            other_golden_id=absorbed)
+
+
+@golden_group.command("withdraw")
+@click.argument("request_id", type=int)
+@_user_option
+@config_option
+def withdraw_command(request_id: int, user: str | None, config_path: str | None) -> None:
+    """Withdraw a split or merge request that no run has applied yet."""
+    config = get_config(config_path)
+    con = store.connect(config.paths.steward_db)
     try:
-        first, _ = resolve_golden_id(con, golden_id)
-        second, _ = resolve_golden_id(con, other_id)
-        found = {
-            str(r[0])
-            for r in con.execute(
-                "SELECT golden_id FROM golden.customer WHERE golden_id IN (?, ?)", [first, second]
-            ).fetchall()
-        }
+        with store.transaction(con):
+            done = store.withdraw_golden_action(con, request_id, user or getpass.getuser(), now())
     finally:
         con.close()
-    missing = [g for g in (first, second) if g not in found]
-    if missing:
-        raise click.ClickException(f"no golden customer {', '.join(missing)} in the published database")
-    if first == second:
-        raise click.ClickException("these are already the same golden customer")
-    _submit(config, "merge", first, user, apply_now, as_json,
-            f"({first} + {second})", {"other_golden_id": second}, other_golden_id=second)
+    if not done:
+        raise click.ClickException(f"no pending request {request_id} (already applied or withdrawn?)")
+    click.echo(f"request {request_id} withdrawn: no run will apply it")
 
 
 @click.command("rollback")

@@ -9,6 +9,8 @@ import click
 from mdm.cli.options import config_option, echo_json, get_config, json_option
 from mdm.config import BUNDLED_DEMO_CONFIG, MdmConfig
 from mdm.pipeline import STAGES, RunSummary, run_pipeline
+from mdm.published_figures import figures
+from warehouse.connection import open_published_reader
 
 
 def _total(value: Any) -> int:
@@ -33,8 +35,24 @@ def match_figures(counts: dict) -> dict:
     return {**counts.get("match", {}), **counts.get("expire", {}).get("match_after_expiry", {})}
 
 
+def shared_figures(config: MdmConfig) -> dict[str, Any] | None:
+    """The published file's shared figures (`mdm.published_figures`), the ones the app, the
+    quarantine CLI and the report show; None when nothing is published."""
+    try:
+        con = open_published_reader(config.paths)
+    except FileNotFoundError:
+        return None
+    try:
+        return figures(con)
+    finally:
+        con.close()
+
+
 def format_summary(config: MdmConfig, summary: RunSummary) -> str:
-    """The short, human summary printed after a run. Counts only: no personal data."""
+    """The short, human summary printed after a run. Counts only: no personal data.
+
+    Once published, the quarantine and review lines are the published file's shared figures (open
+    rows, a row with two reasons under both; suggestions still to decide), as every screen shows."""
     counts = summary.counts()
     ingest = counts.get("ingest", {})
     validate = counts.get("validate", {})
@@ -43,6 +61,10 @@ def format_summary(config: MdmConfig, summary: RunSummary) -> str:
     match = match_figures(counts)   # taken after expiry: the figures of what is published
     publish = counts.get("publish", {})
     published = config.paths.published
+    shared = shared_figures(config) if publish else None
+    quarantined = (shared["quarantined_open"], shared["quarantine_reasons"]) if shared else (
+        _total(validate.get("quarantined", {})), validate.get("quarantined", {}))
+    review = shared["pairs_for_review"] if shared else int(match.get("review", 0))
     lines = [
         f"Run {summary.run_id}: {summary.status}",
         f"  records received   {_total(ingest.get('received', {})):>7}   {_by_key(ingest.get('received', {}))}",
@@ -55,9 +77,9 @@ def format_summary(config: MdmConfig, summary: RunSummary) -> str:
     if ingest.get("skipped_already_loaded"):
         lines.append(f"  files already loaded {ingest['skipped_already_loaded']:>5}   (skipped)")
     lines += [
-        f"  quarantined        {_total(validate.get('quarantined', {})):>7}   {_by_key(validate.get('quarantined', {}))}",
+        f"  quarantined        {quarantined[0]:>7}   {_by_key(quarantined[1])}",
         f"  duplicates found   {int(match.get('duplicates_found', 0)):>7}   "
-        f"({int(match.get('auto_matches', 0))} auto-matched pairs, {int(match.get('review', 0))} pairs for review)",
+        f"({int(match.get('auto_matches', 0))} auto-matched pairs, {review} pairs for review)",
         f"  golden customers   {int(publish.get('golden_customers', merge.get('golden_customers', 0))):>7}"
         + ("   published" if publish else "   (not published: the run stopped before publish)"),
         f"  records expired    {_total(expire.get('expired', {})):>7}   {_by_key(expire.get('expired', {}))}",
@@ -77,7 +99,8 @@ def _run(config: MdmConfig, until: str | None, as_json: bool) -> None:
     if as_json:
         counts = summary.counts()
         echo_json({"run_id": summary.run_id, "status": summary.status, "stages": counts,
-                   "published_match": match_figures(counts), "compaction_error": summary.compaction_error})
+                   "published_match": match_figures(counts), "published_figures": shared_figures(config),
+                   "compaction_error": summary.compaction_error})
     else:
         click.echo(format_summary(config, summary))
     if summary.compaction_error:

@@ -9,7 +9,8 @@ stages they steer:
 - `golden_actions`      -> merge (steward split / merge of golden customers)
 - `quarantine_actions`  -> validate (release a corrected row / discard it)
 
-Rows are never updated in place except to mark them applied or undone, so nothing is lost.
+Rows are never updated in place except to mark them applied, undone or withdrawn, so nothing is
+lost.
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ CREATE TABLE IF NOT EXISTS golden_actions (
     record_keys     TEXT,             -- split: JSON list of the record keys that leave
     user_name       TEXT NOT NULL,
     requested_at    TEXT NOT NULL,
-    applied_run_id  TEXT
+    applied_run_id  TEXT,
+    withdrawn_at    TEXT,             -- set when a steward withdrew it before a run applied it
+    withdrawn_by    TEXT
 );
 CREATE TABLE IF NOT EXISTS quarantine_actions (
     id                INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -70,9 +73,21 @@ def open_wal(path: Path, schema: str) -> sqlite3.Connection:
     return con
 
 
+#: Columns added after the first release: (table, column, type). A store from before gets them.
+ADDED_COLUMNS: list[tuple[str, str, str]] = [
+    ("golden_actions", "withdrawn_at", "TEXT"),
+    ("golden_actions", "withdrawn_by", "TEXT"),
+]
+
+
 def connect(path: Path) -> sqlite3.Connection:
-    """Open (and create) the stewards' decisions store."""
-    return open_wal(path, SCHEMA)
+    """Open (and create, or bring up to date) the stewards' decisions store."""
+    con = open_wal(path, SCHEMA)
+    for table, column, kind in ADDED_COLUMNS:
+        have = {r["name"] for r in con.execute(f"PRAGMA table_info({table})").fetchall()}
+        if column not in have:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+    return con
 
 
 @contextmanager
@@ -143,13 +158,26 @@ def add_golden_action(
 
 
 def pending_golden_actions(con: sqlite3.Connection) -> list[dict[str, Any]]:
-    rows = con.execute("SELECT * FROM golden_actions WHERE applied_run_id IS NULL ORDER BY id").fetchall()
+    """Requests the next run applies: not applied yet, not withdrawn."""
+    rows = con.execute(
+        "SELECT * FROM golden_actions WHERE applied_run_id IS NULL AND withdrawn_at IS NULL ORDER BY id"
+    ).fetchall()
     out = []
     for r in rows:
         item = dict(r)
         item["record_keys"] = json.loads(item["record_keys"]) if item["record_keys"] else []
         out.append(item)
     return out
+
+
+def withdraw_golden_action(con: sqlite3.Connection, action_id: int, user_name: str, at: datetime) -> bool:
+    """Withdraw a request no run has applied yet (kept, marked withdrawn). False if too late."""
+    cur = con.execute(
+        "UPDATE golden_actions SET withdrawn_at = ?, withdrawn_by = ? "
+        "WHERE id = ? AND applied_run_id IS NULL AND withdrawn_at IS NULL",
+        (at.isoformat(), user_name, action_id),
+    )
+    return cur.rowcount > 0
 
 
 def add_quarantine_action(

@@ -29,7 +29,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from mdm.locale_format import DEFAULT_LANGUAGE, LANGUAGES, N_, LocaleFormat
 from mdm.reports.labels import Labels
-from mdm.web.explain import EVIDENCE, WHAT
+from mdm.web.explain import EVIDENCE, PLACE_WORDS, WHAT, level_words
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -53,6 +53,8 @@ TERMS: dict[str, dict[str, str]] = {
              "valid_only": N_("valid values only"), "longest": N_("longest value"),
              "formal_name": N_("full given name over a nickname"), "only_value": N_("only record with a value"),
              "unanimous": N_("every record agrees"), "tie_break": N_("tie: smallest record key")},
+    "threshold": {"store": N_("stored (kept for review or statistics)"), "review": N_("sent to review"),
+                  "auto_match": N_("matched automatically")},
     "search": {"name": N_("name"), "email": N_("email"), "phone": N_("phone"), "golden_id": N_("golden ID")},
 }
 
@@ -111,7 +113,11 @@ def explanation_function(lang: str) -> Callable[[dict[str, Any]], str]:
 
     def sentence(e: dict[str, Any]) -> str:
         field = gettext_(e["field_words"])
-        what = gettext_(WHAT[e["relation"]]) % {"field": field, "level": e["level"]}
+        words = gettext_(e.get("level_words") or level_words(e["level"], e["relation"]))
+        what = gettext_(WHAT[e["relation"]]) % {"field": field, "level": words}
+        place = e.get("place") or {}
+        if place.get("relation") in PLACE_WORDS:
+            what = gettext_(WHAT["other"]) % {"field": field, "level": gettext_(PLACE_WORDS[place["relation"]]) % place}
         return gettext_(EVIDENCE[(e["strength"], e["direction"])]) % {"what": what}
 
     return sentence
@@ -157,6 +163,31 @@ def reason_help_function(lang: str, labels: Labels) -> Callable[[dict[str, Any]]
     return help_for
 
 
+def request_words_function(lang: str) -> Callable[[dict[str, Any]], str]:
+    """A steward's split or merge request as a sentence: who asked for what, when, and what became of it."""
+    t = translations(lang)
+    fmt = LocaleFormat(lang)
+
+    def words(a: dict[str, Any]) -> str:
+        at = fmt.datetime(a.get("requested_at"))
+        keys = a.get("record_keys") or []
+        if a.get("action") == "split":
+            asked = t.ngettext("%(user)s asked on %(at)s that %(num)s record leave this customer",
+                               "%(user)s asked on %(at)s that %(num)s records leave this customer", len(keys))
+            text = asked % {"user": a.get("user_name"), "at": at, "num": fmt.number(len(keys))}
+        else:
+            text = t.gettext("%(user)s asked on %(at)s to merge customers %(one)s and %(other)s") % {
+                "user": a.get("user_name"), "at": at, "one": a.get("golden_id"), "other": a.get("other_golden_id")}
+        if a.get("state") == "withdrawn":
+            return text + t.gettext("; withdrawn by %(user)s on %(at)s.") % {
+                "user": a.get("withdrawn_by"), "at": fmt.datetime(a.get("withdrawn_at"))}
+        if a.get("state") == "applied":
+            return text + t.gettext("; applied by run %(run)s.") % {"run": a.get("applied_run_id")}
+        return text + t.gettext("; waiting for the next run.")
+
+    return words
+
+
 @cache
 def environment(lang: str) -> Environment:
     """The templates in `lang`: translations installed, locale formats as filters."""
@@ -185,5 +216,6 @@ def environment(lang: str) -> Environment:
                        explanation=explanation_function(lang),
                        field_label=labels.field, field_value=value_function(lang),
                        reason=lambda code: labels(f"reasons.{code}", default=str(code).replace("_", " ")),
-                       reason_help=reason_help_function(lang, labels))
+                       reason_help=reason_help_function(lang, labels),
+                       request_words=request_words_function(lang))
     return env

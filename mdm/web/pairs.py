@@ -20,7 +20,7 @@ import duckdb
 from mdm.canonical import GOLDEN_FIELDS
 from mdm.web import search_index
 from mdm.web.diffs import FieldDiff, diff_records
-from mdm.web.explain import Explanation, explain
+from mdm.web.explain import Explanation, explain, waterfall, with_places
 from mdm.web.published import Snapshot
 
 RECORD_COLUMNS: tuple[str, ...] = (
@@ -157,10 +157,12 @@ def load_pair(
         records=ordered,
         golden_ids=[golden.get(left), golden.get(right)],
         diffs=diff_records(ordered),
-        explanations=explain(row[2]),
+        explanations=with_places(explain(row[2]), ordered),
         latest_decision=latest_decision(store, left, right),
     )
     view.version = pair_version(view, row[2])
+    view.extra["waterfall"] = waterfall(
+        view.match_weight, row[2], [e.comparison for e in view.explanations]).as_dict()
     sizes = customer_sizes(cur, [g for g in view.golden_ids if g])
     view.extra["customer_sizes"] = [sizes.get(g) if g else None for g in view.golden_ids]
     view.extra["same_customer"] = bool(view.golden_ids[0]) and view.golden_ids[0] == view.golden_ids[1]

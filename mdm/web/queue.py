@@ -9,7 +9,9 @@ pre-ranked rows, not a join over the warehouse: 100,000 suggestions answer in mi
     uncertainty = 1 - |p - 0.5| * 2                        (1 at p = 0.5, 0 at p = 0 or 1)
     size_score  = min(1, log2(records merged) / 6)         (2 records -> 0.17, 64+ records -> 1)
 
-Pairs already decided in the stewardship store (waiting for the next run), reserved by another
+Settled pairs never enter it: a pair whose records are already in one customer (through other
+records) has nothing left to decide. Pairs already decided in the stewardship store (waiting for
+the next run), pairs those "match" decisions settle (`mdm.web.clusters`), pairs reserved by another
 steward (a lease) or skipped by this steward are left out per request.
 """
 
@@ -20,6 +22,8 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+
+from mdm.web import clusters
 
 QUEUE_TABLE = "memory.main.review_queue"
 EXCLUDED_VIEW = "web_excluded_pairs"
@@ -51,6 +55,7 @@ q AS (
     LEFT JOIN pub.staging.customers sl ON sl.record_key = p.record_key_l
     LEFT JOIN pub.staging.customers sr ON sr.record_key = p.record_key_r
     WHERE p.decision = 'review'
+      AND NOT (cl.golden_id IS NOT NULL AND cl.golden_id IS NOT DISTINCT FROM cr.golden_id)
 )
 , ranked AS (
     SELECT *,
@@ -87,9 +92,13 @@ def build_queue(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         f"SELECT DISTINCT s FROM (SELECT source_l AS s FROM {QUEUE_TABLE} UNION SELECT source_r FROM {QUEUE_TABLE}) "
         "ORDER BY s"
     ).fetchall()]
-    rows = con.execute(f"SELECT pair_id, rank, source_l, source_r, match_probability FROM {QUEUE_TABLE}").fetchall()
+    rows = con.execute(
+        f"SELECT pair_id, rank, source_l, source_r, match_probability, golden_l, golden_r FROM {QUEUE_TABLE}"
+    ).fetchall()
     index = {r[0]: (int(r[1]), r[2], r[3], r[4]) for r in rows}
-    return {"queue_sources": sources, "queue_index": index}
+    goldens = {r[0]: (r[5], r[6]) for r in rows}
+    return {"queue_sources": sources, "queue_index": index, "queue_goldens": goldens,
+            "queue_by_golden": clusters.by_golden(goldens)}
 
 
 def matches(flt: QueueFilter, source_l: str, source_r: str, probability: float) -> bool:

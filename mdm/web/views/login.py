@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from mdm import published_figures
 from mdm.clock import now
 from mdm.locale_format import LANGUAGES, N_
 from mdm.web import auth, i18n
@@ -118,11 +119,13 @@ def home(request: Request, session: FiguresSession) -> Response:
     figures: dict[str, Any] = {}
     try:
         with st.reader() as (cur, _):
-            figures["golden_customers"] = cur.execute("SELECT count(*) FROM golden.customer").fetchone()[0]  # type: ignore[index]
+            shared = published_figures.figures(cur, review=False)  # the figures every screen shows
+            figures["golden_customers"] = shared["golden_customers"]
             figures["source_records"] = cur.execute("SELECT count(*) FROM staging.customers").fetchone()[0]  # type: ignore[index]
+            # the queue holds exactly `pairs_for_review` (a test compares them), counted once per publication
             figures["pending_review"] = cur.execute("SELECT count(*) FROM memory.main.review_queue").fetchone()[0]  # type: ignore[index]
-            figures["open_quarantine"] = cur.execute(
-                "SELECT count(*) FROM quarantine.rows WHERE status = 'open'").fetchone()[0]  # type: ignore[index]
+            figures["open_quarantine"] = shared["quarantined_open"]
+            figures["quarantine_reasons"] = shared["quarantine_reasons"]
             figures["last_run"] = last_publication(cur)
         figures["published"] = True
     except NotPublished:
@@ -131,7 +134,7 @@ def home(request: Request, session: FiguresSession) -> Response:
         figures["decisions_waiting"] = con.execute(
             "SELECT count(*) FROM pair_decisions WHERE undone_at IS NULL").fetchone()[0]
         figures["actions_waiting"] = con.execute(
-            "SELECT (SELECT count(*) FROM golden_actions WHERE applied_run_id IS NULL)"
+            "SELECT (SELECT count(*) FROM golden_actions WHERE applied_run_id IS NULL AND withdrawn_at IS NULL)"
             " + (SELECT count(*) FROM quarantine_actions WHERE applied_run_id IS NULL)").fetchone()[0]
     figures["apply"] = st.apply_runner.status.as_dict()
     return respond(request, "home.html", figures, session)

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from mdm.locale_format import LANGUAGES, N_
 from mdm.web.deps import ReportsSession, language, respond, state_of
+from mdm.web.model_view import model_page
 
 router = APIRouter()
 
@@ -40,6 +41,15 @@ def reports(request: Request, session: ReportsSession) -> Response:
                 "metric": r[4], "value": r[5]} for r in rows]
     data = {"metrics": metrics, "report_available": _renderer() is not None}
     return respond(request, "reports.html", data, session)
+
+
+@router.get("/reports/model")
+def model(request: Request, session: ReportsSession) -> Response:
+    """The matching model: m/u per level, the weight histogram, pairs per threshold."""
+    st = state_of(request)
+    with st.reader() as (cur, _):
+        data = model_page(cur, st.config.paths.models, st.config.matching)
+    return respond(request, "model.html", data, session)
 
 
 @router.get("/reports/view")

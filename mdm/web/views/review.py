@@ -11,8 +11,9 @@ from fastapi.responses import JSONResponse, Response
 from mdm.clock import now
 from mdm.locale_format import N_
 from mdm.stewardship import store
-from mdm.web import leases
+from mdm.web import clusters, leases
 from mdm.web.apply import MESSAGES as APPLY_MESSAGES
+from mdm.web.customers import jsonable
 from mdm.web.deps import (
     FLASH,
     Conflict,
@@ -23,7 +24,7 @@ from mdm.web.deps import (
     state_of,
     wants_json,
 )
-from mdm.web.pairs import PairView, explain_change, latest_decision, load_pair
+from mdm.web.pairs import PairView, current_golden, explain_change, latest_decision, load_pair, record_names
 from mdm.web.queue import QueueFilter, candidates, pair_id_of, queue_page
 
 router = APIRouter()
@@ -43,12 +44,21 @@ def _filter(request: Request) -> QueueFilter:
 
 
 def _excluded(request: Request, user_name: str) -> list[str]:
-    """Decided but not yet applied, leased by someone else, or skipped by this steward."""
+    """Decided but not yet applied, settled by those decisions, leased by someone else, or skipped."""
     st = state_of(request)
     at = now()
     with st.store() as con:
-        decided = [f"{r[0]}|{r[1]}" for r in con.execute(
-            "SELECT DISTINCT record_key_l, record_key_r FROM pair_decisions WHERE undone_at IS NULL").fetchall()]
+        rows = con.execute(
+            "SELECT record_key_l, record_key_r, decision FROM pair_decisions d WHERE undone_at IS NULL AND id = "
+            "(SELECT max(id) FROM pair_decisions x WHERE x.record_key_l = d.record_key_l"
+            " AND x.record_key_r = d.record_key_r AND x.undone_at IS NULL)").fetchall()
+    decided = [f"{r[0]}|{r[1]}" for r in rows]
+    matched = [(str(r[0]), str(r[1])) for r in rows if r[2] == "match"]
+    if matched:
+        with st.reader() as (cur, snap):
+            golden_of = current_golden(cur, sorted({k for pair in matched for k in pair}), snap)
+            decided += clusters.settled_pairs(matched, golden_of, snap.cache.get("queue_goldens", {}),
+                                              snap.cache.get("queue_by_golden", {}))
     with st.web_db() as con:
         return decided + leases.leased_by_others(con, user_name, at) + leases.skipped_by(con, user_name, at)
 
@@ -131,6 +141,13 @@ def pair_page(left: str, right: str, request: Request, session: StewardSession) 
     with st.web_db() as wcon:
         holder = leases.claim(wcon, view.pair_id, session.user.name, now(), st.config.web.lease_minutes)
     data = _pair_data(view, holder, session.user.name)
+    with st.reader() as (cur, snap):
+        data["cluster"] = jsonable(clusters.decision_cluster(cur, view.record_key_l, view.record_key_r,
+                                                             view.golden_ids))
+        data["cluster_names"] = record_names(cur, sorted({k for side in data["cluster"]["sides"]
+                                                          for k in side["record_keys"]}), snap)
+    if data["cluster"]["same_customer"]:
+        data["can_decide"] = False
     data["apply_right_away"] = st.config.web.apply_right_away
     return respond(request, "pair.html", data, session, page={"filter_query": _filter_query(_filter(request))})
 

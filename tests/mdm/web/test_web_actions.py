@@ -115,8 +115,12 @@ def test_skip_and_undo(make_client: Callable[..., TestClient], web_config: MdmCo
 def test_split_and_merge_requests(make_client: Callable[..., TestClient], web_config: MdmConfig) -> None:
     client = make_client()
     token = csrf_of(client, f"/customers/{GID_SPLIT}")
-    split = client.post(f"/customers/{GID_SPLIT}/split.json",
-                        data={"csrf_token": token, "record_key": ["webshop:00000000000000b2"]})
+    leaving = {"csrf_token": token, "record_key": ["webshop:00000000000000b2"]}
+    preview = client.post(f"/customers/{GID_SPLIT}/split.json", data=leaving).json()
+    assert preview["saved"] is False and preview["preview"]["leaving"] == ["webshop:00000000000000b2"]
+    assert preview["preview"]["keeps_id"] == "stay"
+    assert store.pending_golden_actions(_store(web_config)) == []  # a preview saves nothing
+    split = client.post(f"/customers/{GID_SPLIT}/split.json", data={**leaving, "confirm": "yes"})
     assert split.status_code == 200, split.text
     pending = store.pending_golden_actions(_store(web_config))
     assert pending[0]["action"] == "split" and pending[0]["record_keys"] == ["webshop:00000000000000b2"]
@@ -130,13 +134,54 @@ def test_split_and_merge_requests(make_client: Callable[..., TestClient], web_co
     assert client.post(f"/customers/{GID_SPLIT}/split.json",
                        data={"csrf_token": token, "record_key": ["crm:00000000000000a1"]}).status_code == 409
     assert client.post(f"/customers/{GID_SPLIT}/split.json", data={"csrf_token": token}).status_code == 409
-    # merge: the older ID survives whichever page the steward started from
-    merged = client.post(f"/customers/{NEWER}/merge.json", data={"csrf_token": token, "other_golden_id": OLDER})
+    # merge: the identity rules keep the older ID, whichever page the steward started from
+    asked = {"csrf_token": token, "other_golden_id": OLDER}
+    shown = client.post(f"/customers/{NEWER}/merge.json", data=asked).json()["preview"]
+    assert shown["golden_id"] == OLDER and shown["other_golden_id"] == NEWER
+    merged = client.post(f"/customers/{NEWER}/merge.json", data={**asked, "confirm": "yes"})
     assert merged.json()["golden_id"] == OLDER and merged.json()["other_golden_id"] == NEWER
     assert client.post(f"/customers/{OLDER}/merge.json",
                        data={"csrf_token": token, "other_golden_id": OLDER}).status_code == 409
     assert client.post(f"/customers/{OLDER}/merge.json",
                        data={"csrf_token": token, "other_golden_id": "nope"}).status_code == 409
+
+
+def test_refusals_stay_on_the_customer_page(make_client: Callable[..., TestClient]) -> None:
+    client = make_client()
+    token = csrf_of(client, f"/customers/{GID_SPLIT}")
+    everyone = ["crm:00000000000000a2", "webshop:00000000000000b2"]
+    refused = client.post(f"/customers/{GID_SPLIT}/split", data={"csrf_token": token, "record_key": everyone})
+    assert refused.status_code == 409
+    assert 'id="problem"' in refused.text and "at least one record on each side" in refused.text
+    assert 'class="customer-name"' in refused.text  # the customer's page, not an error page
+    assert refused.text.count(" checked>") == 2  # the steward's choice is kept
+
+
+def test_a_pending_request_can_be_withdrawn(make_client: Callable[..., TestClient], web_config: MdmConfig) -> None:
+    client = make_client()
+    token = csrf_of(client, f"/customers/{GID_SPLIT}")
+    saved = client.post(f"/customers/{GID_SPLIT}/split.json", data={
+        "csrf_token": token, "record_key": ["webshop:00000000000000b2"], "confirm": "yes"}).json()
+    page = client.get(f"/customers/{GID_SPLIT}").text
+    assert "steward1 asked on" in page and "waiting for the next run" in page
+    url = f"/customers/{GID_SPLIT}/requests/{saved['requested']}/withdraw"
+    assert client.post(url, data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    assert store.pending_golden_actions(_store(web_config)) == []  # the next run will not apply it
+    page = client.get(f"/customers/{GID_SPLIT}").text
+    assert "withdrawn by steward1" in page
+    again = client.post(url, data={"csrf_token": token})
+    assert again.status_code == 409 and "already applied or withdrawn" in again.text
+
+
+def test_merge_picks_the_other_customer_by_search(make_client: Callable[..., TestClient]) -> None:
+    client = make_client()
+    page = client.get(f"/customers/{NEWER}", params={"merge_q": "Marie Dup"}).text
+    assert f'name="other_golden_id" value="{OLDER}"' in page
+    assert f'name="other_golden_id" value="{NEWER}"' not in page  # not itself
+    token = csrf_of(client, f"/customers/{NEWER}")
+    preview = client.post(f"/customers/{NEWER}/merge", data={"csrf_token": token, "other_golden_id": OLDER})
+    assert preview.status_code == 200 and 'id="confirm-button"' in preview.text
+    assert f"The golden ID {OLDER} stays" in preview.text
 
 
 def test_quarantine_release_and_discard(make_client: Callable[..., TestClient], web_config: MdmConfig) -> None:
@@ -145,7 +190,11 @@ def test_quarantine_release_and_discard(make_client: Callable[..., TestClient], 
     response = client.post("/quarantine/crm:00000000000000q1/release", follow_redirects=False,
                            data={"csrf_token": token, "field:Courriel": "durand@example.fr", "field:Unknown": "x"})
     assert response.status_code == 303
-    discard = client.post("/quarantine/webshop:00000000000000q2/discard.json", data={"csrf_token": token})
+    asked = client.post("/quarantine/webshop:00000000000000q2/discard", data={"csrf_token": token})
+    assert 'id="confirm-button"' in asked.text  # a confirmation first, nothing saved
+    assert [a["record_key"] for a in store.pending_quarantine_actions(_store(web_config))] == ["crm:00000000000000q1"]
+    discard = client.post("/quarantine/webshop:00000000000000q2/discard.json",
+                          data={"csrf_token": token, "confirm": "yes"})
     assert discard.json()["action"] == "discard"
     actions = store.pending_quarantine_actions(_store(web_config))
     assert [(a["record_key"], a["action"]) for a in actions] == [
@@ -183,10 +232,11 @@ def test_cross_site_post_is_refused_even_with_token(make_client: Callable[..., T
     client = make_client()
     token = csrf_of(client, "/quarantine/crm:00000000000000q1")
     url = "/quarantine/crm:00000000000000q1/discard"
-    assert client.post(url, data={"csrf_token": token}, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
-    assert client.post(url, data={"csrf_token": token}, headers={"Origin": "https://evil.example"}).status_code == 403
+    sent = {"csrf_token": token, "confirm": "yes"}
+    assert client.post(url, data=sent, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    assert client.post(url, data=sent, headers={"Origin": "https://evil.example"}).status_code == 403
     assert store.pending_quarantine_actions(_store(web_config)) == []
-    ok = client.post(url, data={"csrf_token": token}, follow_redirects=False,
+    ok = client.post(url, data=sent, follow_redirects=False,
                      headers={"Sec-Fetch-Site": "same-origin", "Origin": "http://testserver"})
     assert ok.status_code == 303
 
@@ -281,3 +331,36 @@ def test_json_twins(make_client: Callable[..., TestClient], suffix: str) -> None
     for path in ["/", "/review", "/customers", "/quarantine", "/reports", "/admin/users", UNSURE]:
         response = client.get(path + suffix)
         assert response.headers["content-type"].startswith("application/json"), path
+
+
+def test_quarantine_rows_say_what_failed_and_what_was_expected(make_client: Callable[..., TestClient]) -> None:
+    client = make_client()
+    rows = client.get("/quarantine.json").json()["rows"]
+    email = next(r for r in rows if r["record_key"] == "crm:00000000000000q1")["failing"]
+    assert email[0]["reason"] == "email_invalid" and email[0]["fields"] == ["email"]
+    assert email[0]["columns"] == [{"column": "Courriel", "value": "durand@@example"}]  # the demo crm mapping
+    html = client.get("/quarantine").text
+    assert "<b>Courriel</b> = <code>durand@@example</code>" in html and "expected: an e-mail address" in html
+    fr = make_client(name="fr1", lang="fr").get("/quarantine").text
+    assert "attendu\u00a0: une adresse e-mail" in fr
+
+
+def test_bulk_discard_of_a_filter_with_a_preview(make_client: Callable[..., TestClient], web_config: MdmConfig) -> None:
+    client = make_client()
+    token = csrf_of(client, "/quarantine")
+    asked = {"csrf_token": token, "action": "discard", "reason": "email_invalid"}
+    preview = client.post("/quarantine/bulk.json", data=asked).json()
+    assert preview["saved"] == 0 and preview["preview"]["count"] == 1
+    assert preview["preview"]["sample"] == ["crm:00000000000000q1"]
+    assert store.pending_quarantine_actions(_store(web_config)) == []  # a preview saves nothing
+    page = client.post("/quarantine/bulk", data=asked)
+    assert 'id="bulk-preview"' in page.text and "1 open row will be discarded" in page.text
+    stale = client.post("/quarantine/bulk.json", data={**asked, "confirm": "yes", "count": "7"}).json()
+    assert stale["saved"] == 0  # the set is not the one the steward saw: nothing saved
+    done = client.post("/quarantine/bulk.json", data={**asked, "confirm": "yes", "count": "1"}).json()
+    assert done == {"action": "discard", "saved": 1}
+    actions = store.pending_quarantine_actions(_store(web_config))
+    assert [(a["record_key"], a["action"], a["user_name"]) for a in actions] == [
+        ("crm:00000000000000q1", "discard", "steward1")]
+    again = client.post("/quarantine/bulk.json", data=asked).json()["preview"]
+    assert again["count"] == 0 and again["waiting"] == 1

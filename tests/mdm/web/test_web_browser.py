@@ -37,7 +37,7 @@ def test_steward_journey(server: str, web_config: MdmConfig) -> None:
         page.fill("input[name=password]", PASSWORD)
         page.click("button[type=submit]")
         expect(page).to_have_url(server + "/review")
-        expect(page.locator("table.queue tbody tr")).to_have_count(3)
+        expect(page.locator("table.queue tbody tr")).to_have_count(2)  # the third pair is one customer already
         page.screenshot(path=str(SHOTS / "02_review_queue.png"), full_page=True)
 
         # review a pair with the keyboard: j opens the next one, n says "not a match"
@@ -45,6 +45,8 @@ def test_steward_journey(server: str, web_config: MdmConfig) -> None:
         expect(page.locator("h1")).to_contain_text("Same customer?")
         expect(page.locator(".contributions li").first).to_contain_text("same email: strong evidence for")
         expect(page.locator("tr.diff-different").first).to_be_visible()
+        expect(page.locator("#consequence")).to_contain_text("become one customer of 2 records")
+        expect(page.locator("#waterfall")).to_contain_text("Starting point")
         page.screenshot(path=str(SHOTS / "03_pair.png"), full_page=True)
         page.fill("#comment", "not the same Marie")
         page.locator("body").click()  # leave the text field so the shortcut is a shortcut
@@ -68,9 +70,30 @@ def test_steward_journey(server: str, web_config: MdmConfig) -> None:
         page.screenshot(path=str(SHOTS / "05_customer.png"), full_page=True)
         page.check("input[name=record_key][value='webshop:00000000000000b2']")
         page.click("#split-button")
+        expect(page.locator("#preview")).to_contain_text("1 record leaves this customer")
+        page.screenshot(path=str(SHOTS / "05b_split_preview.png"), full_page=True)
+        assert store.pending_golden_actions(con) == []  # nothing saved before the confirmation
+        page.click("#confirm-button")
         expect(page.locator(".flash")).to_contain_text("Split requested")
         actions = store.pending_golden_actions(con)
         assert [(a["action"], a["record_keys"]) for a in actions] == [("split", ["webshop:00000000000000b2"])]
+        # ... and withdraw it
+        page.click("#pending button")
+        expect(page.locator(".flash")).to_contain_text("Request withdrawn")
+        assert store.pending_golden_actions(con) == []
+
+        # merge by search: no ID to paste
+        page.goto(server + "/customers/22222222-2222-4222-8222-222222222222")
+        page.fill("input[name=merge_q]", "Marie Dup")
+        page.click(".merge-search button")
+        page.click(".merge-pick")
+        expect(page.locator("#preview")).to_contain_text("The golden ID 11111111-1111-4111-8111-111111111111 stays")
+        page.screenshot(path=str(SHOTS / "05c_merge_preview.png"), full_page=True)
+        page.click("#confirm-button")
+        expect(page.locator(".flash")).to_contain_text("Merge requested")
+        merges = store.pending_golden_actions(con)
+        assert [(a["action"], a["golden_id"], a["other_golden_id"]) for a in merges] == [
+            ("merge", "11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222")]
 
         # the escaped record shows as text
         page.goto(server + "/customers/44444444-4444-4444-8444-444444444444")
@@ -87,8 +110,19 @@ def test_steward_journey(server: str, web_config: MdmConfig) -> None:
         released = store.pending_quarantine_actions(con)
         assert released[0]["corrected_payload"]["Courriel"] == "durand@example.fr"
 
+        # discard a filtered set after its preview
+        page.goto(server + "/quarantine?reason=required_missing")
+        page.click("#bulk-discard")
+        expect(page.locator("#bulk-preview")).to_contain_text("1 open row will be discarded")
+        page.screenshot(path=str(SHOTS / "07b_quarantine_bulk.png"), full_page=True)
+        page.click("#confirm-button")
+        expect(page.locator(".flash")).to_contain_text("Rows discarded")
+
         page.goto(server + "/reports")
         page.screenshot(path=str(SHOTS / "08_reports.png"), full_page=True)
+        page.click("#model-link")
+        expect(page.locator("h1")).to_contain_text("The matching model")
+        page.screenshot(path=str(SHOTS / "08b_model.png"), full_page=True)
         page.goto(server + "/")
         page.keyboard.press("?")
         expect(page.locator("#shortcuts-help")).to_be_visible()

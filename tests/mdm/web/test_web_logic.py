@@ -25,7 +25,9 @@ def test_plain_words() -> None:
     assert explain_one("birth_date", "all other comparisons", -5).sentence == \
         "different date of birth: strong evidence against"
     assert explain_one("last_name", "Jaro-Winkler >= 0.92", 2.0).sentence == \
-        "similar last name (Jaro-Winkler >= 0.92): moderate evidence for"
+        "last name: spelt alike: moderate evidence for"  # an unknown label is said by its meaning, not shown
+    assert explain_one("first_name", "similar (jaro-winkler >= 0.8)", 1.0).sentence == \
+        "first name: spelt alike: weak evidence for"
     assert explain_one("phone", "null", 0.0).sentence == "phone missing on one side: no real evidence either way"
     ordered = explain('{"a": {"level": "exact", "weight": 1}, "email": {"level": "exact", "weight": -7}}')
     assert [e.comparison for e in ordered] == ["email", "a"]

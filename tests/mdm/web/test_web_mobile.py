@@ -24,7 +24,10 @@ PAGES: dict[str, str] = {
     "customer": "/customers/33333333-3333-4333-8333-333333333333",
     "quarantine": "/quarantine",
     "quarantine_row": "/quarantine/webshop:00000000000000q2",
+    "merge_search": "/customers/22222222-2222-4222-8222-222222222222?merge_q=Marie#merge",
+    "quarantine_filtered": "/quarantine?reason=email_invalid",
     "reports": "/reports",
+    "model": "/reports/model",
     "users": "/admin/users",
     "error": "/customers/00000000-0000-4000-8000-000000000000",
 }
@@ -75,6 +78,17 @@ def test_every_page_fits_a_phone_and_a_laptop(server: str, web_config: MdmConfig
                 page.goto(server + path)
                 assert page.locator("html").get_attribute("lang") == lang
                 problems += _check(page, folder / f"{lang}-{width}-{name}.png", f"{lang} {width} {name}")
+            # the previews a steward confirms (POST pages)
+            page.goto(server + PAGES["customer"])
+            page.check("input[name=record_key][value='webshop:00000000000000b2']")
+            page.click("#split-button")
+            problems += _check(page, folder / f"{lang}-{width}-split_preview.png", f"{lang} {width} split preview")
+            page.goto(server + PAGES["merge_search"])
+            page.click(".merge-pick")
+            problems += _check(page, folder / f"{lang}-{width}-merge_preview.png", f"{lang} {width} merge preview")
+            page.goto(server + PAGES["quarantine_filtered"])
+            page.click("#bulk-release")
+            problems += _check(page, folder / f"{lang}-{width}-bulk_preview.png", f"{lang} {width} bulk preview")
             context.close()
         browser.close()
     assert not problems, "\n".join(problems)

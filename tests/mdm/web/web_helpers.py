@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from datetime import datetime
@@ -51,7 +52,8 @@ GOLDEN: dict[str, list[str]] = {
     "22222222-2222-4222-8222-222222222222": ["webshop:00000000000000b1"],
     "33333333-3333-4333-8333-333333333333": ["crm:00000000000000a2", "webshop:00000000000000b2"],
     "44444444-4444-4444-8444-444444444444": ["crm:00000000000000a3", "webshop:00000000000000b3"],
-    "55555555-5555-4555-8555-555555555555": ["crm:00000000000000a4", "newsletter:00000000000000c4"],
+    "55555555-5555-4555-8555-555555555555": ["crm:00000000000000a4"],
+    "66666666-6666-4666-8666-666666666666": ["newsletter:00000000000000c4"],
 }
 CONTRIB_UNSURE = {"first_name": {"level": "exact match", "weight": 2.1},
                   "last_name": {"level": "Jaro-Winkler >= 0.92", "weight": 1.2},
@@ -63,7 +65,7 @@ CONTRIB_UNSURE = {"first_name": {"level": "exact match", "weight": 2.1},
 PAIRS: list[tuple[str, str, float, str]] = [
     ("crm:00000000000000a1", "webshop:00000000000000b1", 0.52, "review"),
     ("crm:00000000000000a2", "webshop:00000000000000b2", 0.97, "auto_match"),
-    ("crm:00000000000000a3", "webshop:00000000000000b3", 0.88, "review"),
+    ("crm:00000000000000a3", "webshop:00000000000000b3", 0.88, "review"),  # settled: one customer already
     ("crm:00000000000000a4", "newsletter:00000000000000c4", 0.70, "review"),
 ]
 QUARANTINE: list[tuple[str, str, list[str], dict[str, Any]]] = [
@@ -116,7 +118,7 @@ def build_published(path: Path, probability_shift: float = 0.0, extra_golden: in
     for left, right, prob, decision in PAIRS:
         p = min(0.999, max(0.001, prob + probability_shift))
         con.execute("INSERT INTO match.pairs (run_id, record_key_l, record_key_r, match_weight, match_probability, contributions, decision) VALUES ('run1', ?, ?, ?, ?, ?, ?)",
-                    [left, right, 1.5 + 10 * (p - 0.5), p, json.dumps(CONTRIB_UNSURE), decision])
+                    [left, right, math.log2(p / (1 - p)), p, json.dumps(CONTRIB_UNSURE), decision])
     for key, source, reasons, payload in QUARANTINE:
         con.execute("INSERT INTO quarantine.rows (record_key, source, load_id, run_id, reasons, payload, status, quarantined_at) VALUES (?, ?, 'load1', 'run1', ?, ?, 'open', ?)",
                     [key, source, reasons, json.dumps(payload), T1])

@@ -1,0 +1,100 @@
+"""Two French postcodes compared as places: the same town or district, the same département, or not.
+
+Why: as strings, 75001 and 75008 are "one typo" apart, but they are two districts of Paris, and a
+person who moved between them is still the same customer; 75001 and 57001 are also "one typo"
+apart and 300 km away. A steward reads places, so the pair page says which it is.
+
+- The département is the first two digits, except overseas (971-976: three digits) and Corsica
+  (200xx-201xx: 2A, 202xx-206xx: 2B).
+- Paris, Lyon and Marseille have one postcode per district (75001-75020 and 75116, 69001-69009,
+  13001-13016): two of them are one town.
+- Elsewhere two postcodes are the same town when both records name the same town (case, accents,
+  hyphens and "saint"/"st" folded), since a big town has several postcodes and a postcode may
+  cover several villages.
+
+Only the shape of a French postcode is used (five digits). Anything else is `unknown`: the page
+then says nothing about places rather than something wrong.
+
+The matcher still compares postcodes as strings (`matching/comparisons.py`: exact, one typo, same
+first two characters). The hook it needs: two postcode levels between "exact" and "different",
+"same town or district" and "same département", computed from columns the prepare step would add
+(the département and the district town of each postcode, by these rules); "one typo" would then
+only count inside a département. Until matching has them, this module explains the pair page.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_FIVE_DIGITS = re.compile(r"^\d{5}$")
+#: The towns whose districts have their own postcodes: prefix -> (first, last) district postcode.
+DISTRICT_TOWNS: dict[str, tuple[str, tuple[tuple[int, int], ...]]] = {
+    "paris": ("75", ((75001, 75020), (75116, 75116))),
+    "lyon": ("69", ((69001, 69009),)),
+    "marseille": ("13", ((13001, 13016),)),
+}
+
+SAME_POSTCODE = "same_postcode"
+SAME_TOWN = "same_town"
+SAME_DEPARTEMENT = "same_departement"
+OTHER_DEPARTEMENT = "other_departement"
+UNKNOWN = "unknown"
+
+
+def departement(postcode: str | None) -> str | None:
+    """The département of a French postcode ("75008" -> "75", "97411" -> "974", "20090" -> "2A")."""
+    code = (postcode or "").strip()
+    if not _FIVE_DIGITS.match(code):
+        return None
+    if code.startswith("97") or code.startswith("98"):
+        return code[:3]
+    if code.startswith("20"):
+        return "2A" if code[2] in "01" else "2B"
+    return code[:2]
+
+
+def district_town(postcode: str | None) -> str | None:
+    """"paris", "lyon" or "marseille" for one of their district postcodes, else None."""
+    code = (postcode or "").strip()
+    if not _FIVE_DIGITS.match(code):
+        return None
+    number = int(code)
+    for town, (_, ranges) in DISTRICT_TOWNS.items():
+        if any(low <= number <= high for low, high in ranges):
+            return town
+    return None
+
+
+def fold_town(name: str | None) -> str:
+    """A town's name folded for comparison: "Saint-Étienne" and "ST ETIENNE" give "saint etienne"."""
+    text = unicodedata.normalize("NFKD", (name or "").casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = re.sub(r"\bcedex\b.*$", "", text)
+    words = re.sub(r"[^a-z0-9]+", " ", text).split()
+    words = ["saint" if w == "st" else "sainte" if w == "ste" else w for w in words]
+    return " ".join(words)
+
+
+def compare(postcode_a: str | None, postcode_b: str | None, town_a: str | None = None,
+            town_b: str | None = None) -> str:
+    """How two addresses' postcodes relate as places (one of the constants above)."""
+    dep_a, dep_b = departement(postcode_a), departement(postcode_b)
+    if dep_a is None or dep_b is None:
+        return UNKNOWN
+    if (postcode_a or "").strip() == (postcode_b or "").strip():
+        return SAME_POSTCODE
+    if dep_a != dep_b:
+        return OTHER_DEPARTEMENT
+    district_a, district_b = district_town(postcode_a), district_town(postcode_b)
+    if district_a is not None and district_a == district_b:
+        return SAME_TOWN
+    if fold_town(town_a) and fold_town(town_a) == fold_town(town_b):
+        return SAME_TOWN
+    return SAME_DEPARTEMENT
+
+
+def town_name(postcode: str | None, town: str | None) -> str:
+    """The town to name in a sentence: the district town ("Paris") or the record's own."""
+    district = district_town(postcode)
+    return district.capitalize() if district else (town or "").strip()

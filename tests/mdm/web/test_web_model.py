@@ -1,0 +1,68 @@
+"""The model page: m/u per level from the model file, the weight histogram and the thresholds,
+on a real run's model and pairs."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+
+from matching.model import load_current
+from mdm.config import MdmConfig
+from mdm.pipeline import run_pipeline
+from mdm.web.app import create_app
+from mdm.web.model_view import weight_of
+from tests.mdm.web.web_helpers import PASSWORD, add_user, login
+from warehouse.connection import open_published_reader
+
+
+def test_weight_of_a_probability() -> None:
+    assert weight_of(0.5) == 0 and weight_of(0.8) == pytest.approx(2.0)
+    assert weight_of(0.0) == -math.inf and weight_of(1.0) == math.inf
+
+
+def test_model_page_without_a_model(make_client: Callable[..., TestClient]) -> None:
+    data = make_client("manager").get("/reports/model.json").json()
+    assert data["model"] is None and data["comparisons"] == []
+    assert sum(b["pairs"] for b in data["histogram"]) == 4  # the fixture's stored pairs
+
+
+@pytest.mark.slow
+def test_model_page_on_a_real_run(small_demo: MdmConfig) -> None:
+    run_pipeline(small_demo)
+    model = load_current(small_demo.paths.models)
+    assert model is not None
+    add_user(small_demo, "maud", "manager")
+    app = create_app(small_demo)
+    with TestClient(app, headers={"Accept-Language": "fr"}) as client:
+        assert login(client, "maud", PASSWORD).status_code == 303
+        data = client.get("/reports/model.json").json()
+        html = client.get("/reports/model").text
+    app.state.mdm.published.close()
+    assert data["model"]["version"] == model.version
+    email = next(c for c in data["comparisons"] if c["comparison"] == "email")
+    exact = next(level for level in email["levels"] if level["label"] == "exact")
+    params = model.comparisons["email"]
+    i = params.labels.index("exact")
+    assert (exact["m"], exact["u"]) == (params.m[i], params.u[i])
+    assert exact["weight"] == pytest.approx(math.log2(params.m[i] / params.u[i]))
+    con = open_published_reader(small_demo.paths)
+    try:
+        (stored,) = con.execute("SELECT count(*) FROM match.pairs").fetchone()
+        (auto,) = con.execute("SELECT count(*) FROM match.pairs WHERE match_probability >= ?",
+                              [small_demo.matching.auto_match_threshold]).fetchone()
+    finally:
+        con.close()
+    assert sum(b["pairs"] for b in data["histogram"]) == stored
+    by = {t["threshold"]: t for t in data["thresholds"]}
+    assert by["auto_match"]["pairs_at_or_above"] == auto
+    assert "Ce que pèse chaque comparaison" in html and "jaro" not in html.lower()
+
+
+def test_histogram_bins_stay_few() -> None:
+    from mdm.web.model_view import MAX_BINS, bin_width
+
+    assert bin_width(-6.6, 84.0) == 5 and MAX_BINS >= (84.0 + 6.6) / 5
+    assert bin_width(-1.0, 3.0) == 1
