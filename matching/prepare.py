@@ -24,6 +24,13 @@ from matching.sql import one
 
 INPUT_TABLE = "match_input"
 
+#: The source columns `prepare_input` reads: a change in any of them makes the record "changed"
+#: for the stored prepared keys (`matching/prepared.py`).
+SOURCE_COLUMNS = (
+    "source", "first_name", "first_name_key", "last_name", "last_name_key", "email", "phone", "street",
+    "street_key", "postcode", "city", "city_key", "birth_date", "national_id",
+)
+
 #: Columns of the matching input whose change makes a record "changed" for the incremental run.
 HASHED_COLUMNS = ("fn_raw", "fn", "ln_raw", "ln", "email", "phone", "street", "postcode", "city", "dob", "nid")
 

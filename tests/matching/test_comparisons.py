@@ -116,7 +116,7 @@ def test_oversized_block_is_capped_with_a_warning() -> None:
 
 
 def test_blocking_refuses_an_explosion() -> None:
-    from matching.blocking_report import BlockingTooLarge
+    from matching.blocking import BlockingTooLarge
 
     con = _con([{"record_id": f"r{i}", "postcode": "75001"} for i in range(30)])
     con.execute("ALTER TABLE match_input ADD COLUMN is_new BOOLEAN DEFAULT TRUE")
