@@ -21,7 +21,7 @@ from functools import cache
 
 import duckdb
 
-from matching.merge.config import GOLDEN_FIELDS, GROUPS, SurvivorshipConfig
+from matching.merge.config import GOLDEN_FIELDS, GROUP_OF, GROUPS, SurvivorshipConfig
 
 #: A record's own date, newest first, for `most_recent`.
 RECENCY_SQL = "coalesce(s.updated_at, s.last_contact_at, s.last_order_at, s.created_at)"
@@ -196,7 +196,7 @@ def compute(con: duckdb.DuckDBPyConnection, members: str, config: SurvivorshipCo
         con.execute(f"CREATE OR REPLACE TEMP TABLE merge_sv_{group} AS {group_sql(group, config.chain(group))}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE merge_single AS {single_sql(config)}")
     joins = "".join(f" LEFT JOIN merge_sv_{g} ON merge_sv_{g}.golden_id = base.golden_id" for g in GROUPS)
-    field_cols = ", ".join(f"merge_sv_{g}.{f}" for g, fields in GROUPS.items() for f in fields)
+    field_cols = ", ".join(f"merge_sv_{GROUP_OF[f]}.{f}" for f in GOLDEN_FIELDS)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE merge_values AS
