@@ -210,8 +210,7 @@ def train(
         c.name: float(rand_n[rand_g[:, k] != 0].sum() / max(rand_n.sum(), 1.0)) for k, c in enumerate(comparisons)
     }
     fit = fit_m(patterns, comparisons, u, cfg, presence, notes)
-    m, expected_matches, candidate_prior, iterations = fit.m, fit.expected_matches, fit.candidate_prior, fit.iterations
-    method, sessions = fit.method, fit.sessions
+    m, expected_matches = fit.m, fit.expected_matches
     # The prior is the share of matches among *all* pairs (as Splink does), not among candidates,
     # which depends on how tight the blocking is: agreement has to be earned by the comparisons,
     # not granted by having been blocked together.
@@ -240,21 +239,28 @@ def train(
         trained_at=trained_at,
         records=n_records,
         labels_fingerprint=labels_fingerprint(con),
-        training={
-            "random_pairs": random_pairs,
-            "candidate_pairs": int(patterns.counts.sum()),
-            "patterns": len(patterns.counts),
-            "steward_labelled_pairs": int(patterns.counts[patterns.labels >= 0].sum()),
-            "steward_decisions": steward_decision_count(con),
-            "em_iterations": iterations,
-            "method": method,
-            "sessions": [
-                {"fixed": list(x.fixed), "pairs": x.pairs, "expected_matches": round(x.expected_matches, 1),
-                 "em_iterations": x.iterations}
-                for x in sessions
-            ],
-            "candidate_prior": round(candidate_prior, 6),
-            "warnings": notes,
-            "expected_matches": round(expected_matches, 1),
-        },
+        training=_training_record(con, random_pairs, patterns, fit, notes),
     )
+
+
+def _training_record(
+    con: duckdb.DuckDBPyConnection, random_pairs: int, patterns: Patterns, fit: MFit, notes: list[str]
+) -> dict[str, object]:
+    """What the model file says about its fit: counts, method, sessions and warnings (no data values)."""
+    return {
+        "random_pairs": random_pairs,
+        "candidate_pairs": int(patterns.counts.sum()),
+        "patterns": len(patterns.counts),
+        "steward_labelled_pairs": int(patterns.counts[patterns.labels >= 0].sum()),
+        "steward_decisions": steward_decision_count(con),
+        "em_iterations": fit.iterations,
+        "method": fit.method,
+        "sessions": [
+            {"fixed": list(x.fixed), "pairs": x.pairs, "expected_matches": round(x.expected_matches, 1),
+             "em_iterations": x.iterations}
+            for x in fit.sessions
+        ],
+        "candidate_prior": round(fit.candidate_prior, 6),
+        "warnings": notes,
+        "expected_matches": round(fit.expected_matches, 1),
+    }
