@@ -21,7 +21,7 @@ import pyarrow as pa
 from mdm.canonical import ACTIVITY_FIELDS
 from mdm.standardise.addresses import standardise_addresses
 from mdm.standardise.booleans import parse_booleans
-from mdm.standardise.companies import standardise_siret, standardise_vat
+from mdm.standardise.companies import company_identifiers, standardise_company_names, web_domain
 from mdm.standardise.dates import standardise_birth_dates, standardise_timestamp
 from mdm.standardise.emails import standardise_emails
 from mdm.standardise.names import standardise_names
@@ -41,6 +41,7 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "company", "siret", "vat_number", "customer_status", "retention_category", "opt_in",
     *ACTIVITY_FIELDS,
     "issues",
+    "siren", "legal_form", "company_key", "website", "company_domain", "contact_role", "party_kind",
 )
 
 
@@ -98,6 +99,39 @@ def codes_list(masks: dict[str, np.ndarray], length: int) -> pa.ListArray:
 
 def _col(df: pd.DataFrame, name: str) -> pd.Series | None:
     return as_text(df[name]) if name in df.columns else None
+
+
+def _standardise_organisation(
+    df: pd.DataFrame, out: pd.DataFrame, issues: dict[str, np.ndarray], empty: pd.Series
+) -> None:
+    """Company name, legal form, identifiers, web domain, contact role and the row's party kind.
+
+    Reads the e-mail already standardised in `out` (a business address gives the web domain).
+    """
+
+    def column(name: str) -> pd.Series:
+        return df[name] if name in df.columns else empty
+
+    names = standardise_company_names(column("company"))
+    out["company"] = names["company"]
+    given_form = standardise_company_names(column("legal_form"))["legal_form"]
+    # a form mapped from its own column wins; one read from the name otherwise; an unrecognised
+    # form typed in its own column is kept as typed
+    out["legal_form"] = given_form.fillna(names["legal_form"]).fillna(clean(column("legal_form")))
+    out["company_key"] = names["company_key"]
+    ids = company_identifiers(column("siret"), column("siren"), column("vat_number"))
+    for name in ("siret", "siren", "vat_number"):
+        out[name] = ids[name]
+    for code in ("siret_invalid", "siren_invalid", "vat_invalid"):
+        issues[code] = ids[f"_issue_{code}"].to_numpy(dtype=bool)
+    out["website"] = clean(column("website"))
+    out["company_domain"] = web_domain(column("website"), out["email"])
+    out["contact_role"] = clean(column("contact_role"))
+    has_names = (out["first_name"].notna() | out["last_name"].notna()).to_numpy(dtype=bool)
+    has_company = (out["company"].notna() | out["siret"].notna() | out["siren"].notna()
+                   | out["vat_number"].notna()).to_numpy(dtype=bool)
+    kind = np.where(has_names & has_company, "contact", np.where(has_company, "organisation", "person"))
+    out["party_kind"] = pd.Series(kind, index=out.index, dtype=TEXT)
 
 
 def standardise_frame(df: pd.DataFrame, rules: SourceRules, now: datetime) -> pd.DataFrame:
@@ -160,14 +194,7 @@ def standardise_frame(df: pd.DataFrame, rules: SourceRules, now: datetime) -> pd
     national_ids = standardise_national_ids(df["national_id"] if "national_id" in df.columns else empty)
     out["national_id"] = national_ids["national_id"]
     issues["national_id_invalid"] = national_ids["_issue_national_id_invalid"].to_numpy(dtype=bool)
-    out["company"] = clean(df["company"]) if "company" in df.columns else empty
-    siret = standardise_siret(df["siret"] if "siret" in df.columns else empty)
-    out["siret"] = siret["siret"]
-    issues["siret_invalid"] = siret["_issue_siret_invalid"].to_numpy(dtype=bool)
-    vat = standardise_vat(df["vat_number"] if "vat_number" in df.columns else empty)
-    out["vat_number"] = vat["vat_number"]
-    issues["vat_invalid"] = vat["_issue_vat_invalid"].to_numpy(dtype=bool)
-
+    _standardise_organisation(df, out, issues, empty)
     clock.lap("companies")
     categories = {k2: v for k, v in rules.status_categories.items()
                   for k2 in key(pd.Series([k])).dropna().tolist()}
