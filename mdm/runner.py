@@ -35,6 +35,7 @@ STAGES: dict[str, str] = {
     "match": "matching.stage:run",
     "merge": "matching.merge.stage:run",
     "expire": "warehouse.retention.stage:run",
+    "households": "matching.merge.households:run",  # issue 21: golden households, after expiry
     "measure": "mdm.reports.metrics:run",
     "publish": "warehouse.publish:run",
 }

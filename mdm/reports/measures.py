@@ -496,7 +496,25 @@ def stewardship(con: duckdb.DuckDBPyConnection, inp: MeasureInput) -> list[Metri
     return out
 
 
-MEASURES = (completeness, b2b_completeness, validity, uniqueness, timeliness, retention, stewardship)
+def households(con: duckdb.DuckDBPyConnection, inp: MeasureInput) -> list[Metric]:
+    """Golden households (scope `golden`, dimension uniqueness): how many, how many customers they
+    hold, customers reachable per household (e-mail or phone), households with several consents."""
+    del inp
+    row = con.execute("""
+        SELECT count(*), sum(members), avg(reachable_members), count(*) FILTER (WHERE consenting_members >= 2)
+        FROM golden.household
+    """).fetchone()
+    assert row is not None
+    n, members, reachable, several = row
+    return [
+        Metric("golden", "uniqueness", "households", float(n)),
+        Metric("golden", "uniqueness", "customers_in_households", float(members or 0)),
+        Metric("golden", "uniqueness", "reachable_per_household", _num(reachable)),
+        Metric("golden", "uniqueness", "households_several_consents", float(several)),
+    ]
+
+
+MEASURES = (completeness, b2b_completeness, validity, uniqueness, households, timeliness, retention, stewardship)
 
 
 def measure_all(con: duckdb.DuckDBPyConnection, inp: MeasureInput) -> list[Metric]:
