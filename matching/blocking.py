@@ -16,10 +16,23 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from matching.prepare import INPUT_TABLE
 from matching.settings import BLOCKING_KEYS, BlockingRuleConfig
 from matching.sql import one
 
 CANDIDATES_TABLE = "match_candidates_new"
+
+
+class BlockingTooLarge(RuntimeError):
+    """Blocking would produce more candidate pairs than `matching.max_candidate_pairs`."""
+
+
+def check_limit(rule: str, estimated_total: int, limit: int) -> None:
+    if estimated_total > limit:
+        raise BlockingTooLarge(
+            f"blocking would produce about {estimated_total:,} candidate pairs (after rule {rule!r}), over the "
+            f"limit matching.max_candidate_pairs = {limit:,}: tighten the rule or lower max_block_size"
+        )
 
 
 @dataclass(frozen=True)
@@ -62,7 +75,7 @@ def _block_keys(con: duckdb.DuckDBPyConnection, rule: BlockingRule) -> None:
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE match_block_keys AS
         SELECT record_key, {rule.key_sql()} AS bk, is_new
-        FROM match_input WHERE {rule.not_null_sql()}
+        FROM {INPUT_TABLE} WHERE {rule.not_null_sql()}
     """)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE match_block_sizes AS
@@ -92,7 +105,7 @@ def rule_total_pairs(con: duckdb.DuckDBPyConnection, rule: BlockingRule, max_blo
     """Pairs the rule yields over the whole input (every record, not only new ones), after the cap."""
     row = one(con, f"""
         SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM (
-            SELECT count(*) AS n FROM match_input WHERE {rule.not_null_sql()} GROUP BY {rule.key_sql()}
+            SELECT count(*) AS n FROM {INPUT_TABLE} WHERE {rule.not_null_sql()} GROUP BY {rule.key_sql()}
         ) WHERE n BETWEEN 2 AND ?
     """, [max_block_size])
     return int(row[0]) if row else 0
@@ -121,8 +134,6 @@ def block(
     max_candidate_pairs: int,
 ) -> BlockingResult:
     """Create `match_candidates_new(key_l, key_r, rule)`: pairs with at least one new record."""
-    from matching.blocking_report import check_limit
-
     result = BlockingResult()
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {CANDIDATES_TABLE}_all (key_l VARCHAR, key_r VARCHAR, rule_idx INTEGER)"

@@ -1,5 +1,6 @@
-"""Blocking statistics before scoring, and the guard that refuses a blocking that would explode.
+"""Blocking statistics: per rule for the run summary, and on labelled data the true pairs each rule finds.
 
+(The guard that refuses a blocking that would explode is `matching.blocking.check_limit`.)
 `rule_report` answers "how many pairs does each rule produce, and how many true pairs does it
 find" on labelled data (evaluation), which is how a blocking rule earns its place in the config.
 """
@@ -14,18 +15,6 @@ from matching.blocking import BlockingResult
 from matching.sql import one
 
 
-class BlockingTooLarge(RuntimeError):
-    """Blocking would produce more candidate pairs than `matching.max_candidate_pairs`."""
-
-
-def check_limit(rule: str, estimated_total: int, limit: int) -> None:
-    if estimated_total > limit:
-        raise BlockingTooLarge(
-            f"blocking would produce about {estimated_total:,} candidate pairs (after rule {rule!r}), over the "
-            f"limit matching.max_candidate_pairs = {limit:,}: tighten the rule or lower max_block_size"
-        )
-
-
 def rule_report(result: BlockingResult) -> dict[str, dict[str, int]]:
     """Per-rule counts for the run summary (no personal data)."""
     return {
@@ -34,10 +23,10 @@ def rule_report(result: BlockingResult) -> dict[str, dict[str, int]]:
     }
 
 
-def recall_by_rule(con: duckdb.DuckDBPyConnection, truth_table: str) -> list[dict[str, Any]]:
+def recall_by_rule(con: duckdb.DuckDBPyConnection, truth_table: str, schema: str = "match") -> list[dict[str, Any]]:
     """Share of true pairs each rule finds (first-found and cumulative), given `truth_table(record_key, truth)`.
 
-    Reads `match.candidates` (the stored candidate pairs with their rule).
+    Reads `<schema>.candidates` (the stored candidate pairs with their rule).
     """
     total_row = one(con,
         f"SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM (SELECT count(*) n FROM {truth_table} GROUP BY truth)"
@@ -46,7 +35,7 @@ def recall_by_rule(con: duckdb.DuckDBPyConnection, truth_table: str) -> list[dic
     rows = con.execute(f"""
         SELECT c.rule, count(*) AS pairs,
                count(*) FILTER (WHERE tl.truth = tr.truth) AS true_pairs
-        FROM match.candidates c
+        FROM {schema}.candidates c
         JOIN {truth_table} tl ON tl.record_key = c.record_key_l
         JOIN {truth_table} tr ON tr.record_key = c.record_key_r
         GROUP BY c.rule ORDER BY min(c.rule_idx)

@@ -85,13 +85,98 @@ class _UnionFind:
         return True
 
 
+@dataclass(frozen=True)
+class Limits:
+    """When a cluster is suspicious: larger than `max_cluster_size`, or at least `density_min_size`
+    records of which under `min_density` of the pairs are linked (a chain)."""
+
+    max_cluster_size: int
+    min_density: float
+    density_min_size: int
+
+
+def _empty_result() -> ClusterResult:
+    empty = pd.DataFrame({"record_key": pd.Series([], dtype=str), "cluster_id": pd.Series([], dtype=str)})
+    stats = {"clusters": 0, "multi_record_clusters": 0, "records_in_multi_clusters": 0,
+             "cannot_link_refusals": 0, "suspicious_clusters": 0}
+    return ClusterResult(empty, pd.DataFrame(columns=["record_key_l", "record_key_r", "reason"]), stats)
+
+
+@dataclass
+class _Graph:
+    """Edges as positions in the sorted keys, strongest first; cannot-link pairs likewise."""
+
+    keys: pd.Index
+    edges: pd.DataFrame
+    el: np.ndarray
+    er: np.ndarray
+    cl: np.ndarray
+    cr: np.ndarray
+
+    @classmethod
+    def build(cls, keys: pd.Index, edges: pd.DataFrame, cannot_links: pd.DataFrame) -> _Graph:
+        edges = edges.sort_values(
+            ["steward", "match_weight", "record_key_l", "record_key_r"], ascending=[False, False, True, True]
+        ).reset_index(drop=True)
+        el = keys.get_indexer(edges["record_key_l"])
+        er = keys.get_indexer(edges["record_key_r"])
+        ok = (el >= 0) & (er >= 0)
+        edges, el, er = edges[ok].reset_index(drop=True), el[ok], er[ok]
+        cl = keys.get_indexer(cannot_links["record_key_l"]) if len(cannot_links) else np.array([], dtype=int)
+        cr = keys.get_indexer(cannot_links["record_key_r"]) if len(cannot_links) else np.array([], dtype=int)
+        keep = (cl >= 0) & (cr >= 0)
+        return cls(keys, edges, el, er, cl[keep], cr[keep])
+
+    def pair(self, i: int) -> tuple[str, str]:
+        return self.edges.at[i, "record_key_l"], self.edges.at[i, "record_key_r"]
+
+
+def _honour_cannot_links(
+    g: _Graph, labels: np.ndarray, accepted: np.ndarray, feedback: list[tuple[str, str, str]]
+) -> np.ndarray:
+    """Rebuild the components holding a cannot-link pair with a union-find that refuses every edge
+    joining two cannot-linked records (strongest edges first); returns the new labels."""
+    cl, cr = g.cl, g.cr
+    conflicted = np.unique(labels[cl][labels[cl] == labels[cr]]) if len(cl) else np.array([], dtype=int)
+    if not len(conflicted):
+        return labels
+    in_conflict = np.isin(labels[g.el], conflicted)
+    uf = _UnionFind(np.flatnonzero(np.isin(labels, conflicted)).tolist())
+    for a, b in zip(cl.tolist(), cr.tolist(), strict=True):
+        if a in uf.parent and b in uf.parent:
+            uf.forbid(a, b)
+    for i in np.flatnonzero(in_conflict).tolist():
+        if not uf.union(int(g.el[i]), int(g.er[i])):
+            accepted[i] = False
+            reason = REASON_MUST_LINK_CONFLICT if g.edges.at[i, "steward"] else REASON_CANNOT_LINK
+            feedback.append((*g.pair(i), reason))
+    return _components(len(g.keys), g.el[accepted], g.er[accepted])
+
+
+def _hold_back_suspicious(
+    g: _Graph, labels: np.ndarray, accepted: np.ndarray, feedback: list[tuple[str, str, str]], limits: Limits
+) -> np.ndarray:
+    """Mark too large or loosely linked clusters; their auto matches are refused (steward matches hold).
+    Returns the boolean mask of suspicious components (by label)."""
+    sizes = np.bincount(labels, minlength=labels.max() + 1)
+    edge_counts = np.bincount(labels[g.el[accepted]], minlength=len(sizes))
+    possible = sizes * (sizes - 1) / 2
+    density = np.divide(edge_counts, possible, out=np.ones(len(sizes)), where=possible > 0)
+    too_large = sizes > limits.max_cluster_size
+    loose = (sizes >= limits.density_min_size) & (density < limits.min_density) & ~too_large
+    suspicious = too_large | loose
+    if suspicious.any():
+        idx = np.flatnonzero(accepted)
+        comp = labels[g.el[idx]]
+        hit = suspicious[comp] & ~g.edges["steward"].to_numpy()[idx]
+        for i, c in zip(idx[hit].tolist(), comp[hit].tolist(), strict=True):
+            accepted[i] = False
+            feedback.append((*g.pair(i), REASON_TOO_LARGE if too_large[c] else REASON_LOOSE))
+    return suspicious
+
+
 def cluster(
-    record_keys: np.ndarray,
-    edges: pd.DataFrame,
-    cannot_links: pd.DataFrame,
-    max_cluster_size: int,
-    min_density: float,
-    density_min_size: int,
+    record_keys: np.ndarray, edges: pd.DataFrame, cannot_links: pd.DataFrame, limits: Limits
 ) -> ClusterResult:
     """`edges`: record_key_l, record_key_r, match_weight, steward (bool); `cannot_links`: l, r keys.
 
@@ -100,80 +185,29 @@ def cluster(
     keys = pd.Index(record_keys)
     n = len(keys)
     if n == 0:
-        empty = pd.DataFrame({"record_key": pd.Series([], dtype=str), "cluster_id": pd.Series([], dtype=str)})
-        stats = {"clusters": 0, "multi_record_clusters": 0, "records_in_multi_clusters": 0,
-                 "cannot_link_refusals": 0, "suspicious_clusters": 0}
-        return ClusterResult(empty, pd.DataFrame(columns=["record_key_l", "record_key_r", "reason"]), stats)
-    edges = edges.sort_values(
-        ["steward", "match_weight", "record_key_l", "record_key_r"], ascending=[False, False, True, True]
-    ).reset_index(drop=True)
-    el = keys.get_indexer(edges["record_key_l"])
-    er = keys.get_indexer(edges["record_key_r"])
-    ok = (el >= 0) & (er >= 0)
-    edges, el, er = edges[ok].reset_index(drop=True), el[ok], er[ok]
-    cl = keys.get_indexer(cannot_links["record_key_l"]) if len(cannot_links) else np.array([], dtype=int)
-    cr = keys.get_indexer(cannot_links["record_key_r"]) if len(cannot_links) else np.array([], dtype=int)
-    keep = (cl >= 0) & (cr >= 0)
-    cl, cr = cl[keep], cr[keep]
-
-    accepted = np.ones(len(edges), dtype=bool)
+        return _empty_result()
+    g = _Graph.build(keys, edges, cannot_links)
+    accepted = np.ones(len(g.edges), dtype=bool)
     feedback: list[tuple[str, str, str]] = []
-    labels = _components(n, el, er)
-    conflicted = np.unique(labels[cl][labels[cl] == labels[cr]]) if len(cl) else np.array([], dtype=int)
-    if len(conflicted):
-        in_conflict = np.isin(labels[el], conflicted)
-        nodes = np.flatnonzero(np.isin(labels, conflicted)).tolist()
-        uf = _UnionFind(nodes)
-        for a, b in zip(cl.tolist(), cr.tolist(), strict=True):
-            if a in uf.parent and b in uf.parent:
-                uf.forbid(a, b)
-        for i in np.flatnonzero(in_conflict).tolist():
-            if not uf.union(int(el[i]), int(er[i])):
-                accepted[i] = False
-                reason = REASON_MUST_LINK_CONFLICT if edges.at[i, "steward"] else REASON_CANNOT_LINK
-                feedback.append((edges.at[i, "record_key_l"], edges.at[i, "record_key_r"], reason))
-        labels = _components(n, el[accepted], er[accepted])
-
-    # suspicious clusters: too large, or a loose chain
-    sizes = np.bincount(labels, minlength=labels.max() + 1 if n else 0)
-    edge_comp = labels[el[accepted]]
-    edge_counts = np.bincount(edge_comp, minlength=len(sizes))
-    possible = sizes * (sizes - 1) / 2
-    density = np.divide(edge_counts, possible, out=np.ones(len(sizes)), where=possible > 0)
-    too_large = sizes > max_cluster_size
-    loose = (sizes >= density_min_size) & (density < min_density) & ~too_large
-    suspicious = too_large | loose
-    if suspicious.any():
-        idx = np.flatnonzero(accepted)
-        comp = labels[el[idx]]
-        hit = suspicious[comp] & ~edges["steward"].to_numpy()[idx]
-        for i, c in zip(idx[hit].tolist(), comp[hit].tolist(), strict=True):
-            accepted[i] = False
-            feedback.append((
-                edges.at[i, "record_key_l"], edges.at[i, "record_key_r"],
-                REASON_TOO_LARGE if too_large[c] else REASON_LOOSE,
-            ))
-        labels_after = _components(n, el[accepted], er[accepted])
-    else:
-        labels_after = labels
+    labels = _honour_cannot_links(g, _components(n, g.el, g.er), accepted, feedback)
+    suspicious = _hold_back_suspicious(g, labels, accepted, feedback, limits)
     values = keys.to_numpy()
     # Keys are sorted, so a component's smallest key is its first: vectorised, where a pandas
     # groupby-min over strings runs a Python loop per group (2.5 s for 100,000 records).
     leads = values[_first_positions(labels)[np.flatnonzero(suspicious)]].tolist() if suspicious.any() else []
-    labels = labels_after
+    if suspicious.any():
+        labels = _components(n, g.el[accepted], g.er[accepted])
     first = _first_positions(labels)
     final_sizes = np.bincount(labels)
-    frame = pd.DataFrame({"record_key": values, "cluster_id": values[first[labels]]})
-    n_clusters = int((final_sizes > 0).sum())
     stats = {
-        "clusters": n_clusters,
+        "clusters": int((final_sizes > 0).sum()),
         "multi_record_clusters": int((final_sizes > 1).sum()),
         "records_in_multi_clusters": int(final_sizes[final_sizes > 1].sum()),
         "cannot_link_refusals": sum(1 for f in feedback if f[2] in (REASON_CANNOT_LINK, REASON_MUST_LINK_CONFLICT)),
         "suspicious_clusters": int(suspicious.sum()),
     }
     return ClusterResult(
-        clusters=frame,
+        clusters=pd.DataFrame({"record_key": values, "cluster_id": values[first[labels]]}),
         feedback=pd.DataFrame(feedback, columns=["record_key_l", "record_key_r", "reason"]),
         stats=stats,
         suspicious_leads=leads,

@@ -7,6 +7,7 @@ Conditions read the prepared columns of `matching/prepare.py`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from matching import levels as lv
@@ -41,6 +42,18 @@ class Comparison:
         """Index of the level a household's shared agreement is moved to (see `vector_sql`), if any."""
         return next((i for i, level in enumerate(self.levels) if level.household), None)
 
+    @property
+    def tf_columns(self) -> list[str]:
+        """Prepared columns whose value frequency adjusts some level of this comparison, each once."""
+        return list(dict.fromkeys(level.tf_column for level in self.levels if level.tf_column))
+
+    def index_of(self, level: lv.Level) -> int:
+        """Index of `level` (the very object, not a level with the same label); raises if absent."""
+        for i, own in enumerate(self.levels):
+            if own is level:
+                return i
+        raise ValueError(f"comparison {self.name} has no level {level.label!r}")
+
 
 # Households: people who share an address, a landline or a family e-mail agree on those, and
 # often on their surname, far more often than two random people do. Fellegi-Sunter treats each
@@ -49,19 +62,47 @@ class Comparison:
 # name, birth dates a generation apart), the agreements a household shares are
 # moved to a neutral level: they say "one household", which is no evidence of one person.
 HOUSEHOLD_LABEL = "shared by a household, another person (not counted)"
-#: Exact agreement on any of these means "same household".
-HOUSEHOLD_CHANNELS = ("street", "email", "phone")
-#: Identifiers issued to one person: their agreement (exact or one typo, levels 1-2) overrides the rule.
-PERSON_IDENTIFIERS = ("national_id",)
 #: Birth years at least this far apart: another generation.
 GENERATION_YEARS = 15
 GENERATION_LABEL = f"a generation apart ({GENERATION_YEARS} years or more)"
-#: Level combinations that each mean "another person": another first name; another generation;
-#: another surname *and* another birth date (one of them alone is a married name, or a typo).
-PERSON_DISAGREEMENTS: tuple[dict[str, str], ...] = (
-    {"first_name": "different"},
-    {"birth_date": GENERATION_LABEL},
-    {"last_name": "different", "birth_date": "different"},
+
+#: The last level of every comparison: the values disagree. One object, so that a rule can name it
+#: by identity (`Comparison.index_of`) and never by its label.
+DIFFERENT = lv.else_level()
+#: Birth dates a generation apart (parent and child, or namesakes): far stronger evidence of two
+#: people than a date that is merely different.
+GENERATION_APART = lv.custom(GENERATION_LABEL, f"abs(year(l.dob) - year(r.dob)) >= {GENERATION_YEARS}", weak=True)
+
+
+@dataclass(frozen=True)
+class HouseholdRule:
+    """When two records are one household but two people (see the comment above).
+
+    `channels`: comparisons whose exact agreement (level 1) means "same household".
+    `disagreements`: level combinations that each mean "another person", each level named by
+    the object itself (`Comparison.index_of`), so that rewording a label cannot switch the rule off.
+    `identifiers`: comparisons of an identifier issued to one person; their agreement (exact or one
+    typo, levels 1-2) overrides the rule. `exact_overrides_cannot_link`: a comparison whose exact
+    agreement keeps the pair from being a cannot-link (its own score decides).
+    """
+
+    channels: tuple[str, ...]
+    disagreements: tuple[Mapping[str, lv.Level], ...]
+    identifiers: tuple[str, ...] = ()
+    exact_overrides_cannot_link: str | None = None
+
+
+#: Persons: same street, e-mail or phone; another first name, another generation, or another
+#: surname *and* another birth date (one of them alone is a married name, or a typo).
+PERSON_HOUSEHOLD = HouseholdRule(
+    channels=("street", "email", "phone"),
+    disagreements=(
+        {"first_name": DIFFERENT},
+        {"birth_date": GENERATION_APART},
+        {"last_name": DIFFERENT, "birth_date": DIFFERENT},
+    ),
+    identifiers=("national_id",),
+    exact_overrides_cannot_link="birth_date",
 )
 
 
@@ -116,8 +157,8 @@ def name_comparison_first() -> Comparison:
         "first_name",
         (
             lv.null_level("fn"),
-            lv.exact("fn_raw", "exact", tf=False),
-            lv.custom("equal without accents", "l.fn = r.fn"),
+            lv.custom("exact", "l.fn_raw = r.fn_raw", tf_column="fn"),
+            lv.custom("equal without accents", "l.fn = r.fn", tf_column="fn"),
             lv.custom("first and last name swapped", _SWAPPED),
             lv.custom(
                 "equals the other record's last name (swapped)",
@@ -138,7 +179,7 @@ def name_comparison_first() -> Comparison:
             ),
             lv.jaro_winkler("fn", 0.8, "similar (jaro-winkler >= 0.8)"),
             lv.custom("initial only", "(length(l.fn) = 1 OR length(r.fn) = 1) AND l.fn_initial = r.fn_initial", weak=True),
-            lv.else_level(),
+            DIFFERENT,
         ),
     )
 
@@ -155,8 +196,8 @@ def name_comparison_last() -> Comparison:
                 f"l.ln IS NULL OR r.ln IS NULL OR ({_SWAPPED}) OR (l.fn <> r.fn AND ({_CROSS}))",
                 is_null=True,
             ),
-            lv.exact("ln_raw", "exact"),
-            lv.custom("equal without accents", "l.ln = r.ln"),
+            lv.custom("exact", "l.ln_raw = r.ln_raw", tf_column="ln"),
+            lv.custom("equal without accents", "l.ln = r.ln", tf_column="ln"),
             lv.jaro_winkler("ln", 0.92, "very similar (jaro-winkler >= 0.92)"),
             lv.custom(
                 "shares a name (compound or married name)",
@@ -165,7 +206,7 @@ def name_comparison_last() -> Comparison:
             lv.jaro_winkler("ln", 0.8, "similar (jaro-winkler >= 0.8)"),
             lv.custom("initial only", "(length(l.ln) = 1 OR length(r.ln) = 1) AND l.ln_initial = r.ln_initial", weak=True),
             household_level(),
-            lv.else_level(),
+            DIFFERENT,
         ),
     )
 
@@ -175,7 +216,7 @@ def email_comparison() -> Comparison:
         "email",
         (
             lv.null_level("email"),
-            lv.exact("email"),
+            lv.exact("email", tf=True),
             lv.custom(
                 "same local part, typo in domain",
                 "l.email_local = r.email_local AND levenshtein(l.email_domain, r.email_domain) <= 2",
@@ -193,7 +234,7 @@ def email_comparison() -> Comparison:
             ),
             lv.custom("same local part, other domain", "l.email_local = r.email_local", weak=True),
             household_level(),
-            lv.else_level(),
+            DIFFERENT,
         ),
     )
 
@@ -203,11 +244,11 @@ def phone_comparison() -> Comparison:
         "phone",
         (
             lv.null_level("phone"),
-            lv.exact("phone", "exact (E.164)"),
+            lv.exact("phone", "exact (E.164)", tf=True),
             lv.custom("same last 8 digits", "l.phone_tail = r.phone_tail"),
             lv.custom("one digit typo", _typo("phone")),
             household_level(),
-            lv.else_level(),
+            DIFFERENT,
         ),
     )
 
@@ -233,10 +274,8 @@ def birth_date_comparison() -> Comparison:
             # Two slips of the pen (1994-11-15 / 1997-11-14): weaker than one, stronger than "different".
             lv.custom("two digits off", "CASE WHEN strlen(l.dob_str) = strlen(r.dob_str) THEN hamming(l.dob_str, r.dob_str) = 2 ELSE FALSE END"),
             lv.custom("same year", "l.dob_year = r.dob_year", weak=True),
-            # Parent and child, or namesakes of another generation: far stronger evidence of two
-            # people than a date that is merely different.
-            lv.custom(GENERATION_LABEL, f"abs(year(l.dob) - year(r.dob)) >= {GENERATION_YEARS}", weak=True),
-            lv.else_level(),
+            GENERATION_APART,
+            DIFFERENT,
         ),
     )
 
@@ -273,7 +312,7 @@ def street_comparison() -> Comparison:
                 f" OR (l.street_num = r.street_num AND {_typo('street_name')})",
             ),
             household_level(),
-            lv.else_level(),
+            DIFFERENT,
         ),
     )
 
@@ -294,7 +333,7 @@ def postcode_comparison() -> Comparison:
             lv.custom("one typo", _typo("postcode")),
             lv.custom("same area (first 2 characters)", "left(l.postcode, 2) = left(r.postcode, 2)", weak=True),
             household_level(),
-            lv.else_level(),
+            DIFFERENT,
         ),
     )
 
@@ -312,7 +351,7 @@ def city_comparison() -> Comparison:
             lv.exact("city"),
             lv.jaro_winkler("city", 0.9, "similar (jaro-winkler >= 0.9)"),
             household_level(),
-            lv.else_level(),
+            DIFFERENT,
         ),
     )
 
@@ -326,7 +365,7 @@ def national_id_comparison() -> Comparison:
             lv.null_level("nid"),
             lv.exact("nid"),
             lv.custom("one typo", _typo("nid")),
-            lv.else_level(),
+            DIFFERENT,
         ),
     )
 
@@ -343,47 +382,42 @@ _FACTORIES = {
     "national_id": national_id_comparison,
 }
 
-#: Comparison -> prepared column whose value frequency adjusts its exact levels.
-TF_COLUMNS = {"first_name": "fn", "last_name": "ln", "email": "email", "phone": "phone"}
-
-#: Labels of the levels that get the term-frequency adjustment (exact agreement on the value).
-TF_LEVELS = ("exact", "exact (E.164)", "equal without accents")
-
-
 def build(names: list[str]) -> list[Comparison]:
     return [_FACTORIES[n]() for n in names]
 
 
-def household_split_sql(comparisons: list[Comparison]) -> str | None:
+def household_split_sql(comparisons: list[Comparison], rule: HouseholdRule | None) -> str | None:
     """SQL over a stored vector: the household rule fired, so the two records are two people.
 
     Such pairs are cannot-links for clustering: without them, one record with no first name
     that agrees with each member of a household on surname and address joins them all into one.
     """
     hits = [f"g_{c.name} = {c.household_index}" for c in comparisons if c.household_index is not None]
-    if not hits:
+    if rule is None or not hits:
         return None
     # ... except when the birth dates agree exactly: then it is a duplicate whose first name was
     # typed as another one as often as twins, and the pair's own score decides (no cannot-link).
-    same_birth = next((f" AND g_{c.name} IS DISTINCT FROM 1" for c in comparisons if c.name == "birth_date"), "")
-    return f"({' OR '.join(hits)}){same_birth}"
+    exact = rule.exact_overrides_cannot_link
+    unless = f" AND g_{exact} IS DISTINCT FROM 1" if exact in {c.name for c in comparisons} else ""
+    return f"({' OR '.join(hits)}){unless}"
 
 
-def vector_sql(comparisons: list[Comparison], inner: str) -> str:
+def vector_sql(comparisons: list[Comparison], inner: str, rule: HouseholdRule | None) -> str:
     """SELECT list of the final comparison vector `g_<name>` over `inner`, a query giving the raw ones.
 
-    The raw vector is each comparison's own level; the final one applies the household rule
+    The raw vector is each comparison's own level; the final one applies the household `rule`
     (agreements a household shares become neutral when the person fields disagree outright).
     Every place that stores or samples vectors goes through here, so u, m and scores agree.
     """
     by_name = {c.name: c for c in comparisons}
-    channels = [f"g_{n} = 1" for n in HOUSEHOLD_CHANNELS if n in by_name]
+    rule = rule or HouseholdRule((), ())
+    channels = [f"g_{n} = 1" for n in rule.channels if n in by_name]
     persons = [
-        "(" + " AND ".join(f"g_{n} = {by_name[n].labels.index(label)}" for n, label in combo.items()) + ")"
-        for combo in PERSON_DISAGREEMENTS if set(combo) <= set(by_name)
+        "(" + " AND ".join(f"g_{n} = {by_name[n].index_of(level)}" for n, level in combo.items()) + ")"
+        for combo in rule.disagreements if set(combo) <= set(by_name)
     ]
     # An identifier issued to one person (national ID) that agrees settles it: no household rule.
-    overrides = [f"g_{n} IN (1, 2)" for n in PERSON_IDENTIFIERS if n in by_name]
+    overrides = [f"g_{n} IN (1, 2)" for n in rule.identifiers if n in by_name]
     unless = f" AND NOT coalesce({' OR '.join(overrides)}, FALSE)" if overrides else ""
     columns = []
     for c in comparisons:

@@ -63,7 +63,7 @@ def register_steward_decisions(con: duckdb.DuckDBPyConnection, decisions: list[d
         con.unregister("match_steward_frame")
 
 
-def pairs_to_rescore(con: duckdb.DuckDBPyConnection, new_pairs_table: str) -> int:
+def pairs_to_rescore(con: duckdb.DuckDBPyConnection, new_pairs_table: str, schema: str = "match") -> int:
     """Temp table `match_rescore` (record_key_l, record_key_r, steward_changed): this run's new
     candidate pairs (`new_pairs_table`: key_l, key_r) and the stored pairs whose effective steward
     decision differs from the one `match.pairs` shows."""
@@ -75,10 +75,10 @@ def pairs_to_rescore(con: duckdb.DuckDBPyConnection, new_pairs_table: str) -> in
             SELECT record_key_l, record_key_r, TRUE FROM (
                 (SELECT record_key_l, record_key_r, 'steward_' || decision AS decision FROM {STEWARD_TABLE}
                  EXCEPT
-                 SELECT record_key_l, record_key_r, decision FROM match.pairs
+                 SELECT record_key_l, record_key_r, decision FROM {schema}.pairs
                  WHERE decision IN ('steward_match', 'steward_non_match'))
                 UNION ALL
-                (SELECT record_key_l, record_key_r, decision FROM match.pairs
+                (SELECT record_key_l, record_key_r, decision FROM {schema}.pairs
                  WHERE decision IN ('steward_match', 'steward_non_match')
                  EXCEPT
                  SELECT record_key_l, record_key_r, 'steward_' || decision FROM {STEWARD_TABLE})
@@ -96,6 +96,7 @@ def write_pairs(
     review_threshold: float,
     store_threshold: float,
     full: bool = True,
+    schema: str = "match",
 ) -> None:
     """Write the scored pairs (`match_scored`) worth keeping to `match.pairs`, with their decisions.
 
@@ -104,10 +105,10 @@ def write_pairs(
     records (`match_stale`) are dropped; the other rows stay as they are.
     """
     if full:
-        con.execute("DELETE FROM match.pairs")
+        con.execute(f"DELETE FROM {schema}.pairs")
     else:
         con.execute(f"""
-            DELETE FROM match.pairs p
+            DELETE FROM {schema}.pairs p
             WHERE record_key_l IN (SELECT record_key FROM {STALE_TABLE})
                OR record_key_r IN (SELECT record_key FROM {STALE_TABLE})
                OR EXISTS (SELECT 1 FROM {RESCORE_TABLE} x
@@ -115,7 +116,7 @@ def write_pairs(
         """)
     con.execute(
         f"""
-        INSERT INTO match.pairs (run_id, record_key_l, record_key_r, match_weight, match_probability,
+        INSERT INTO {schema}.pairs (run_id, record_key_l, record_key_r, match_weight, match_probability,
                                  contributions, decision, rule, reason)
         SELECT ?, s.record_key_l, s.record_key_r, s.match_weight, s.match_probability,
                {contributions_sql(comparisons)},
@@ -135,24 +136,24 @@ def write_pairs(
     )
 
 
-def reset_cluster_feedback(con: duckdb.DuckDBPyConnection, records_table: str) -> None:
+def reset_cluster_feedback(con: duckdb.DuckDBPyConnection, records_table: str, schema: str = "match") -> None:
     """Undo the last clustering's refusals on the edges of the records in `records_table`
     (they are clustered again): a refused auto match is an auto match again, reasons go."""
     con.execute(f"""
-        UPDATE match.pairs
+        UPDATE {schema}.pairs
         SET decision = CASE WHEN decision = 'review' THEN 'auto_match' ELSE decision END, reason = NULL
         WHERE reason IS NOT NULL AND record_key_l IN (SELECT record_key FROM {records_table})
     """)
 
 
-def apply_cluster_feedback(con: duckdb.DuckDBPyConnection, changes: pd.DataFrame) -> None:
+def apply_cluster_feedback(con: duckdb.DuckDBPyConnection, changes: pd.DataFrame, schema: str = "match") -> None:
     """Send auto matches the clustering refused to review, with the reason (columns l, r, reason)."""
     if changes.empty:
         return
     con.register("match_feedback", changes)
     try:
-        con.execute("""
-            UPDATE match.pairs p
+        con.execute(f"""
+            UPDATE {schema}.pairs p
             SET decision = CASE WHEN p.decision = 'auto_match' THEN 'review' ELSE p.decision END,
                 reason = f.reason
             FROM match_feedback f
@@ -162,7 +163,7 @@ def apply_cluster_feedback(con: duckdb.DuckDBPyConnection, changes: pd.DataFrame
         con.unregister("match_feedback")
 
 
-def mirror_decisions(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
+def mirror_decisions(con: duckdb.DuckDBPyConnection, now: datetime, schema: str = "match") -> None:
     """Make `match.decisions` = the stewards' decisions plus the model's current auto matches.
 
     Only rows that differ are deleted and inserted (an incremental run changes few of them); a
@@ -175,10 +176,10 @@ def mirror_decisions(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
         FROM {STEWARD_TABLE}
         UNION ALL
         SELECT record_key_l, record_key_r, 'match', 'model', ?::TIMESTAMP, NULL
-        FROM match.pairs WHERE decision = 'auto_match'
+        FROM {schema}.pairs WHERE decision = 'auto_match'
     """, [now, now])
-    con.execute("""
-        DELETE FROM match.decisions d
+    con.execute(f"""
+        DELETE FROM {schema}.decisions d
         WHERE NOT EXISTS (
             SELECT 1 FROM match_decisions_new n
             WHERE n.record_key_l = d.record_key_l AND n.record_key_r = d.record_key_r
@@ -186,10 +187,10 @@ def mirror_decisions(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
               AND (n.decided_by = 'model' OR n.decided_at = d.decided_at)
               AND n.comment IS NOT DISTINCT FROM d.comment)
     """)
-    con.execute("""
-        INSERT INTO match.decisions (record_key_l, record_key_r, decision, decided_by, decided_at, comment)
+    con.execute(f"""
+        INSERT INTO {schema}.decisions (record_key_l, record_key_r, decision, decided_by, decided_at, comment)
         SELECT n.* FROM match_decisions_new n
-        WHERE NOT EXISTS (SELECT 1 FROM match.decisions d
+        WHERE NOT EXISTS (SELECT 1 FROM {schema}.decisions d
                           WHERE d.record_key_l = n.record_key_l AND d.record_key_r = n.record_key_r)
     """)
     con.execute("DROP TABLE match_decisions_new")

@@ -20,9 +20,17 @@ import jellyfish
 import pandas as pd
 import pyarrow as pa
 
-from matching.sql import one
+from matching.sql import scalar_int
+from warehouse.scratch import Scratch
 
 INPUT_TABLE = "match_input"
+
+#: The source columns `prepare_input` reads: a change in any of them makes the record "changed"
+#: for the stored prepared keys (`matching/prepared.py`).
+SOURCE_COLUMNS = (
+    "source", "first_name", "first_name_key", "last_name", "last_name_key", "email", "phone", "street",
+    "street_key", "postcode", "city", "city_key", "birth_date", "national_id",
+)
 
 #: Columns of the matching input whose change makes a record "changed" for the incremental run.
 HASHED_COLUMNS = ("fn_raw", "fn", "ln_raw", "ln", "email", "phone", "street", "postcode", "city", "dob", "nid")
@@ -160,12 +168,55 @@ def _per_distinct_value_tables(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
-def prepare_input(con: duckdb.DuckDBPyConnection, source: str = "staging.valid_customers") -> int:
-    """Create the temp table `match_input` from `source`; return its row count.
+#: Every prepared column, from `match_base` and the per-distinct-value tables (`_per_distinct_value_tables`).
+_INPUT_SELECT = f"""
+    SELECT b.*,
+           ff.initial AS fn_initial,
+           lf.initial AS ln_initial,
+           ff.inits AS fn_inits,
+           -- both initials in alphabetical order: a blocking key that survives a first/last swap
+           CASE WHEN b.fn IS NOT NULL AND b.ln IS NOT NULL
+                THEN least(ff.initial, lf.initial) || greatest(ff.initial, lf.initial)
+           END AS name_initials,
+           coalesce(ff.groups, []) AS fn_groups,
+           ff.tokens AS fn_tokens,
+           ff.compact AS fn_compact,
+           coalesce(ff.canon, b.fn) AS fn_canon,
+           ff.ph AS fn_ph,
+           lf.ph AS ln_ph,
+           lf.tokens AS ln_tokens,
+           CASE WHEN b.fn IS NOT NULL AND b.ln IS NOT NULL
+                THEN least(b.fn, b.ln) || '|' || greatest(b.fn, b.ln) END AS name_pair,
+           CASE WHEN ff.ph IS NOT NULL AND lf.ph IS NOT NULL
+                THEN least(ff.ph, lf.ph) || '|' || greatest(ff.ph, lf.ph) END AS name_pair_ph,
+           nullif(split_part(b.email, '@', 1), '') AS email_local,
+           regexp_replace(split_part(b.email, '@', 1), '[^a-z]', '', 'g') AS email_letters,
+           CASE WHEN b.fn IS NOT NULL AND b.ln IS NOT NULL AND b.email IS NOT NULL THEN list_contains(
+               [ff.compact || lf.compact, lf.compact || ff.compact, ff.initial || lf.compact,
+                lf.compact || ff.initial, ff.compact || lf.initial],
+               regexp_replace(split_part(b.email, '@', 1), '[^a-z]', '', 'g'))
+           ELSE FALSE END AS email_spells_name,
+           nullif(split_part(b.email, '@', 2), '') AS email_domain,
+           CASE WHEN length(regexp_replace(b.phone, '[^0-9]', '', 'g')) >= 8
+                THEN right(regexp_replace(b.phone, '[^0-9]', '', 'g'), 8) END AS phone_tail,
+           sn.hashes AS street_hashes,
+           sn.num AS street_num,
+           sn.name AS street_name,
+           strftime(b.dob, '%Y%m%d') AS dob_str,
+           CAST(year(b.dob) AS VARCHAR) AS dob_year,
+           strftime(b.dob, '%m%d') AS dob_md,
+           md5(concat_ws(chr(31), {", ".join(f"coalesce(CAST(b.{c} AS VARCHAR), '')" for c in HASHED_COLUMNS)}))
+               AS content_hash
+    FROM match_base b
+    LEFT JOIN match_name_features ff ON ff.name = b.fn
+    LEFT JOIN match_name_features lf ON lf.name = b.ln
+    LEFT JOIN match_street_names sn ON sn.street = b.street
+"""
 
-    `source` is a table or view name chosen by code (the stage, the evaluator), never by data.
-    """
-    _fold_base(con, source)
+
+def _register_distinct_values(con: duckdb.DuckDBPyConnection) -> None:
+    """Register `match_name_arrow` and `match_street_arrow`: the Python-side keys (metaphone,
+    nickname groups, a street's telling word) of each distinct name and street of `match_base`."""
     distinct = con.execute(
         "SELECT DISTINCT n FROM (SELECT fn AS n FROM match_base UNION SELECT ln FROM match_base) WHERE n IS NOT NULL"
         " ORDER BY n"
@@ -180,56 +231,21 @@ def prepare_input(con: duckdb.DuckDBPyConnection, source: str = "staging.valid_c
     street_names = pd.DataFrame({"street": streets, "name": [street_name_token(v) for v in streets]},
                                 columns=["street", "name"])
     con.register("match_street_arrow", pa.Table.from_pandas(street_names, schema=_STREETS_SCHEMA, preserve_index=False))
-    try:
-        _per_distinct_value_tables(con)
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE match_input AS
-            SELECT b.*,
-                   ff.initial AS fn_initial,
-                   lf.initial AS ln_initial,
-                   ff.inits AS fn_inits,
-                   -- both initials in alphabetical order: a blocking key that survives a first/last swap
-                   CASE WHEN b.fn IS NOT NULL AND b.ln IS NOT NULL
-                        THEN least(ff.initial, lf.initial) || greatest(ff.initial, lf.initial)
-                   END AS name_initials,
-                   coalesce(ff.groups, []) AS fn_groups,
-                   ff.tokens AS fn_tokens,
-                   ff.compact AS fn_compact,
-                   coalesce(ff.canon, b.fn) AS fn_canon,
-                   ff.ph AS fn_ph,
-                   lf.ph AS ln_ph,
-                   lf.tokens AS ln_tokens,
-                   CASE WHEN b.fn IS NOT NULL AND b.ln IS NOT NULL
-                        THEN least(b.fn, b.ln) || '|' || greatest(b.fn, b.ln) END AS name_pair,
-                   CASE WHEN ff.ph IS NOT NULL AND lf.ph IS NOT NULL
-                        THEN least(ff.ph, lf.ph) || '|' || greatest(ff.ph, lf.ph) END AS name_pair_ph,
-                   nullif(split_part(b.email, '@', 1), '') AS email_local,
-                   regexp_replace(split_part(b.email, '@', 1), '[^a-z]', '', 'g') AS email_letters,
-                   CASE WHEN b.fn IS NOT NULL AND b.ln IS NOT NULL AND b.email IS NOT NULL THEN list_contains(
-                       [ff.compact || lf.compact, lf.compact || ff.compact, ff.initial || lf.compact,
-                        lf.compact || ff.initial, ff.compact || lf.initial],
-                       regexp_replace(split_part(b.email, '@', 1), '[^a-z]', '', 'g'))
-                   ELSE FALSE END AS email_spells_name,
-                   nullif(split_part(b.email, '@', 2), '') AS email_domain,
-                   CASE WHEN length(regexp_replace(b.phone, '[^0-9]', '', 'g')) >= 8
-                        THEN right(regexp_replace(b.phone, '[^0-9]', '', 'g'), 8) END AS phone_tail,
-                   sn.hashes AS street_hashes,
-                   sn.num AS street_num,
-                   sn.name AS street_name,
-                   strftime(b.dob, '%Y%m%d') AS dob_str,
-                   CAST(year(b.dob) AS VARCHAR) AS dob_year,
-                   strftime(b.dob, '%m%d') AS dob_md,
-                   md5(concat_ws(chr(31), {", ".join(f"coalesce(CAST(b.{c} AS VARCHAR), '')" for c in HASHED_COLUMNS)}))
-                       AS content_hash
-            FROM match_base b
-            LEFT JOIN match_name_features ff ON ff.name = b.fn
-            LEFT JOIN match_name_features lf ON lf.name = b.ln
-            LEFT JOIN match_street_names sn ON sn.street = b.street
-        """)
-    finally:
-        con.unregister("match_name_arrow")
-        con.unregister("match_street_arrow")
-    for table in ("match_base", "match_name_features", "match_street_names"):
-        con.execute(f"DROP TABLE IF EXISTS {table}")
-    row = one(con, "SELECT count(*) FROM match_input")
-    return int(row[0]) if row else 0
+
+
+def prepare_input(con: duckdb.DuckDBPyConnection, source: str = "staging.valid_customers") -> int:
+    """Create the temp table `match_input` (`INPUT_TABLE`) from `source`; return its row count.
+
+    `source` is a table or view name chosen by code (the stage, the evaluator), never by data.
+    """
+    with Scratch(con) as scratch:
+        _fold_base(con, source)
+        scratch.own("match_base", "match_name_features", "match_street_names")
+        _register_distinct_values(con)
+        try:
+            _per_distinct_value_tables(con)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {INPUT_TABLE} AS {_INPUT_SELECT}")
+        finally:
+            con.unregister("match_name_arrow")
+            con.unregister("match_street_arrow")
+    return scalar_int(con, f"SELECT count(*) FROM {INPUT_TABLE}")

@@ -30,8 +30,10 @@ import numpy as np
 import pandas as pd
 
 from matching import clustering, decisions
-from matching.comparisons import build, household_split_sql
+from matching.comparisons import household_split_sql
 from matching.decisions import BASE_EDGE_SQL, RESCORE_TABLE, STALE_TABLE, STEWARD_TABLE
+from matching.prepare import INPUT_TABLE
+from matching.spec import EngineSettings, ModelSpec, person_spec
 from matching.sql import scalar_int
 
 if TYPE_CHECKING:
@@ -41,62 +43,61 @@ SEEDS_TABLE = "match_seeds"
 #: The clustered records, when re-clustering outside the match stage (no `match_input` then).
 CLUSTERED_TABLE = "match_clustered"
 TOUCHED_TABLE = "match_touched"
-LINKS_TABLE = "match.record_links"
 
 
-def _degrees_sql() -> str:
+def _degrees_sql(schema: str) -> str:
     """SQL: accepted edges (refused ones included) per record, from `match.pairs`."""
     return f"""
         SELECT record_key, count(*) AS links FROM (
-            SELECT record_key_l AS record_key FROM match.pairs WHERE {BASE_EDGE_SQL}
+            SELECT record_key_l AS record_key FROM {schema}.pairs WHERE {BASE_EDGE_SQL}
             UNION ALL
-            SELECT record_key_r FROM match.pairs WHERE {BASE_EDGE_SQL}
+            SELECT record_key_r FROM {schema}.pairs WHERE {BASE_EDGE_SQL}
         ) GROUP BY record_key
     """
 
 
-def _rescored_edges_sql() -> str:
+def _rescored_edges_sql(schema: str) -> str:
     """SQL: the ends of pairs (re)scored this run that are accepted edges in `match.pairs` now."""
     return f"""
-        SELECT p.record_key_l AS a, p.record_key_r AS b FROM match.pairs p
+        SELECT p.record_key_l AS a, p.record_key_r AS b FROM {schema}.pairs p
         JOIN {RESCORE_TABLE} x ON x.record_key_l = p.record_key_l AND x.record_key_r = p.record_key_r
         WHERE {BASE_EDGE_SQL}
     """
 
 
-def collect_seeds(con: duckdb.DuckDBPyConnection) -> int:
+def collect_seeds(con: duckdb.DuckDBPyConnection, schema: str = "match") -> int:
     """Temp table `match_seeds`; call before `match.pairs` is rewritten (dropped edges name seeds)."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {SEEDS_TABLE} AS
-        SELECT record_key FROM match_input WHERE is_new
+        SELECT record_key FROM {INPUT_TABLE} WHERE is_new
         UNION SELECT unnest([record_key_l, record_key_r]) FROM {RESCORE_TABLE} WHERE steward_changed
-        UNION SELECT unnest([a, b]) FROM ({_rescored_edges_sql()})
-        UNION SELECT unnest([record_key_l, record_key_r]) FROM match.pairs
+        UNION SELECT unnest([a, b]) FROM ({_rescored_edges_sql(schema)})
+        UNION SELECT unnest([record_key_l, record_key_r]) FROM {schema}.pairs
               WHERE {BASE_EDGE_SQL} AND (record_key_l IN (SELECT record_key FROM {STALE_TABLE})
                                          OR record_key_r IN (SELECT record_key FROM {STALE_TABLE}))
         UNION SELECT coalesce(d.record_key, s.record_key)
-              FROM ({_degrees_sql()}) d FULL JOIN {LINKS_TABLE} s ON s.record_key = d.record_key
+              FROM ({_degrees_sql(schema)}) d FULL JOIN {schema}.record_links s ON s.record_key = d.record_key
               WHERE d.links IS DISTINCT FROM s.links
-        UNION SELECT record_key FROM match_input i
-              WHERE NOT EXISTS (SELECT 1 FROM match.clusters c WHERE c.record_key = i.record_key)
+        UNION SELECT record_key FROM {INPUT_TABLE} i
+              WHERE NOT EXISTS (SELECT 1 FROM {schema}.clusters c WHERE c.record_key = i.record_key)
     """)
     return scalar_int(con, f"SELECT count(*) FROM {SEEDS_TABLE}")
 
 
-def add_edge_seeds(con: duckdb.DuckDBPyConnection) -> int:
+def add_edge_seeds(con: duckdb.DuckDBPyConnection, schema: str = "match") -> int:
     """Add to `match_seeds` the ends of the pairs scored this run that became accepted edges."""
-    con.execute(f"INSERT INTO {SEEDS_TABLE} SELECT unnest([a, b]) FROM ({_rescored_edges_sql()})")
+    con.execute(f"INSERT INTO {SEEDS_TABLE} SELECT unnest([a, b]) FROM ({_rescored_edges_sql(schema)})")
     return scalar_int(con, f"SELECT count(*) FROM {SEEDS_TABLE}")
 
 
-def expand(con: duckdb.DuckDBPyConnection, universe: str = "match_input") -> int:
+def expand(con: duckdb.DuckDBPyConnection, universe: str = INPUT_TABLE, schema: str = "match") -> int:
     """Temp table `match_touched`: every current record (of `universe(record_key)`, a table named
     by code) in a seed's component of `match.pairs`."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE match_edges_both AS
-        SELECT record_key_l AS a, record_key_r AS b FROM match.pairs WHERE {BASE_EDGE_SQL}
+        SELECT record_key_l AS a, record_key_r AS b FROM {schema}.pairs WHERE {BASE_EDGE_SQL}
         UNION ALL
-        SELECT record_key_r, record_key_l FROM match.pairs WHERE {BASE_EDGE_SQL}
+        SELECT record_key_r, record_key_l FROM {schema}.pairs WHERE {BASE_EDGE_SQL}
     """)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {TOUCHED_TABLE} AS
@@ -112,8 +113,8 @@ def expand(con: duckdb.DuckDBPyConnection, universe: str = "match_input") -> int
 
 
 def load_graph(
-    con: duckdb.DuckDBPyConnection, records_table: str | None, universe: str = "match_input",
-    household_split: str | None = None,
+    con: duckdb.DuckDBPyConnection, records_table: str | None, universe: str = INPUT_TABLE,
+    household_split: str | None = None, schema: str = "match",
 ) -> tuple[np.ndarray, pd.DataFrame, pd.DataFrame]:
     """Sorted record keys, accepted edges and cannot-link pairs of the records (None: all of the
     `universe`'s).
@@ -127,14 +128,14 @@ def load_graph(
     keys = con.execute(f"SELECT record_key FROM {universe} {keys_where} ORDER BY record_key").df()["record_key"]
     edges = con.execute(f"""
         SELECT record_key_l, record_key_r, match_weight, decision = 'steward_match' AS steward
-        FROM match.pairs WHERE decision IN ('auto_match', 'steward_match') {edge_where}
+        FROM {schema}.pairs WHERE decision IN ('auto_match', 'steward_match') {edge_where}
     """).df()
     household = ""
     if household_split:
         # ... unless the pair's own evidence still says "maybe the same" (review or better):
         # an identical birth date and national ID outweigh a first name typed as another one.
-        household = (f" UNION SELECT record_key_l, record_key_r FROM match.candidates c"
-                     f" WHERE ({household_split}) {edge_where} AND NOT EXISTS (SELECT 1 FROM match.pairs p"
+        household = (f" UNION SELECT record_key_l, record_key_r FROM {schema}.candidates c"
+                     f" WHERE ({household_split}) {edge_where} AND NOT EXISTS (SELECT 1 FROM {schema}.pairs p"
                      " WHERE p.record_key_l = c.record_key_l AND p.record_key_r = c.record_key_r"
                      " AND p.decision IN ('auto_match', 'review', 'steward_match'))")
     cannot = con.execute(
@@ -144,7 +145,9 @@ def load_graph(
     return keys.to_numpy(), edges, cannot
 
 
-def write_clusters(con: duckdb.DuckDBPyConnection, clusters: pd.DataFrame, records_table: str | None) -> None:
+def write_clusters(
+    con: duckdb.DuckDBPyConnection, clusters: pd.DataFrame, records_table: str | None, schema: str = "match"
+) -> None:
     """Make `match.clusters` equal `clusters` over `records_table` (None: over every record).
 
     Only rows that changed are touched: rewriting a million rows of an indexed table each night
@@ -160,30 +163,32 @@ def write_clusters(con: duckdb.DuckDBPyConnection, clusters: pd.DataFrame, recor
     if records_table is None:
         scope = ""
     else:
-        con.execute(f"DELETE FROM match.clusters WHERE record_key IN (SELECT record_key FROM {STALE_TABLE})")
+        con.execute(f"DELETE FROM {schema}.clusters WHERE record_key IN (SELECT record_key FROM {STALE_TABLE})")
         scope = f"AND c.record_key IN (SELECT record_key FROM {records_table})"
     con.execute(f"""
-        DELETE FROM match.clusters c
+        DELETE FROM {schema}.clusters c
         WHERE NOT EXISTS (SELECT 1 FROM match_clusters_new n
                           WHERE n.record_key = c.record_key AND n.cluster_id = c.cluster_id) {scope}
     """)
-    con.execute("""
-        INSERT INTO match.clusters
+    con.execute(f"""
+        INSERT INTO {schema}.clusters
         SELECT n.record_key, n.cluster_id FROM match_clusters_new n
-        WHERE NOT EXISTS (SELECT 1 FROM match.clusters c WHERE c.record_key = n.record_key)
+        WHERE NOT EXISTS (SELECT 1 FROM {schema}.clusters c WHERE c.record_key = n.record_key)
     """)
     con.execute("DROP TABLE match_clusters_new")
 
 
-def write_links(con: duckdb.DuckDBPyConnection, suspicious_leads: list[str], records_table: str | None) -> None:
+def write_links(
+    con: duckdb.DuckDBPyConnection, suspicious_leads: list[str], records_table: str | None, schema: str = "match"
+) -> None:
     """Store each linked record's accepted-edge count and whether it leads a suspicious cluster."""
     leads = pd.DataFrame({"record_key": pd.Series(suspicious_leads, dtype=str)})
     if records_table is None:
-        con.execute(f"DELETE FROM {LINKS_TABLE}")
+        con.execute(f"DELETE FROM {schema}.record_links")
         scope = ""
     else:
         con.execute(f"""
-            DELETE FROM {LINKS_TABLE}
+            DELETE FROM {schema}.record_links
             WHERE record_key IN (SELECT record_key FROM {records_table})
                OR record_key IN (SELECT record_key FROM {STALE_TABLE})
         """)
@@ -191,25 +196,25 @@ def write_links(con: duckdb.DuckDBPyConnection, suspicious_leads: list[str], rec
     con.register("match_leads_frame", leads)
     try:
         con.execute(f"""
-            INSERT INTO {LINKS_TABLE} (record_key, links, leads_suspicious)
+            INSERT INTO {schema}.record_links (record_key, links, leads_suspicious)
             SELECT d.record_key, d.links, d.record_key IN (SELECT record_key FROM match_leads_frame)
-            FROM ({_degrees_sql()}) d {scope}
+            FROM ({_degrees_sql(schema)}) d {scope}
         """)
     finally:
         con.unregister("match_leads_frame")
 
 
-def global_stats(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+def global_stats(con: duckdb.DuckDBPyConnection, schema: str = "match") -> dict[str, int]:
     """Cluster counts over the whole stored result, the same whichever records were re-clustered."""
-    row = con.execute("""
-        WITH sizes AS (SELECT cluster_id, count(*) AS n FROM match.clusters GROUP BY cluster_id)
+    row = con.execute(f"""
+        WITH sizes AS (SELECT cluster_id, count(*) AS n FROM {schema}.clusters GROUP BY cluster_id)
         SELECT count(*), count(*) FILTER (WHERE n > 1), coalesce(sum(n) FILTER (WHERE n > 1), 0) FROM sizes
     """).fetchall()[0]
     refusals = scalar_int(
-        con, "SELECT count(*) FROM match.pairs WHERE reason IN (?, ?)",
+        con, f"SELECT count(*) FROM {schema}.pairs WHERE reason IN (?, ?)",
         [clustering.REASON_CANNOT_LINK, clustering.REASON_MUST_LINK_CONFLICT],
     )
-    suspicious = scalar_int(con, f"SELECT count(*) FROM {LINKS_TABLE} WHERE leads_suspicious")
+    suspicious = scalar_int(con, f"SELECT count(*) FROM {schema}.record_links WHERE leads_suspicious")
     return {
         "clusters": int(row[0]),
         "multi_record_clusters": int(row[1]),
@@ -220,36 +225,38 @@ def global_stats(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def recluster(
-    con: duckdb.DuckDBPyConnection, cfg: MatchingConfig, scope: str | None, now: datetime,
-    universe: str = "match_input",
+    con: duckdb.DuckDBPyConnection, spec: ModelSpec, cfg: EngineSettings, scope: str | None, now: datetime,
+    universe: str = INPUT_TABLE,
 ) -> int:
     """Cluster the records of `scope` (whole components; None: every record of `universe`) and
     store clusters, refusals, links and the decisions' mirror; returns how many were clustered.
 
     Needs the temp tables `match_steward` (cannot-links) and `match_stale` (records gone)."""
+    schema = spec.schema
     if scope is not None:
-        decisions.reset_cluster_feedback(con, scope)
-    keys, edges, cannot = load_graph(con, scope, universe, household_split_sql(build(cfg.comparisons)))
+        decisions.reset_cluster_feedback(con, scope, schema)
+    split = household_split_sql(list(spec.comparisons), spec.household)
+    keys, edges, cannot = load_graph(con, scope, universe, split, schema)
     result = clustering.cluster(
-        keys, edges, cannot, cfg.max_cluster_size, cfg.min_cluster_density, cfg.density_min_size
+        keys, edges, cannot, clustering.Limits(cfg.max_cluster_size, cfg.min_cluster_density, cfg.density_min_size)
     )
-    decisions.apply_cluster_feedback(con, result.feedback)
-    write_clusters(con, result.clusters, scope)
-    write_links(con, result.suspicious_leads, scope)
-    decisions.mirror_decisions(con, now)
+    decisions.apply_cluster_feedback(con, result.feedback, schema)
+    write_clusters(con, result.clusters, scope, schema)
+    write_links(con, result.suspicious_leads, scope, schema)
+    decisions.mirror_decisions(con, now, schema)
     return len(keys)
 
 
-def seed_removal(con: duckdb.DuckDBPyConnection, keys_table: str) -> int:
+def seed_removal(con: duckdb.DuckDBPyConnection, keys_table: str, schema: str = "match") -> int:
     """Before the records of `keys_table(record_key)` are deleted: `match_seeds` = the records that
     shared a cluster or an accepted edge with them. Their components may fall apart once the
     records go (a removed record can be the only bridge of a cluster)."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {SEEDS_TABLE} AS
-        SELECT record_key FROM match.clusters
-        WHERE cluster_id IN (SELECT cluster_id FROM match.clusters
+        SELECT record_key FROM {schema}.clusters
+        WHERE cluster_id IN (SELECT cluster_id FROM {schema}.clusters
                              WHERE record_key IN (SELECT record_key FROM {keys_table}))
-        UNION SELECT unnest([record_key_l, record_key_r]) FROM match.pairs
+        UNION SELECT unnest([record_key_l, record_key_r]) FROM {schema}.pairs
               WHERE {BASE_EDGE_SQL} AND (record_key_l IN (SELECT record_key FROM {keys_table})
                                          OR record_key_r IN (SELECT record_key FROM {keys_table}))
     """)
@@ -259,32 +266,36 @@ def seed_removal(con: duckdb.DuckDBPyConnection, keys_table: str) -> int:
 
 def recluster_after_removal(
     con: duckdb.DuckDBPyConnection, cfg: MatchingConfig, steward_decisions: list[dict[str, Any]],
-    keys_table: str, now: datetime,
+    keys_table: str, now: datetime, spec: ModelSpec | None = None,
 ) -> int:
     """After the records of `keys_table` were deleted from every layer (expiry, erasure): cluster
     again the components `seed_removal` marked, exactly as the next run's match stage would, so
-    that run finds nothing to change. Returns how many records were re-clustered."""
+    that run finds nothing to change. Returns how many records were re-clustered.
+
+    `spec`: the party kind (None: persons as `cfg` configures them)."""
+    spec = spec or person_spec(cfg)
+    schema = spec.schema
     decisions.register_steward_decisions(con, steward_decisions)
     con.execute(f"""
         DELETE FROM {STEWARD_TABLE} WHERE record_key_l IN (SELECT record_key FROM {keys_table})
                                        OR record_key_r IN (SELECT record_key FROM {keys_table})
     """)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {STALE_TABLE} AS SELECT record_key FROM {keys_table}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {CLUSTERED_TABLE} AS SELECT record_key FROM match.clusters")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {CLUSTERED_TABLE} AS SELECT record_key FROM {schema}.clusters")
     try:
-        expand(con, CLUSTERED_TABLE)
-        return recluster(con, cfg, TOUCHED_TABLE, now, CLUSTERED_TABLE)
+        expand(con, CLUSTERED_TABLE, schema)
+        return recluster(con, spec, cfg, TOUCHED_TABLE, now, CLUSTERED_TABLE)
     finally:
         for table in (SEEDS_TABLE, TOUCHED_TABLE, STALE_TABLE, CLUSTERED_TABLE, STEWARD_TABLE):
             con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def match_figures(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+def match_figures(con: duckdb.DuckDBPyConnection, schema: str = "match") -> dict[str, int]:
     """The matching figures a summary shows, read from the stored result: the match stage reports
     them, and retention and erasure again after they removed records, so every reader (summary,
     CLI, app, report) sees the figures of what is published."""
-    stats = global_stats(con)
-    by_decision = dict(con.execute("SELECT decision, count(*) FROM match.pairs GROUP BY decision").fetchall())
+    stats = global_stats(con, schema)
+    by_decision = dict(con.execute(f"SELECT decision, count(*) FROM {schema}.pairs GROUP BY decision").fetchall())
     return {
         "auto_matches": int(by_decision.get("auto_match", 0)),
         "review": int(by_decision.get("review", 0)),

@@ -23,13 +23,15 @@ Each pair keeps its per-comparison weights (`w_<comparison>`): the explanation a
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 import duckdb
 
-from matching.blocking import CANDIDATES_TABLE, BlockingRule
-from matching.comparisons import TF_COLUMNS, TF_LEVELS, Comparison, vector_sql
+from matching.blocking import CANDIDATES_TABLE
+from matching.comparisons import Comparison, vector_sql
 from matching.model import MatchModel
-from matching.settings import COMPARISONS
+from matching.prepare import INPUT_TABLE
+from matching.spec import ModelSpec
 from matching.sql import one, scalar_int
 
 SCORED_TABLE = "match_scored"
@@ -39,29 +41,37 @@ def _sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def compute_gammas(
-    con: duckdb.DuckDBPyConnection, comparisons: list[Comparison], rules: list[BlockingRule]
-) -> int:
-    """Insert the new candidate pairs with their comparison vectors into `match.candidates`."""
-    enabled = {c.name for c in comparisons}
+def ensure_vector_columns(con: duckdb.DuckDBPyConnection, spec: ModelSpec) -> None:
+    """`<schema>.candidates` holds one `g_<comparison>` column per comparison of the spec."""
+    for c in spec.comparisons:
+        con.execute(f"ALTER TABLE {spec.schema}.candidates ADD COLUMN IF NOT EXISTS g_{c.name} TINYINT")
+
+
+def compute_gammas(con: duckdb.DuckDBPyConnection, spec: ModelSpec, rules: list[str]) -> int:
+    """Insert the new candidate pairs with their comparison vectors into `<schema>.candidates`.
+
+    `rules`: the names of the active blocking rules, by `rule_idx`. Columns of comparisons the
+    spec does not use stay NULL.
+    """
+    comparisons = list(spec.comparisons)
     raw = ", ".join(f"{c.gamma_sql()} AS g_{c.name}" for c in comparisons)
-    vectors = ", ".join(f"g_{name}" if name in enabled else "NULL" for name in COMPARISONS)
-    rule_names = " ".join(f"WHEN {i} THEN {_sql_str(r.name)}" for i, r in enumerate(rules))
+    vectors = ", ".join(f"g_{c.name}" for c in comparisons)
+    rule_names = " ".join(f"WHEN {i} THEN {_sql_str(name)}" for i, name in enumerate(rules))
     inner = f"""
         SELECT c.key_l, c.key_r, CASE c.rule_idx {rule_names} ELSE 'steward' END AS rule, c.rule_idx, {raw}
         FROM {CANDIDATES_TABLE} c
-        JOIN match_input l ON l.record_key = c.key_l
-        JOIN match_input r ON r.record_key = c.key_r
+        JOIN {INPUT_TABLE} l ON l.record_key = c.key_l
+        JOIN {INPUT_TABLE} r ON r.record_key = c.key_r
     """
     con.execute(f"""
-        INSERT INTO match.candidates
-        SELECT key_l, key_r, rule, rule_idx, {vectors} FROM ({vector_sql(comparisons, inner)})
+        INSERT INTO {spec.schema}.candidates BY NAME
+        SELECT key_l AS record_key_l, key_r AS record_key_r, rule, rule_idx, {vectors}
+        FROM ({vector_sql(comparisons, inner, spec.household)})
     """)
     row = one(con, f"SELECT count(*) FROM {CANDIDATES_TABLE}")
     return int(row[0]) if row else 0
 
 
-TF_TABLE = "match.term_frequencies"
 RECORD_TF_TABLE = "match_record_tf"
 
 
@@ -76,36 +86,52 @@ def tf_key(version: str, salt: str) -> str:
     return version + ":" + hashlib.sha256(("mdm-tf" + salt).encode()).hexdigest()[:8]
 
 
-def scores_fingerprint(
-    model: MatchModel, comparisons: list[Comparison], tf_adjust: list[str], tf_minimum: float, salt: str
-) -> str:
-    """What a stored pair's weight depends on besides its vector: unchanged, stored scores stay valid."""
-    data = repr((tf_key(model.version, salt), [c.name for c in comparisons], sorted(tf_adjust), tf_minimum))
-    return hashlib.sha256(data.encode()).hexdigest()[:16]
+@dataclass(frozen=True)
+class PairScoring:
+    """What a stored pair's weight is computed from besides its vector, and which pairs to score.
+
+    `only`: a table of (record_key_l, record_key_r) limiting the pairs scored (an incremental
+    run); None scores every stored candidate. Only pairs of probability >= `keep_from`, or listed
+    in `always_keep` (a table of record_key_l, record_key_r), are kept: most candidates score far
+    below the store threshold, and not materialising them halves a full run's scoring time.
+    `salt`: the secret the frozen term frequencies' value hashes are salted with.
+    """
+
+    model: MatchModel
+    tf_minimum: float
+    salt: str = ""
+    only: str | None = None
+    keep_from: float = 0.0
+    always_keep: str | None = None
+
+    def fingerprint(self, spec: ModelSpec) -> str:
+        """What a stored pair's weight depends on besides its vector: unchanged, stored scores stay valid."""
+        data = repr((tf_key(self.model.version, self.salt), [c.name for c in spec.comparisons],
+                     sorted(spec.tf_adjust), self.tf_minimum))
+        return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
-def tf_columns(comparisons: list[Comparison], tf_adjust: list[str]) -> list[str]:
-    return [TF_COLUMNS[c.name] for c in comparisons if c.name in tf_adjust and c.name in TF_COLUMNS]
-
-
-def freeze_term_frequencies(con: duckdb.DuckDBPyConnection, version: str, columns: list[str], salt: str) -> list[str]:
-    """Store the term frequencies of `columns` under `version` unless already there; return those computed.
+def freeze_term_frequencies(con: duckdb.DuckDBPyConnection, spec: ModelSpec, version: str, salt: str) -> list[str]:
+    """Store the term frequencies the spec's scoring needs under `version` unless already there;
+    return the columns computed.
 
     Rows of other model versions are dropped when a version first freezes: only the current
     model scores. A model pinned again later re-freezes from the records of that day.
     """
+    columns = spec.tf_columns()
+    table = f"{spec.schema}.term_frequencies"
     version = tf_key(version, salt)
     present = {r[0] for r in con.execute(
-        f"SELECT DISTINCT column_name FROM {TF_TABLE} WHERE model_version = ?", [version]).fetchall()}
+        f"SELECT DISTINCT column_name FROM {table} WHERE model_version = ?", [version]).fetchall()}
     missing = [c for c in columns if c not in present]
     if not missing:
         return []
-    con.execute(f"DELETE FROM {TF_TABLE} WHERE model_version <> ?", [version])
+    con.execute(f"DELETE FROM {table} WHERE model_version <> ?", [version])
     for col in missing:
         # the NULL-hash row: the frequency of a value seen once, which an unlisted value gets
         con.execute(f"""
-            INSERT INTO {TF_TABLE} (model_version, column_name, value_hash, tf)
-            WITH counts AS (SELECT {col} AS v, count(*) AS n FROM match_input WHERE {col} IS NOT NULL GROUP BY ALL),
+            INSERT INTO {table} (model_version, column_name, value_hash, tf)
+            WITH counts AS (SELECT {col} AS v, count(*) AS n FROM {INPUT_TABLE} WHERE {col} IS NOT NULL GROUP BY ALL),
                  total AS (SELECT greatest(sum(n), 1)::DOUBLE AS t FROM counts)
             SELECT ?, ?, {_hash_sql("v")}, n / t FROM counts, total WHERE n > 1
             UNION ALL
@@ -115,7 +141,7 @@ def freeze_term_frequencies(con: duckdb.DuckDBPyConnection, version: str, column
 
 
 def _record_tf(
-    con: duckdb.DuckDBPyConnection, version: str, columns: list[str], salt: str, keys_sql: str | None
+    con: duckdb.DuckDBPyConnection, table: str, version: str, columns: list[str], salt: str, keys_sql: str | None
 ) -> None:
     """Temp table `match_record_tf`: each (needed) record's frozen term frequency per column.
 
@@ -130,9 +156,9 @@ def _record_tf(
             h_{col} AS (
                 SELECT v.v, coalesce(f.tf, d.tf) AS tf
                 FROM (SELECT DISTINCT {col} AS v FROM recs WHERE {col} IS NOT NULL) v
-                CROSS JOIN (SELECT tf FROM {TF_TABLE}
+                CROSS JOIN (SELECT tf FROM {table}
                             WHERE model_version = ? AND column_name = ? AND value_hash IS NULL) d
-                LEFT JOIN {TF_TABLE} f ON f.model_version = ? AND f.column_name = ?
+                LEFT JOIN {table} f ON f.model_version = ? AND f.column_name = ?
                                       AND f.value_hash = {_hash_sql("v.v")}
             )""")
         params += [version, col, version, col, salt]
@@ -140,23 +166,27 @@ def _record_tf(
         joins.append(f"LEFT JOIN h_{col} ON h_{col}.v = recs.{col}")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {RECORD_TF_TABLE} AS
-        WITH recs AS (SELECT record_key, {", ".join(columns)} FROM match_input {where}),
+        WITH recs AS (SELECT record_key, {", ".join(columns)} FROM {INPUT_TABLE} {where}),
         {",".join(ctes)}
         SELECT recs.record_key, {", ".join(selects)} FROM recs {" ".join(joins)}
     """, params)
 
 
 def weight_sql(comp: Comparison, model: MatchModel, tf: bool, tf_minimum: float) -> str:
+    """SQL: the weight of comparison `comp` for a pair, by its level (`g_<name>`).
+
+    With `tf`, a level that names a `tf_column` weighs log2(m / tf(value)) instead of log2(m / u)
+    (Splink's term-frequency adjustment): agreeing on a rare value weighs more than on a common one.
+    """
     params = model.comparisons[comp.name]
     weights = params.weights()
     whens = []
     for i, level in enumerate(comp.levels):
         if i == 0:
             whens.append("WHEN 0 THEN 0.0")
-        elif tf and level.label in TF_LEVELS:
-            # Splink's term-frequency adjustment: weight log2(m / tf(value)) instead of log2(m / u)
+        elif tf and level.tf_column:
             whens.append(
-                f"WHEN {i} THEN log2({params.m[i]!r} / greatest(coalesce(t.tf_{TF_COLUMNS[comp.name]}, "
+                f"WHEN {i} THEN log2({params.m[i]!r} / greatest(coalesce(t.tf_{level.tf_column}, "
                 f"{params.u[i]!r}), {tf_minimum!r}))"
             )
         else:
@@ -164,43 +194,31 @@ def weight_sql(comp: Comparison, model: MatchModel, tf: bool, tf_minimum: float)
     return f"(CASE g_{comp.name} {' '.join(whens)} ELSE 0.0 END)"
 
 
-def score(
-    con: duckdb.DuckDBPyConnection,
-    comparisons: list[Comparison],
-    model: MatchModel,
-    tf_adjust: list[str],
-    tf_minimum: float,
-    salt: str = "",
-    only: str | None = None,
-    keep_from: float = 0.0,
-    always_keep: str | None = None,
-) -> int:
+def score(con: duckdb.DuckDBPyConnection, spec: ModelSpec, scoring: PairScoring) -> int:
     """Create `match_scored`: stored candidates with their weight, probability and contributions.
 
-    `only`: a table of (record_key_l, record_key_r) limiting the pairs scored (an incremental
-    run); None scores every stored candidate. Only pairs of probability >= `keep_from`, or listed
-    in `always_keep` (a table of record_key_l, record_key_r), are kept: most candidates score far
-    below the store threshold, and not materialising them halves a full run's scoring time. The
-    term frequencies must be frozen for the model's version (`freeze_term_frequencies`).
-    Returns the number of pairs kept.
+    The term frequencies must be frozen for the model's version (`freeze_term_frequencies`).
+    Returns the number of pairs kept (see `PairScoring`).
     """
-    tf_comps = [c for c in comparisons if c.name in tf_adjust and c.name in TF_COLUMNS]
-    columns = [TF_COLUMNS[c.name] for c in tf_comps]
-    source = "match.candidates c"
+    model, only = scoring.model, scoring.only
+    comparisons = list(spec.comparisons)
+    tf_comps = spec.tf_comparisons
+    columns = spec.tf_columns()
+    source = f"{spec.schema}.candidates c"
     if only is not None:
-        source = f"{only} o JOIN match.candidates c USING (record_key_l, record_key_r)"
+        source = f"{only} o JOIN {spec.schema}.candidates c USING (record_key_l, record_key_r)"
     if columns:
         keys = f"SELECT DISTINCT record_key_l FROM {only}" if only is not None else None
-        _record_tf(con, model.version, columns, salt, keys)
+        _record_tf(con, f"{spec.schema}.term_frequencies", model.version, columns, scoring.salt, keys)
         source += f" LEFT JOIN {RECORD_TF_TABLE} t ON t.record_key = c.record_key_l"
     w_exprs = ", ".join(
-        f"{weight_sql(c, model, c in tf_comps, tf_minimum)} AS w_{c.name}" for c in comparisons
+        f"{weight_sql(c, model, c in tf_comps, scoring.tf_minimum)} AS w_{c.name}" for c in comparisons
     )
     total = " + ".join(f"w_{c.name}" for c in comparisons) or "0.0"
     g_cols = ", ".join(f"g_{c.name}" for c in comparisons)
     keep = ""
-    if always_keep is not None:
-        keep = (f" OR EXISTS (SELECT 1 FROM {always_keep} k"
+    if scoring.always_keep is not None:
+        keep = (f" OR EXISTS (SELECT 1 FROM {scoring.always_keep} k"
                 " WHERE k.record_key_l = w.record_key_l AND k.record_key_r = w.record_key_r)")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {SCORED_TABLE} AS
@@ -212,7 +230,7 @@ def score(
                1.0 / (1.0 + pow(2.0, -({model.prior_weight!r} + {total}))) AS match_probability
         FROM w
         WHERE 1.0 / (1.0 + pow(2.0, -({model.prior_weight!r} + {total}))) >= ?{keep}
-    """, [keep_from])
+    """, [scoring.keep_from])
     con.execute(f"DROP TABLE IF EXISTS {RECORD_TF_TABLE}")
     return scalar_int(con, f"SELECT count(*) FROM {SCORED_TABLE}")
 

@@ -159,14 +159,6 @@ class TrainingConfig(BaseModel):
         default=200, ge=1, description="A session with fewer candidate pairs is skipped (too little to learn from)."
     )
 
-    @field_validator("em_sessions")
-    @classmethod
-    def _known_session_fields(cls, value: list[list[str]]) -> list[list[str]]:
-        unknown = sorted({c for session in value for c in session} - set(COMPARISONS))
-        if unknown:
-            raise ValueError(f"unknown comparison(s) {unknown}; known: {list(COMPARISONS)}")
-        return value
-
 
 class MatchingConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -224,6 +216,14 @@ class MatchingConfig(BaseModel):
         if unknown:
             raise ValueError(f"unknown comparison(s) {unknown}; known: {list(COMPARISONS)}")
         return value
+
+    @model_validator(mode="after")
+    def _known_session_fields(self) -> MatchingConfig:
+        """EM sessions name person comparisons here; another party kind's spec validates its own."""
+        unknown = sorted({c for session in self.training.em_sessions for c in session} - set(COMPARISONS))
+        if unknown:
+            raise ValueError(f"training.em_sessions: unknown comparison(s) {unknown}; known: {list(COMPARISONS)}")
+        return self
 
     @model_validator(mode="after")
     def _thresholds_ordered(self) -> MatchingConfig:

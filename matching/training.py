@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 
-from matching.comparisons import Comparison, vector_sql
+from matching.comparisons import Comparison, HouseholdRule, vector_sql
 from matching.em import (
     Patterns,
     Session,
@@ -39,8 +39,10 @@ from matching.em import (
     train_by_sessions,
 )
 from matching.model import ComparisonParams, MatchModel
+from matching.prepare import INPUT_TABLE
 from matching.settings import TrainingConfig
-from matching.sql import one
+from matching.spec import ModelSpec
+from matching.sql import one, scalar_int
 
 U_REFINEMENTS = 10
 log = logging.getLogger("mdm.matching")
@@ -51,25 +53,25 @@ def gamma_columns(comparisons: list[Comparison]) -> list[str]:
 
 
 def random_patterns(
-    con: duckdb.DuckDBPyConnection, comparisons: list[Comparison], sample_pairs: int, seed: int
+    con: duckdb.DuckDBPyConnection, comparisons: list[Comparison], household: HouseholdRule | None,
+    sample_pairs: int, seed: int,
 ) -> tuple[np.ndarray, np.ndarray, set[str]]:
     """Comparison vectors (distinct, with counts) of all pairs within a seeded record sample, and the
     comparisons some sampled record holds a value for (the others are not in the data at all)."""
-    row = one(con, "SELECT count(*) FROM match_input")
-    n_records = int(row[0]) if row else 0
+    n_records = scalar_int(con, f"SELECT count(*) FROM {INPUT_TABLE}")
     n_sample = min(n_records, int(math.sqrt(2 * sample_pairs)) + 1)
     gammas = ", ".join(f"{c.gamma_sql()} AS g_{c.name}" for c in comparisons)
     cols = ", ".join(gamma_columns(comparisons))
     con.execute(
-        """
+        f"""
         CREATE OR REPLACE TEMP TABLE match_u_sample AS
-        SELECT * FROM match_input ORDER BY md5(record_key || ?), record_key LIMIT ?
+        SELECT * FROM {INPUT_TABLE} ORDER BY md5(record_key || ?), record_key LIMIT ?
         """,
         [str(seed), n_sample],
     )
     inner = f"SELECT {gammas} FROM match_u_sample l JOIN match_u_sample r ON l.record_key < r.record_key"
     rows = con.execute(f"""
-        SELECT {cols}, count(*) FROM ({vector_sql(comparisons, inner)}) GROUP BY ALL ORDER BY ALL
+        SELECT {cols}, count(*) FROM ({vector_sql(comparisons, inner, household)}) GROUP BY ALL ORDER BY ALL
     """).fetchall()
     held = ", ".join(f"bool_or(NOT ({c.levels[0].sql})) AS h_{c.name}" for c in comparisons)
     row = one(con, f"SELECT {held} FROM match_u_sample l JOIN match_u_sample r USING (record_key)")
@@ -116,14 +118,14 @@ def match_posterior(
     return 1.0 / (1.0 + np.exp(-np.clip(weight, -700, 700)))
 
 
-def load_patterns(con: duckdb.DuckDBPyConnection, comparisons: list[Comparison]) -> Patterns:
-    """Distinct comparison vectors of the candidate pairs, with counts and steward labels."""
+def load_patterns(con: duckdb.DuckDBPyConnection, comparisons: list[Comparison], schema: str) -> Patterns:
+    """Distinct comparison vectors of the candidate pairs (`<schema>.candidates`), with counts and steward labels."""
     cols = ", ".join(f"c.{g}" for g in gamma_columns(comparisons))
     rows = con.execute(f"""
         SELECT {cols},
                CASE s.decision WHEN 'match' THEN 1 WHEN 'non_match' THEN 0 ELSE -1 END AS label,
                count(*) AS n
-        FROM match.candidates c
+        FROM {schema}.candidates c
         LEFT JOIN match_steward s ON s.record_key_l = c.record_key_l AND s.record_key_r = c.record_key_r
         GROUP BY ALL ORDER BY ALL
     """).fetchall()
@@ -188,31 +190,27 @@ def fit_m(
 
 
 def train(
-    con: duckdb.DuckDBPyConnection,
-    comparisons: list[Comparison],
-    cfg: TrainingConfig,
-    settings_fingerprint: str,
-    version: str,
-    trained_at: str,
+    con: duckdb.DuckDBPyConnection, spec: ModelSpec, settings_fingerprint: str, version: str, trained_at: str
 ) -> MatchModel:
-    """Fit a model on `match_input` (for u) and `match.candidates` (for m); nothing is written here."""
+    """Fit a model on `match_input` (for u) and `<schema>.candidates` (for m); nothing is written here.
+
+    `settings_fingerprint`: what the model was fitted for (the spec and its levels), stored in it."""
     notes: list[str] = []
-    rand_g, rand_n, present = random_patterns(con, comparisons, cfg.u_sample_pairs, cfg.seed)
+    comparisons, cfg = list(spec.comparisons), spec.training
+    rand_g, rand_n, present = random_patterns(con, comparisons, spec.household, cfg.u_sample_pairs, cfg.seed)
     random_pairs = int(rand_n.sum())
     u = u_from_patterns(rand_g, rand_n, comparisons, notes, present)
-    patterns = load_patterns(con, comparisons)
+    patterns = load_patterns(con, comparisons, spec.schema)
     if not len(patterns.counts):
         notes.append("m: no candidate pairs to learn from; m keeps its generic start")
-    row = one(con, "SELECT count(*) FROM match_input")
-    n_records = int(row[0]) if row else 0
+    n_records = scalar_int(con, f"SELECT count(*) FROM {INPUT_TABLE}")
     total_pairs = max(n_records * (n_records - 1) / 2, 1.0)
     # how often both records of a pair hold each field (a newsletter record has no birth date)
     presence = {
         c.name: float(rand_n[rand_g[:, k] != 0].sum() / max(rand_n.sum(), 1.0)) for k, c in enumerate(comparisons)
     }
     fit = fit_m(patterns, comparisons, u, cfg, presence, notes)
-    m, expected_matches, candidate_prior, iterations = fit.m, fit.expected_matches, fit.candidate_prior, fit.iterations
-    method, sessions = fit.method, fit.sessions
+    m, expected_matches = fit.m, fit.expected_matches
     # The prior is the share of matches among *all* pairs (as Splink does), not among candidates,
     # which depends on how tight the blocking is: agreement has to be earned by the comparisons,
     # not granted by having been blocked together.
@@ -241,21 +239,28 @@ def train(
         trained_at=trained_at,
         records=n_records,
         labels_fingerprint=labels_fingerprint(con),
-        training={
-            "random_pairs": random_pairs,
-            "candidate_pairs": int(patterns.counts.sum()),
-            "patterns": len(patterns.counts),
-            "steward_labelled_pairs": int(patterns.counts[patterns.labels >= 0].sum()),
-            "steward_decisions": steward_decision_count(con),
-            "em_iterations": iterations,
-            "method": method,
-            "sessions": [
-                {"fixed": list(x.fixed), "pairs": x.pairs, "expected_matches": round(x.expected_matches, 1),
-                 "em_iterations": x.iterations}
-                for x in sessions
-            ],
-            "candidate_prior": round(candidate_prior, 6),
-            "warnings": notes,
-            "expected_matches": round(expected_matches, 1),
-        },
+        training=_training_record(con, random_pairs, patterns, fit, notes),
     )
+
+
+def _training_record(
+    con: duckdb.DuckDBPyConnection, random_pairs: int, patterns: Patterns, fit: MFit, notes: list[str]
+) -> dict[str, object]:
+    """What the model file says about its fit: counts, method, sessions and warnings (no data values)."""
+    return {
+        "random_pairs": random_pairs,
+        "candidate_pairs": int(patterns.counts.sum()),
+        "patterns": len(patterns.counts),
+        "steward_labelled_pairs": int(patterns.counts[patterns.labels >= 0].sum()),
+        "steward_decisions": steward_decision_count(con),
+        "em_iterations": fit.iterations,
+        "method": fit.method,
+        "sessions": [
+            {"fixed": list(x.fixed), "pairs": x.pairs, "expected_matches": round(x.expected_matches, 1),
+             "em_iterations": x.iterations}
+            for x in fit.sessions
+        ],
+        "candidate_prior": round(fit.candidate_prior, 6),
+        "warnings": notes,
+        "expected_matches": round(fit.expected_matches, 1),
+    }

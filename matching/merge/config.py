@@ -18,6 +18,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from mdm.canonical import GOLDEN_FIELDS
+
+__all__ = ["DEFAULT_RULES", "GOLDEN_FIELDS", "GROUPS", "GROUP_OF", "RULES", "SurvivorshipConfig"]
+
 #: What each rule means; `valid_only` is a filter, the others order the candidates.
 RULES: dict[str, str] = {
     "trust": "source with the best trust rank (1 = most trusted)",
@@ -63,8 +67,8 @@ DEFAULT_RULES: dict[str, list[str]] = {
     "national_id": ["valid_only", "trust", "most_frequent"],
 }
 
-#: Golden fields in table order.
-GOLDEN_FIELDS: tuple[str, ...] = tuple(f for group in GROUPS.values() for f in group)
+#: Group of each golden field (every field of `mdm.canonical.GOLDEN_FIELDS` is in exactly one group).
+GROUP_OF: dict[str, str] = {f: group for group, fields in GROUPS.items() for f in fields}
 
 
 class SurvivorshipConfig(BaseModel):

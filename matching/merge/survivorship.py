@@ -11,17 +11,20 @@ best other value to name the rule that actually decided (`golden.lineage.rule`):
 - `only_value`: a single record had a value; `unanimous`: every candidate had the same value;
 - `tie_break`: every rule tied, the smallest record key won.
 
-Output (temporary tables on the connection): `merge_values` (one row per golden_id, every golden
-field plus record_count, sources, last_activity_at) and `merge_lineage`.
+Output: `compute` returns `Survivors`, the names of the two temp tables it built (`merge_values`,
+one row per golden_id with every golden field plus record_count, sources, last_activity_at; and
+`merge_lineage`), owned by the caller's `Scratch`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 import duckdb
 
-from matching.merge.config import GOLDEN_FIELDS, GROUPS, SurvivorshipConfig
+from matching.merge.config import GOLDEN_FIELDS, GROUP_OF, GROUPS, SurvivorshipConfig
+from warehouse.scratch import Scratch
 
 #: A record's own date, newest first, for `most_recent`.
 RECENCY_SQL = "coalesce(s.updated_at, s.last_contact_at, s.last_order_at, s.created_at)"
@@ -185,41 +188,49 @@ def candidates_sql(members: str) -> str:
     """
 
 
-def compute(con: duckdb.DuckDBPyConnection, members: str, config: SurvivorshipConfig) -> None:
-    """Fill `merge_values` and `merge_lineage` for the golden ids in `members(golden_id, record_key)`.
+@dataclass(frozen=True)
+class Survivors:
+    """What `compute` built: the temp tables `values` (one row per golden_id: every golden field,
+    record_count, sources, last_activity_at) and `lineage` (golden_id, field, record_key, rule)."""
+
+    values: str
+    lineage: str
+
+
+VALUES_TABLE = "merge_values"
+LINEAGE_TABLE = "merge_lineage"
+
+
+def compute(con: duckdb.DuckDBPyConnection, members: str, config: SurvivorshipConfig, scratch: Scratch) -> Survivors:
+    """The surviving values and their lineage for the golden ids in `members(golden_id, record_key)`.
 
     `members` is a table name chosen by code (never data). Customers with several records go
-    through one window query per group (`group_sql`), those with one through `single_sql`.
+    through one window query per group (`group_sql`), those with one through `single_sql`. The
+    tables built belong to `scratch` (the caller's: it reads them, then they go).
     """
-    con.execute(f"CREATE OR REPLACE TEMP TABLE merge_cand AS {candidates_sql(members)}")
-    for group in GROUPS:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE merge_sv_{group} AS {group_sql(group, config.chain(group))}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE merge_single AS {single_sql(config)}")
-    joins = "".join(f" LEFT JOIN merge_sv_{g} ON merge_sv_{g}.golden_id = base.golden_id" for g in GROUPS)
-    field_cols = ", ".join(f"merge_sv_{g}.{f}" for g, fields in GROUPS.items() for f in fields)
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE merge_values AS
-        WITH base AS (
-            SELECT golden_id, count(*)::INTEGER AS record_count,
-                   list_sort(list_distinct(list(source))) AS sources,
-                   max(_activity_at) AS last_activity_at
-            FROM merge_cand WHERE _n > 1 GROUP BY golden_id
+    with Scratch(con) as own:
+        own.table("merge_cand", candidates_sql(members))
+        for group in GROUPS:
+            own.table(f"merge_sv_{group}", group_sql(group, config.chain(group)))
+        own.table("merge_single", single_sql(config))
+        joins = "".join(f" LEFT JOIN merge_sv_{g} ON merge_sv_{g}.golden_id = base.golden_id" for g in GROUPS)
+        field_cols = ", ".join(f"merge_sv_{GROUP_OF[f]}.{f}" for f in GOLDEN_FIELDS)
+        values = scratch.table(VALUES_TABLE, f"""
+            WITH base AS (
+                SELECT golden_id, count(*)::INTEGER AS record_count,
+                       list_sort(list_distinct(list(source))) AS sources,
+                       max(_activity_at) AS last_activity_at
+                FROM merge_cand WHERE _n > 1 GROUP BY golden_id
+            )
+            SELECT base.golden_id, {field_cols}, base.record_count, base.sources, base.last_activity_at
+            FROM base{joins}
+            UNION ALL
+            SELECT golden_id, {", ".join(GOLDEN_FIELDS)}, record_count, sources, last_activity_at FROM merge_single
+        """)
+        lineage = " UNION ALL ".join(
+            f"SELECT golden_id, '{f}' AS field, record_key, rule FROM merge_sv_{g} WHERE {f} IS NOT NULL"
+            f" UNION ALL SELECT golden_id, '{f}', record_key, 'only_value' FROM merge_single WHERE {f} IS NOT NULL"
+            for g, fields in GROUPS.items()
+            for f in fields
         )
-        SELECT base.golden_id, {field_cols}, base.record_count, base.sources, base.last_activity_at
-        FROM base{joins}
-        UNION ALL
-        SELECT golden_id, {", ".join(GOLDEN_FIELDS)}, record_count, sources, last_activity_at FROM merge_single
-        """
-    )
-    lineage = " UNION ALL ".join(
-        f"SELECT golden_id, '{f}' AS field, record_key, rule FROM merge_sv_{g} WHERE {f} IS NOT NULL"
-        f" UNION ALL SELECT golden_id, '{f}', record_key, 'only_value' FROM merge_single WHERE {f} IS NOT NULL"
-        for g, fields in GROUPS.items()
-        for f in fields
-    )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE merge_lineage AS {lineage}")
-    for group in GROUPS:
-        con.execute(f"DROP TABLE IF EXISTS merge_sv_{group}")
-    con.execute("DROP TABLE IF EXISTS merge_single")
-    con.execute("DROP TABLE IF EXISTS merge_cand")
+        return Survivors(values, scratch.table(LINEAGE_TABLE, lineage))

@@ -10,6 +10,7 @@ from matching.clustering import (
     REASON_LOOSE,
     REASON_MUST_LINK_CONFLICT,
     REASON_TOO_LARGE,
+    Limits,
     cluster,
 )
 
@@ -24,8 +25,8 @@ def links(*rows: tuple[str, str]) -> pd.DataFrame:
 
 def run(keys: list[str], e: pd.DataFrame, c: pd.DataFrame, **kw: float) -> tuple[dict[str, str], pd.DataFrame]:
     params = {"max_cluster_size": 25, "min_density": 0.0, "density_min_size": 6} | kw
-    result = cluster(np.array(sorted(keys)), e, c, int(params["max_cluster_size"]), float(params["min_density"]),
-                     int(params["density_min_size"]))
+    limits = Limits(int(params["max_cluster_size"]), float(params["min_density"]), int(params["density_min_size"]))
+    result = cluster(np.array(sorted(keys)), e, c, limits)
     return dict(zip(result.clusters["record_key"], result.clusters["cluster_id"], strict=True)), result.feedback
 
 

@@ -116,10 +116,36 @@ def test_oversized_block_is_capped_with_a_warning() -> None:
 
 
 def test_blocking_refuses_an_explosion() -> None:
-    from matching.blocking_report import BlockingTooLarge
+    from matching.blocking import BlockingTooLarge
 
     con = _con([{"record_id": f"r{i}", "postcode": "75001"} for i in range(30)])
     con.execute("ALTER TABLE match_input ADD COLUMN is_new BOOLEAN DEFAULT TRUE")
     rule = blocking.BlockingRule.from_config(BlockingRuleConfig(name="pc", on=["postcode"]))
     with pytest.raises(BlockingTooLarge, match="max_candidate_pairs"):
         blocking.block(con, [rule], max_block_size=100, max_candidate_pairs=100)
+
+
+def test_behaviour_follows_level_fields_and_objects_not_labels() -> None:
+    """Term-frequency adjustment follows `Level.tf_column`, the household rule follows the level
+    objects: rewording a label changes neither (issue 19 item 8)."""
+    import dataclasses
+
+    from matching.comparisons import DIFFERENT, PERSON_HOUSEHOLD, Comparison, vector_sql
+    from matching.model import ComparisonParams, MatchModel
+    from matching.scoring import weight_sql
+
+    first = build(["first_name"])[0]
+    assert first.tf_columns == ["fn"]
+    relabelled = Comparison(first.name, tuple(
+        dataclasses.replace(level, label=f"renamed {i}") if level is not DIFFERENT else level
+        for i, level in enumerate(first.levels)
+    ))
+    params = ComparisonParams(relabelled.labels, [0.5] * len(first.levels), [0.01] * len(first.levels))
+    model = MatchModel("v", "", 0.001, {"first_name": params})
+    sql = weight_sql(relabelled, model, True, 1e-6)
+    assert sql.count("t.tf_fn") == 2            # exact and equal-without-accents, whatever their labels
+    # the household rule names "different" by the object: a relabelled copy is another level
+    copy = dataclasses.replace(DIFFERENT, label="different")
+    with pytest.raises(ValueError, match="has no level"):
+        Comparison("first_name", (*first.levels[:-1], copy)).index_of(DIFFERENT)
+    assert "g_first_name = " in vector_sql(build(["first_name", "email", "last_name"]), "x", PERSON_HOUSEHOLD)

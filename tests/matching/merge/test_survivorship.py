@@ -186,6 +186,9 @@ def test_lineage_explains_every_non_null_value(wh) -> None:
 
 def test_defaults_cover_every_group_and_config_is_checked() -> None:
     assert set(DEFAULT_RULES) == set(GROUPS)
+    # the groups cover the canonical golden fields (mdm/canonical.py), each exactly once
+    grouped = [f for fields in GROUPS.values() for f in fields]
+    assert sorted(grouped) == sorted(GOLDEN_FIELDS)
     with pytest.raises(ValueError, match="address"):
         SurvivorshipConfig(rules={"postcode": ["trust"]})
     with pytest.raises(ValueError, match="unknown rule"):
