@@ -22,14 +22,32 @@ person names, they describe the data the model was fitted on).
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
 import duckdb
 
 from matching import comparisons as person
 from matching import levels as lv
-from matching.comparisons import Comparison
+from matching.blocking import BlockingRule
+from matching.comparisons import DIFFERENT, Comparison, HouseholdRule
+from matching.settings import TrainingConfig
+from matching.spec import ModelSpec, PreparedKeys
 from matching.sql import one
+from warehouse.schema import ddl_text
 
 INPUT_TABLE = "match_input"
+
+#: Where the organisation matcher keeps its state: the person layout (`warehouse/ddl/50_match.sql`)
+#: under a schema of its own.
+SCHEMA = "match_org"
+
+#: Staging columns `prepare_organisations` reads: a change in one re-prepares the record.
+SOURCE_COLUMNS = ("source", "party_kind", "company", "company_key", "siren", "vat_number", "company_domain", "phone", "street",
+                  "street_key", "postcode", "city", "city_key")
 
 #: Columns whose change makes an organisation record "changed" for an incremental run.
 HASHED_COLUMNS = ("co", "siren", "vat", "domain", "phone", "street", "postcode", "city")
@@ -82,6 +100,7 @@ def prepare_organisations(con: duckdb.DuckDBPyConnection, source: str) -> int:
     `source` is a table or view of standardised records chosen by code (never by data) with the
     columns of `staging.customers`.
     """
+    own = "party_kind IS DISTINCT FROM 'contact'"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE match_org_base AS
         SELECT record_key, source,
@@ -90,10 +109,12 @@ def prepare_organisations(con: duckdb.DuckDBPyConnection, source: str) -> int:
                -- a French VAT number is the SIREN again: compared there, not twice
                CASE WHEN vat_number NOT LIKE 'FR%' THEN nullif(vat_number, '') END AS vat,
                nullif(lower(company_domain), '') AS domain,
-               nullif(trim(phone), '') AS phone,
-               {_fold("coalesce(street_key, street)")} AS street,
-               nullif(upper(regexp_replace(postcode, '[^0-9A-Za-z]', '', 'g')), '') AS postcode,
-               {_fold("coalesce(city_key, city)")} AS city
+               -- a contact's badge holds the person's phone and address, not the organisation's
+               CASE WHEN {own} THEN nullif(trim(phone), '') END AS phone,
+               CASE WHEN {own} THEN {_fold("coalesce(street_key, street)")} END AS street,
+               CASE WHEN {own} THEN nullif(upper(regexp_replace(postcode, '[^0-9A-Za-z]', '', 'g')), '') END
+                   AS postcode,
+               CASE WHEN {own} THEN {_fold("coalesce(city_key, city)")} END AS city
         FROM {source}
     """)
     # rarity weight of each name token: ln(records / records holding it)
@@ -164,7 +185,7 @@ def company_name_comparison() -> Comparison:
             lv.custom("half of the lighter name shared (weighted containment >= 0.5)", f"{_CONTAINED} >= 0.5",
                       weak=True),
             lv.custom("some words shared (weighted overlap >= 0.25)", f"{_JACCARD} >= 0.25", weak=True),
-            lv.else_level(),
+            DIFFERENT,
         ),
     )
 
@@ -183,7 +204,7 @@ def company_head_comparison() -> Comparison:
             ),
             lv.custom("same first two words", "l.co_first2 = r.co_first2"),
             lv.custom("same first word", "l.co_first = r.co_first"),
-            lv.else_level(),
+            DIFFERENT,
         ),
     )
 
@@ -192,29 +213,48 @@ def siren_comparison() -> Comparison:
     """Same SIREN: the same legal unit, whichever of its establishments (SIRET) each record names."""
     return Comparison(
         "siren",
-        (lv.null_level("siren"), lv.exact("siren", "same legal unit (SIREN)"), lv.else_level()),
+        (lv.null_level("siren"), lv.exact("siren", "same legal unit (SIREN)"),
+         lv.custom("one digit typo", "levenshtein(l.siren, r.siren) = 1"), DIFFERENT),
     )
 
 
 def vat_comparison() -> Comparison:
     """A VAT number from outside France (a French one is compared as its SIREN)."""
-    return Comparison("vat", (lv.null_level("vat"), lv.exact("vat"), lv.else_level()))
+    return Comparison("vat", (lv.null_level("vat"), lv.exact("vat"), lv.custom("one typo", "levenshtein(l.vat, r.vat) = 1"),
+                              DIFFERENT))
 
 
 def domain_comparison() -> Comparison:
-    return Comparison("domain", (lv.null_level("domain"), lv.exact("domain"), lv.else_level()))
+    return Comparison("domain", (lv.null_level("domain"), lv.exact("domain"), DIFFERENT))
+
+
+#: Two records of one legal unit (same SIREN) may name two establishments, or a trade name and the
+#: legal name: their address, phone, domain or name may disagree and still be one organisation. The
+#: SIREN settles it, so such a disagreement weighs nothing (it is not counted as evidence against).
+SAME_UNIT = lv.Level("disagrees, but the same legal unit (another establishment: not counted)", "l.siren = r.siren",
+                     is_null=True)
+
+
+def _within_unit(factory: Callable[[], Comparison]) -> Callable[[], Comparison]:
+    """`factory`'s comparison with the SAME_UNIT level just before "different"."""
+
+    def make() -> Comparison:
+        comparison = factory()
+        return Comparison(comparison.name, (*comparison.levels[:-1], SAME_UNIT, comparison.levels[-1]))
+
+    return make
 
 
 FACTORIES = {
-    "company_name": company_name_comparison,
-    "company_head": company_head_comparison,
+    "company_name": _within_unit(company_name_comparison),
+    "company_head": _within_unit(company_head_comparison),
     "siren": siren_comparison,
     "vat": vat_comparison,
-    "domain": domain_comparison,
-    "phone": person.phone_comparison,
-    "street": person.street_comparison,
-    "postcode": person.postcode_comparison,
-    "city": person.city_comparison,
+    "domain": _within_unit(domain_comparison),
+    "phone": _within_unit(person.phone_comparison),
+    "street": _within_unit(person.street_comparison),
+    "postcode": _within_unit(person.postcode_comparison),
+    "city": _within_unit(person.city_comparison),
 }
 
 #: Comparisons of the organisation model, in order.
@@ -223,3 +263,38 @@ COMPARISONS: tuple[str, ...] = tuple(FACTORIES)
 
 def build(names: list[str] | tuple[str, ...] = COMPARISONS) -> list[Comparison]:
     return [FACTORIES[n]() for n in names]
+
+
+#: Organisations sharing a site (a building, a switchboard, a group's web domain) agree on those far
+#: more often than two random ones: when the names disagree outright, that agreement says "same
+#: site", not "same organisation" (the persons' household rule, docs/matching.md §3). The same
+#: SIREN or VAT number settles it.
+SHARED_SITE = HouseholdRule(
+    channels=("street", "phone", "domain"),
+    disagreements=({"company_name": DIFFERENT},),
+    identifiers=("siren", "vat"),
+)
+
+
+def prepared_keys() -> PreparedKeys:
+    return PreparedKeys(build=prepare_organisations, source_columns=SOURCE_COLUMNS, version_files=(Path(__file__),))
+
+
+def organisation_spec() -> ModelSpec:
+    """Organisations as the engine matches them: comparisons, rules, sessions and state of their own."""
+    training = TrainingConfig(em_sessions=DEFAULT_SESSIONS)
+    rules = tuple(BlockingRule(name, tuple(BLOCKING_KEYS[k] for k in keys)) for name, keys in DEFAULT_RULES.items())
+    fingerprint = hashlib.sha256(json.dumps(
+        {"comparisons": list(COMPARISONS), "rules": DEFAULT_RULES, "training": training.model_dump()},
+        sort_keys=True,
+    ).encode()).hexdigest()[:16]
+    return ModelSpec(
+        kind="organisation", schema=SCHEMA, comparisons=tuple(build()), blocking_rules=rules,
+        prepared=prepared_keys(), training=training, fingerprint=fingerprint, household=SHARED_SITE,
+    )
+
+
+def schema_ddl() -> str:
+    """The matcher's state tables (`50_match.sql`) under `SCHEMA`: one layout, defined once."""
+    text = ddl_text("50_match.sql")
+    return re.sub(r"\bmatch\.", f"{SCHEMA}.", text).replace("SCHEMA IF NOT EXISTS match;", f"SCHEMA IF NOT EXISTS {SCHEMA};")

@@ -36,6 +36,7 @@ STAGES: dict[str, str] = {
     "merge": "matching.merge.stage:run",
     "expire": "warehouse.retention.stage:run",
     "households": "matching.merge.households:run",  # issue 21: golden households, after expiry
+    "organisations": "matching.organisation_stage:run",  # issue 21: organisations matched, golden organisations
     "measure": "mdm.reports.metrics:run",
     "publish": "warehouse.publish:run",
 }

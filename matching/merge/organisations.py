@@ -8,8 +8,8 @@ and their contacts (docs/organisations.md §4).
 - **Survivorship.** Each field comes from one record, ranked by: the value is valid (identifiers
   that failed their check never survive), the record describes the organisation itself rather
   than a contact's badge, the source's trust rank, the value held by most records, the most recent
-  record, the record key. Address and phone come together from one record (the head office's
-  when a record describes it). `golden.organisation_lineage` names the record behind each value.
+  record, the record key. Address and phone come together from one record describing the
+  organisation itself (a contact's badge holds the person's own address and phone). `golden.organisation_lineage` names the record behind each value.
 - **Establishments.** Every valid 14-digit SIRET of an organisation's records is an establishment
   (`golden.establishment`), with the address of its most trusted record.
 - **Contacts.** A record naming a person *and* an organisation (`party_kind = 'contact'`) is in a
@@ -83,6 +83,8 @@ def _survivors(con: duckdb.DuckDBPyConnection) -> None:
     for group, columns in GROUPS.items():
         present = f"m.{columns[0]} IS NOT NULL"
         invalid = f" AND NOT list_contains(coalesce(m.issues, []), '{_INVALID[group]}')" if group in _INVALID else ""
+        if group == "address":  # a contact's badge holds the person's address, not the organisation's
+            invalid += " AND m.party_kind = 'organisation'"
         head = "m.party_kind = 'organisation'"
         parts.append(f"""
             SELECT organisation_id, '{group}' AS field, record_key FROM (
