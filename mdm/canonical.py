@@ -32,6 +32,17 @@ BUSINESS_FIELDS: tuple[str, ...] = (
     "opt_in",
 )
 
+#: Organisation fields a source may map besides `company`, `siret` and `vat_number` (docs/organisations.md):
+#: the SIREN of the legal unit, the legal form when a source keeps it apart from the name, the
+#: website, and the role of a contact person at the organisation ("Directeur achats").
+#: Address and phone are the person fields': a row without names describes the organisation's.
+ORGANISATION_FIELDS: tuple[str, ...] = (
+    "siren",
+    "legal_form",
+    "website",
+    "contact_role",
+)
+
 #: Dates that drive survivorship ("most recent") and retention.
 ACTIVITY_FIELDS: tuple[str, ...] = (
     "created_at",
@@ -41,7 +52,13 @@ ACTIVITY_FIELDS: tuple[str, ...] = (
     "last_order_at",
 )
 
-CANONICAL_FIELDS: tuple[str, ...] = PERSON_FIELDS + BUSINESS_FIELDS + ACTIVITY_FIELDS
+CANONICAL_FIELDS: tuple[str, ...] = PERSON_FIELDS + BUSINESS_FIELDS + ORGANISATION_FIELDS + ACTIVITY_FIELDS
+
+#: What a source row describes (`staging.customers.party_kind`), read from what it holds: names
+#: and a company name: a person who is a contact of that organisation (a trade-fair badge
+#: "Marie Durand, Véranda Confort"); a company name or company identifier and no names: an
+#: organisation; otherwise a person.
+PARTY_KINDS: tuple[str, ...] = ("person", "organisation", "contact")
 
 #: Fields carried into the golden record (full_name is split before it gets there).
 GOLDEN_FIELDS: tuple[str, ...] = tuple(

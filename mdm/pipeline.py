@@ -16,7 +16,9 @@ from __future__ import annotations
 import logging
 
 import expectations.stage
+import matching.merge.households
 import matching.merge.stage
+import matching.organisation_stage
 import matching.stage
 import mdm.reports.metrics
 import mdm.standardise.stage
@@ -77,6 +79,8 @@ STAGES: dict[str, StageFn] = {
     "match": matching.stage.run,
     "merge": matching.merge.stage.run,
     "expire": expire,
+    "households": matching.merge.households.run,
+    "organisations": matching.organisation_stage.run,
     "measure": mdm.reports.metrics.run,
     "publish": warehouse.publish.run,
 }

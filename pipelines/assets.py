@@ -22,6 +22,8 @@ DESCRIPTIONS: dict[str, str] = {
     "match": "Block, compare and score candidate pairs; apply thresholds and steward decisions; cluster.",
     "merge": "Build golden customers with survivorship, lineage and stable golden IDs.",
     "expire": "Apply the retention policy (expire, anonymise, archive) with legal holds; audit without personal data.",
+    "households": "Group golden customers who live together (landline, family e-mail, address and surname) into golden households.",
+    "organisations": "Match the records about organisations with the same engine; build golden organisations, establishments and contacts.",
     "measure": "Compute data-quality metrics (completeness, validity, uniqueness, timeliness, retention).",
     "publish": "Write the golden tables to a new DuckDB file and swap it in atomically.",
 }

@@ -26,6 +26,12 @@ from mdm.clock import now as clock_now
 )
 @click.option("--default-country", default=None, help="Country of records without one (default FR; FEBRL: AU).")
 @click.option("--date-format", default=None, help="strptime format of birth_date when not ISO, e.g. %d/%m/%Y.")
+@click.option(
+    "--party",
+    type=click.Choice(["person", "organisation"]),
+    default=None,
+    help="Match as persons or organisations (default: organisations when the CSV has company columns and no names).",
+)
 @click.option("--use-config", is_flag=True, help="Use the matching settings of the config instead of the defaults.")
 @config_option
 @json_option
@@ -35,6 +41,7 @@ def evaluate_command(
     dataset: str | None,
     default_country: str | None,
     date_format: str | None,
+    party: str | None,
     use_config: bool,
     config_path: str | None,
     as_json: bool,
@@ -43,14 +50,17 @@ def evaluate_command(
 
     \b
     CSV_FILE uses the canonical column names (any subset): first_name, last_name, email,
-    phone, street, postcode, city, country, birth_date, national_id; optional record_id
-    and source; other columns are ignored. The records go through the real standardisation
+    phone, street, postcode, city, country, birth_date, national_id, and for organisations
+    company, legal_form, siren, siret, vat_number, website; optional record_id and source;
+    other columns are ignored. A file with company columns and no names is matched as
+    organisations (--party says it explicitly). The records go through the real standardisation
     and matching in a temporary database: nothing in $MDM_HOME changes.
 
     \b
     Examples:
       mdm evaluate customers.csv --truth-column person_id
       mdm evaluate --dataset febrl3
+      mdm evaluate companies.csv --truth-column company_id
     """
     from matching.evaluation import evaluate, load_dataset, read_canonical_csv
     from matching.settings import MatchingConfig
@@ -72,12 +82,13 @@ def evaluate_command(
         country = default_country or "FR"
         fmt = date_format
     cfg = get_config(config_path).matching if use_config else MatchingConfig()
-    result = evaluate(frame, truth, cfg, now=clock_now(), default_country=country, date_format=fmt)
+    result = evaluate(frame, truth, cfg, now=clock_now(), default_country=country, date_format=fmt, party=party)
     if as_json:
         counts = result.outcome.counts if result.outcome else {}
         echo_json({
             "precision": result.precision, "recall": result.recall, "f1": result.f1,
             "records": result.records, "clusters": result.clusters, "seconds": round(result.seconds, 3),
+            "party": result.party,
             "matching": counts,
         })
         return

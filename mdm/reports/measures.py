@@ -144,6 +144,54 @@ def completeness(con: duckdb.DuckDBPyConnection, inp: MeasureInput) -> list[Metr
     return out
 
 
+#: Staging rows about an organisation: the organisation itself, or a person named as its contact.
+_B2B_ROWS = "party_kind IN ('organisation', 'contact')"
+
+
+def b2b_completeness(con: duckdb.DuckDBPyConnection, inp: MeasureInput) -> list[Metric]:
+    """B2B completeness per source and pooled (`all`), over the records about an organisation.
+
+    `b2b_records`; `b2b_valid_siret_pct` and `b2b_vat_pct`: records whose SIRET (or SIREN) and VAT
+    number passed their check digits; `b2b_named_contact_pct`: organisations (one per SIREN, else
+    per name key) with at least one record naming a contact person. No row when a source holds
+    no organisation, so a B2C base shows none.
+    """
+    del inp
+    out: list[Metric] = []
+    rows = con.execute(f"""
+        WITH b AS (
+            SELECT source, party_kind, coalesce(siren, company_key) AS org,
+                   siret IS NOT NULL AND NOT list_contains(issues, 'siret_invalid') AS siret_ok,
+                   vat_number IS NOT NULL AND NOT list_contains(issues, 'vat_invalid') AS vat_ok
+            FROM staging.customers WHERE {_B2B_ROWS}
+        ),
+        per AS (
+            SELECT source, count(*) AS n,
+                   100.0 * count(*) FILTER (WHERE siret_ok) / count(*) AS siret_pct,
+                   100.0 * count(*) FILTER (WHERE vat_ok) / count(*) AS vat_pct
+            FROM b GROUP BY GROUPING SETS ((source), ())
+        ),
+        orgs AS (
+            SELECT source, org, bool_or(party_kind = 'contact') AS named
+            FROM b WHERE org IS NOT NULL GROUP BY GROUPING SETS ((source, org), (org))
+        ),
+        named AS (
+            SELECT source, 100.0 * count(*) FILTER (WHERE named) / count(*) AS named_pct FROM orgs GROUP BY source
+        )
+        SELECT coalesce(per.source, 'all'), per.n, per.siret_pct, per.vat_pct, named.named_pct
+        FROM per LEFT JOIN named ON named.source IS NOT DISTINCT FROM per.source
+        ORDER BY per.source NULLS LAST
+    """).fetchall()
+    for scope, n, siret_pct, vat_pct, named_pct in rows:
+        if not n:
+            continue
+        out.append(Metric(scope, "completeness", "b2b_records", _num(n)))
+        out.append(Metric(scope, "completeness", "b2b_valid_siret_pct", _num(siret_pct)))
+        out.append(Metric(scope, "completeness", "b2b_vat_pct", _num(vat_pct)))
+        out.append(Metric(scope, "completeness", "b2b_named_contact_pct", _num(named_pct)))
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # validity
 # --------------------------------------------------------------------------------------------
@@ -473,7 +521,25 @@ def stewardship(con: duckdb.DuckDBPyConnection, inp: MeasureInput) -> list[Metri
     return out
 
 
-MEASURES = (completeness, validity, uniqueness, timeliness, retention, stewardship)
+def households(con: duckdb.DuckDBPyConnection, inp: MeasureInput) -> list[Metric]:
+    """Golden households (scope `golden`, dimension uniqueness): how many, how many customers they
+    hold, customers reachable per household (e-mail or phone), households with several consents."""
+    del inp
+    row = con.execute("""
+        SELECT count(*), sum(members), avg(reachable_members), count(*) FILTER (WHERE consenting_members >= 2)
+        FROM golden.household
+    """).fetchone()
+    assert row is not None
+    n, members, reachable, several = row
+    return [
+        Metric("golden", "uniqueness", "households", float(n)),
+        Metric("golden", "uniqueness", "customers_in_households", float(members or 0)),
+        Metric("golden", "uniqueness", "reachable_per_household", _num(reachable)),
+        Metric("golden", "uniqueness", "households_several_consents", float(several)),
+    ]
+
+
+MEASURES = (completeness, b2b_completeness, validity, uniqueness, households, timeliness, retention, stewardship)
 
 
 def measure_all(con: duckdb.DuckDBPyConnection, inp: MeasureInput) -> list[Metric]:

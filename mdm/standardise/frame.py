@@ -21,7 +21,7 @@ import pyarrow as pa
 from mdm.canonical import ACTIVITY_FIELDS
 from mdm.standardise.addresses import standardise_addresses
 from mdm.standardise.booleans import parse_booleans
-from mdm.standardise.companies import standardise_siret, standardise_vat
+from mdm.standardise.companies import company_identifiers, standardise_company_names, web_domain
 from mdm.standardise.dates import standardise_birth_dates, standardise_timestamp
 from mdm.standardise.emails import standardise_emails
 from mdm.standardise.names import standardise_names
@@ -41,6 +41,7 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "company", "siret", "vat_number", "customer_status", "retention_category", "opt_in",
     *ACTIVITY_FIELDS,
     "issues",
+    "siren", "legal_form", "company_key", "website", "company_domain", "contact_role", "party_kind",
 )
 
 
@@ -132,6 +133,39 @@ class _Work:
             self.issues[code] = frame[f"_issue_{code}"].to_numpy(dtype=bool)
 
 
+def _standardise_organisation(
+    df: pd.DataFrame, out: pd.DataFrame, issues: dict[str, np.ndarray], empty: pd.Series
+) -> None:
+    """Company name, legal form, identifiers, web domain, contact role and the row's party kind.
+
+    Reads the e-mail already standardised in `out` (a business address gives the web domain).
+    """
+
+    def column(name: str) -> pd.Series:
+        return df[name] if name in df.columns else empty
+
+    names = standardise_company_names(column("company"))
+    out["company"] = names["company"]
+    given_form = standardise_company_names(column("legal_form"))["legal_form"]
+    # a form mapped from its own column wins; one read from the name otherwise; an unrecognised
+    # form typed in its own column is kept as typed
+    out["legal_form"] = given_form.fillna(names["legal_form"]).fillna(clean(column("legal_form")))
+    out["company_key"] = names["company_key"]
+    ids = company_identifiers(column("siret"), column("siren"), column("vat_number"))
+    for name in ("siret", "siren", "vat_number"):
+        out[name] = ids[name]
+    for code in ("siret_invalid", "siren_invalid", "vat_invalid"):
+        issues[code] = ids[f"_issue_{code}"].to_numpy(dtype=bool)
+    out["website"] = clean(column("website"))
+    out["company_domain"] = web_domain(column("website"), out["email"])
+    out["contact_role"] = clean(column("contact_role"))
+    has_names = (out["first_name"].notna() | out["last_name"].notna()).to_numpy(dtype=bool)
+    has_company = (out["company"].notna() | out["siret"].notna() | out["siren"].notna()
+                   | out["vat_number"].notna()).to_numpy(dtype=bool)
+    kind = np.where(has_names & has_company, "contact", np.where(has_company, "organisation", "person"))
+    out["party_kind"] = pd.Series(kind, index=out.index, dtype=TEXT)
+
+
 def standardise_frame(df: pd.DataFrame, rules: SourceRules, now: datetime) -> pd.DataFrame:
     """Standardise every column of `df` (canonical field names) for one source."""
     work = _Work(df=df, rules=rules, now=now, out=pd.DataFrame(index=df.index))
@@ -196,11 +230,9 @@ def _phones(work: _Work, region_of_row: pd.Series) -> None:
 
 
 def _identifiers(work: _Work) -> None:
-    """National ID, company name, SIRET and VAT number."""
+    """National ID, and the organisation fields (company, legal form, SIREN, SIRET, VAT, web domain)."""
     work.take(standardise_national_ids(work.raw("national_id")), ("national_id",), ("national_id_invalid",))
-    work.out["company"] = clean(work.df["company"]) if "company" in work.df.columns else work.empty
-    work.take(standardise_siret(work.raw("siret")), ("siret",), ("siret_invalid",))
-    work.take(standardise_vat(work.raw("vat_number")), ("vat_number",), ("vat_invalid",))
+    _standardise_organisation(work.df, work.out, work.issues, work.empty)
 
 
 def _status_and_opt_in(work: _Work) -> None:

@@ -58,3 +58,13 @@ CREATE TABLE IF NOT EXISTS staging.standardised_loads (
 
 -- Migrations (see warehouse/schema.py): columns added after the first release.
 ALTER TABLE staging.customers ADD COLUMN IF NOT EXISTS national_id VARCHAR;  -- upper case, no separators, NULL when invalid
+-- Organisations (issue 21, docs/organisations.md): legal unit, legal form kept for display, the
+-- name's comparison key, web domain (never a webmail one), a contact's role, and what the row
+-- describes (person / organisation / contact).
+ALTER TABLE staging.customers ADD COLUMN IF NOT EXISTS siren VARCHAR;           -- 9 digits; given, else from the SIRET or a French VAT number
+ALTER TABLE staging.customers ADD COLUMN IF NOT EXISTS legal_form VARCHAR;      -- SAS, GmbH, Ltd... (mdm/standardise/data/legal_forms.csv)
+ALTER TABLE staging.customers ADD COLUMN IF NOT EXISTS company_key VARCHAR;     -- folded name without legal form and small words: for matching
+ALTER TABLE staging.customers ADD COLUMN IF NOT EXISTS website VARCHAR;
+ALTER TABLE staging.customers ADD COLUMN IF NOT EXISTS company_domain VARCHAR;  -- website host, else a business e-mail's domain
+ALTER TABLE staging.customers ADD COLUMN IF NOT EXISTS contact_role VARCHAR;
+ALTER TABLE staging.customers ADD COLUMN IF NOT EXISTS party_kind VARCHAR;      -- person | organisation | contact

@@ -311,6 +311,7 @@ def _remove(con: duckdb.DuckDBPyConnection, ctx: RunContext, golden_ids: list[st
     for table, n in cascade.delete_golden(con).items():
         deleted[table] = deleted.get(table, 0) + n
     heal.heal(ctx)
+    heal.follow_parties(ctx)
     con.execute(f"DROP TABLE IF EXISTS {cascade.GOLDEN_TABLE}")
     return {k: v for k, v in deleted.items() if v}
 

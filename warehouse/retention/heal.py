@@ -44,3 +44,13 @@ def heal(ctx: RunContext) -> dict[str, int]:
         ctx.con, ctx.config.matching, _steward_decisions(ctx), cascade.KEYS_TABLE, ctx.now
     )
     return {"records_reclustered": reclustered, **follow_clusters(ctx)}
+
+
+def follow_parties(ctx: RunContext) -> dict[str, Any]:
+    """Rebuild what is built from golden customers (households, golden organisations and their
+    contacts) after an erasure, as the run's `households` and `organisations` stages would: the
+    next run with no new input then publishes what the erasure left."""
+    from matching import organisation_stage
+    from matching.merge import households
+
+    return {"households": households.build(ctx.con, ctx.now), "organisations": organisation_stage.run(ctx).counts}

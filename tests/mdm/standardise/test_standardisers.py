@@ -9,7 +9,6 @@ import pytest
 
 from mdm.standardise.addresses import standardise_addresses
 from mdm.standardise.booleans import parse_booleans
-from mdm.standardise.companies import standardise_siret, standardise_vat
 from mdm.standardise.dates import standardise_birth_dates, standardise_timestamp
 from mdm.standardise.emails import standardise_emails
 from mdm.standardise.frame import SourceRules, standardise_frame
@@ -256,36 +255,7 @@ def test_timestamps_iso_with_zone_excel_and_future() -> None:
 
 # --- companies and flags ----------------------------------------------------------------
 
-@pytest.mark.parametrize(
-    ("raw", "invalid"),
-    [
-        ("732 829 320", False),  # SIREN
-        ("73282932000074", False),  # SIRET
-        ("73282932000075", True),  # wrong Luhn key
-        ("35600000000010", False),  # La Poste: digit sum divisible by 5
-        ("1234", True),
-        (None, False),
-    ],
-)
-def test_siret(raw: str | None, invalid: bool) -> None:
-    out = standardise_siret(_s([raw]))
-    assert bool(out["_issue_siret_invalid"].iloc[0]) is invalid
-
-
-@pytest.mark.parametrize(
-    ("raw", "invalid"),
-    [
-        ("FR 44 732829320", False),
-        ("FR45732829320", True),  # wrong key
-        ("DE123456789", False),
-        ("NL123456789B01", False),
-        ("IT1234567890", True),
-        ("XX123", True),
-    ],
-)
-def test_vat(raw: str, invalid: bool) -> None:
-    out = standardise_vat(_s([raw]))
-    assert bool(out["_issue_vat_invalid"].iloc[0]) is invalid
+# SIREN, SIRET and VAT: tests/mdm/standardise/test_companies.py
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,183 @@
+"""Stage "households": golden customers who live together grouped into golden households.
+
+The matcher keeps the members of a household apart (docs/matching.md §3: "same household, another
+person" is a cannot-link); this stage groups them again, as a party of its own, so that marketing
+can count *homes* and not only people. Two golden customers are linked when they share
+
+- a **landline** (a fixed-line number held by records of both),
+- an **e-mail address** held by records of both (a family mailbox; a role address such as
+  contact@ or a business address is a workplace, not a home, and never links), or
+- an **address and a surname** (the golden street, postcode and last name, folded): an address
+  alone would join the flats of a building.
+
+A household is a connected component of these links with at least two customers. A channel
+shared by more than `MAX_HOUSEHOLD_SIZE` customers (a switchboard, a care home, a shared office
+mailbox) links nobody: that is an institution, not a home.
+
+**Stable IDs.** As for customers, an ID outlives re-runs: each new household takes the previous
+ID most of its members held (ties: the older ID), each previous ID goes to one household only (the
+one holding most of its former members); a household nobody claims gets a new UUID.
+
+Tables (`warehouse/ddl/65_household.sql`): `golden.household` (one row per household: counts,
+how its members are linked, first seen, last changed; no name or address of its own) and
+`golden.household_member` (household -> golden customer). An erased customer's member row goes
+with every other row holding their golden ID (`warehouse/retention/cascade.py`); the next run
+regroups the rest.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from mdm.context import RunContext, StageResult
+
+#: A channel shared by more golden customers than this is an institution, not a home.
+MAX_HOUSEHOLD_SIZE = 8
+
+_FOLD = "nullif(lower(strip_accents(regexp_replace(trim({}), '[^[:alnum:]]+', ' ', 'g'))), '')"
+
+#: SQL: (golden_id, channel, value) for every channel a household can share.
+_CHANNELS = f"""
+    WITH cur AS (
+        SELECT x.golden_id, s.* FROM golden.xref x JOIN staging.customers s USING (record_key)
+        WHERE x.valid_to IS NULL
+    )
+    SELECT DISTINCT golden_id, 'landline' AS channel, phone AS value FROM cur
+    WHERE phone IS NOT NULL AND phone_type = 'fixed_line'
+    UNION
+    SELECT DISTINCT golden_id, 'email', email FROM cur
+    WHERE email IS NOT NULL AND NOT list_contains(coalesce(email_flags, []), 'role_address')
+      AND company_domain IS NULL
+    UNION
+    SELECT golden_id, 'address_and_surname',
+           concat_ws('|', {_FOLD.format('street')}, upper(postcode), {_FOLD.format('last_name')})
+    FROM golden.customer
+    WHERE street IS NOT NULL AND postcode IS NOT NULL AND last_name IS NOT NULL
+"""
+
+
+#: Typed, so that an empty result still has list and text columns.
+_MEMBERS = pa.schema([("golden_id", pa.string()), ("component", pa.int64()), ("linked_by", pa.list_(pa.string()))])
+
+
+def _links(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """(golden_id, other, channel): each customer linked to the first holder of a shared value."""
+    return con.execute(f"""
+        WITH ch AS ({_CHANNELS}),
+        shared AS (
+            SELECT channel, value, list(golden_id ORDER BY golden_id) AS ids FROM ch
+            GROUP BY channel, value HAVING count(DISTINCT golden_id) BETWEEN 2 AND {MAX_HOUSEHOLD_SIZE}
+        )
+        SELECT unnest(ids[2:]) AS golden_id, ids[1] AS other, channel FROM shared
+    """).df()
+
+
+def _components(links: pd.DataFrame) -> pd.DataFrame:
+    """(golden_id, component, linked_by) of every customer in a household of two or more."""
+    ids = pd.Index(pd.unique(pd.concat([links["golden_id"], links["other"]])))
+    if not len(ids):
+        return pd.DataFrame({"golden_id": pd.Series([], dtype=object), "component": pd.Series([], dtype="int64"),
+                             "linked_by": pd.Series([], dtype=object)})
+    left, right = ids.get_indexer(links["golden_id"]), ids.get_indexer(links["other"])
+    graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(len(ids), len(ids)))
+    _, labels = connected_components(graph, directed=False)
+    members = pd.DataFrame({"golden_id": ids, "component": labels})
+    both = pd.concat([links[["golden_id", "channel"]], links[["other", "channel"]].rename(columns={"other": "golden_id"})])
+    channels = both.drop_duplicates().groupby("golden_id")["channel"].agg(lambda c: sorted(c))
+    return members.assign(linked_by=members["golden_id"].map(channels))
+
+
+def build(con: duckdb.DuckDBPyConnection, now: datetime) -> dict[str, int]:
+    """Rebuild `golden.household` and `golden.household_member` from the current golden customers."""
+    members = pa.Table.from_pandas(_components(_links(con)), schema=_MEMBERS, preserve_index=False)
+    con.register("hh_new", members)
+    try:
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE hh_claims AS
+            SELECT n.component, p.household_id, count(*) AS n, min(h.first_seen_at) AS since
+            FROM hh_new n JOIN golden.household_member p USING (golden_id)
+            JOIN golden.household h USING (household_id)
+            GROUP BY ALL
+        """)
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE hh_ids AS
+            WITH best_home AS (  -- each previous ID goes to the household holding most of its members
+                SELECT * FROM hh_claims
+                QUALIFY row_number() OVER (PARTITION BY household_id ORDER BY n DESC, component) = 1
+            ),
+            chosen AS (          -- each household takes the ID most of its members held, the older on a tie
+                SELECT component, household_id, since FROM best_home
+                QUALIFY row_number() OVER (PARTITION BY component ORDER BY n DESC, since, household_id) = 1
+            )
+            SELECT c.component, coalesce(ch.household_id, uuid()::VARCHAR) AS household_id,
+                   ch.since AS first_seen_at
+            FROM (SELECT DISTINCT component FROM hh_new) c LEFT JOIN chosen ch USING (component)
+        """)
+        return _write(con, now)
+    finally:
+        con.unregister("hh_new")
+        for table in ("hh_claims", "hh_ids"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _write(con: duckdb.DuckDBPyConnection, now: datetime) -> dict[str, int]:
+    """Replace both tables; a household whose members and counts are unchanged keeps `updated_at`."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE hh_rows AS
+        SELECT i.household_id, count(*)::INTEGER AS members,
+               count(*) FILTER (WHERE g.email IS NOT NULL OR g.phone IS NOT NULL)::INTEGER AS reachable_members,
+               count(*) FILTER (WHERE g.opt_in)::INTEGER AS consenting_members,
+               list_sort(list_distinct(flatten(list(n.linked_by)))) AS linked_by,
+               coalesce(any_value(i.first_seen_at), ?::TIMESTAMP) AS first_seen_at,
+               list_sort(list(n.golden_id)) AS member_ids
+        FROM hh_new n JOIN hh_ids i USING (component) JOIN golden.customer g USING (golden_id)
+        GROUP BY i.household_id
+    """, [now])
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE hh_prev AS
+        SELECT h.*, (SELECT list_sort(list(golden_id)) FROM golden.household_member m
+                     WHERE m.household_id = h.household_id) AS member_ids
+        FROM golden.household h
+    """)
+    row = con.execute("""
+        SELECT count(*) FILTER (WHERE p.household_id IS NULL),
+               count(*) FILTER (WHERE p.household_id IS NOT NULL AND (p.member_ids <> r.member_ids
+                                OR p.consenting_members <> r.consenting_members
+                                OR p.reachable_members <> r.reachable_members)),
+               (SELECT count(*) FROM hh_prev WHERE household_id NOT IN (SELECT household_id FROM hh_rows))
+        FROM hh_rows r LEFT JOIN hh_prev p USING (household_id)
+    """).fetchone()
+    con.execute("DELETE FROM golden.household_member")
+    con.execute("""
+        INSERT INTO golden.household_member (household_id, golden_id, linked_by)
+        SELECT i.household_id, n.golden_id, n.linked_by FROM hh_new n JOIN hh_ids i USING (component)
+    """)
+    con.execute("DELETE FROM golden.household")
+    con.execute("""
+        INSERT INTO golden.household (household_id, members, reachable_members, consenting_members, linked_by,
+                                      first_seen_at, updated_at)
+        SELECT r.household_id, r.members, r.reachable_members, r.consenting_members, r.linked_by, r.first_seen_at,
+               CASE WHEN p.household_id IS NOT NULL AND p.member_ids = r.member_ids
+                         AND p.consenting_members = r.consenting_members AND p.reachable_members = r.reachable_members
+                    THEN p.updated_at ELSE ?::TIMESTAMP END
+        FROM hh_rows r LEFT JOIN hh_prev p USING (household_id)
+    """, [now])
+    total = con.execute("SELECT count(*), coalesce(sum(members), 0) FROM golden.household").fetchone()
+    for table in ("hh_rows", "hh_prev"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    assert row is not None and total is not None
+    new, changed, removed = (int(x) for x in row)
+    return {"households": int(total[0]), "customers_in_households": int(total[1]), "new": new,
+            "changed": changed, "removed": removed}
+
+
+def run(ctx: RunContext) -> StageResult:
+    """Stage entry point (see `mdm.pipeline.STAGES`)."""
+    return StageResult("households", counts=build(ctx.con, ctx.now))

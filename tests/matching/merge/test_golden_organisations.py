@@ -1,0 +1,79 @@
+"""Golden organisations from the organisation matcher's clusters: survivorship, establishments, contacts, IDs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import pytest
+
+from matching.merge import organisations
+from warehouse.schema import apply_schema
+
+T1 = datetime(2026, 12, 1)
+T2 = datetime(2026, 12, 2)
+COLS = ("record_key, source, load_id, trust_rank, party_kind, first_name, last_name, company, company_key, "
+        "legal_form, siren, siret, vat_number, street, postcode, city, phone, contact_role, issues, standardised_at")
+# Véranda Confort: head office (ERP), an establishment in Lyon (ERP), a CRM row, a fair badge naming Marie Durand
+ROWS = [
+    ("erp:1", "erp", "L", 1, "organisation", None, None, "Véranda Confort SARL", "veranda confort", "SARL",
+     "732829320", "73282932000074", "FR44732829320", "3 rue Foch", "75011", "Paris", "+33143000000", None, [], T1),
+    ("erp:2", "erp", "L", 1, "organisation", None, None, "Véranda Confort SARL", "veranda confort", "SARL",
+     "732829320", "73282932000082", None, "9 quai Rambaud", "69002", "Lyon", "+33478000000", None, [], T1),
+    ("crm:1", "crm", "L", 2, "organisation", None, None, "VERANDA CONFORT", "veranda confort", None,
+     None, None, "FR45732829320", "3 r. Foch", "75011", "Paris", None, None, ["vat_invalid"], T1),
+    ("fair:1", "fair", "L", 3, "contact", "Marie", "Durand", "Véranda Confort", "veranda confort", None,
+     None, None, None, None, "69002", "Lyon", None, "Acheteuse", [], T1),
+    # a sole trader: the business carries the contact's name
+    ("erp:3", "erp", "L", 1, "organisation", None, None, "Paul Roux EI", "paul roux", "EI",
+     None, None, None, "1 place Carnot", "42000", "Saint-Étienne", None, None, [], T1),
+    ("fair:2", "fair", "L", 3, "contact", "Paul", "Roux", "Paul Roux", "paul roux", None,
+     None, None, None, None, None, None, None, None, [], T1),
+]
+CLUSTERS = [("erp:1", "c1"), ("erp:2", "c1"), ("crm:1", "c1"), ("fair:1", "c1"), ("erp:3", "c2"), ("fair:2", "c2")]
+
+
+@pytest.fixture
+def con() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    apply_schema(con)
+    con.executemany(f"INSERT INTO staging.customers ({COLS}) VALUES ({', '.join('?' * 20)})", ROWS)
+    con.execute("CREATE SCHEMA match_org")
+    con.execute("CREATE TABLE match_org.clusters (record_key VARCHAR, cluster_id VARCHAR)")
+    con.executemany("INSERT INTO match_org.clusters VALUES (?, ?)", CLUSTERS)
+    for key, gid in (("fair:1", "g-marie"), ("fair:2", "g-paul")):
+        con.execute("INSERT INTO golden.xref VALUES (?, 'fair', ?, ?, NULL)", [key, gid, T1])
+    con.execute("INSERT INTO golden.customer (golden_id, first_name, last_name, record_count, sources, first_seen_at,"
+                " updated_at) VALUES ('g-marie', 'Marie', 'Durand', 1, ['fair'], ?, ?),"
+                " ('g-paul', 'Paul', 'Roux', 1, ['fair'], ?, ?)", [T1, T1, T1, T1])
+    return con
+
+
+def test_golden_organisation_establishments_and_contacts(con: duckdb.DuckDBPyConnection) -> None:
+    counts = organisations.build(con, T1)
+    assert counts == {"organisations": 2, "establishments": 2, "contacts": 2, "new_organisations": 2}
+    row = con.execute(
+        "SELECT name, legal_form, siren, vat_number, street, city, record_count, sources, sole_trader"
+        " FROM golden.organisation WHERE siren = '732829320'"
+    ).fetchone()
+    # the organisation's own records beat the badge, the trusted ERP beats the CRM; an invalid VAT never survives
+    assert row == ("Véranda Confort SARL", "SARL", "732829320", "FR44732829320", "3 rue Foch", "Paris", 4,
+                   ["crm", "erp", "fair"], False)
+    establishments = con.execute("SELECT siret, city FROM golden.establishment ORDER BY siret").fetchall()
+    assert establishments == [("73282932000074", "Paris"), ("73282932000082", "Lyon")]
+    contact = con.execute("SELECT golden_id, role, source FROM golden.contact ORDER BY golden_id").fetchall()
+    assert contact == [("g-marie", "Acheteuse", "fair"), ("g-paul", None, "fair")]
+    assert con.execute("SELECT sole_trader FROM golden.organisation WHERE name = 'Paul Roux EI'").fetchone() == (True,)
+    lineage = dict(con.execute(
+        "SELECT field, record_key FROM golden.organisation_lineage l JOIN golden.organisation o USING (organisation_id)"
+        " WHERE o.siren = '732829320'").fetchall())
+    assert lineage["name"] == "erp:1" and lineage["vat_number"] == "erp:1"
+
+
+def test_ids_outlive_a_rerun(con: duckdb.DuckDBPyConnection) -> None:
+    organisations.build(con, T1)
+    before = dict(con.execute("SELECT record_key, organisation_id FROM golden.organisation_xref").fetchall())
+    assert organisations.build(con, T2)["new_organisations"] == 0
+    assert dict(con.execute("SELECT record_key, organisation_id FROM golden.organisation_xref").fetchall()) == before
+    first = con.execute("SELECT DISTINCT first_seen_at FROM golden.organisation").fetchall()
+    assert first == [(T1,)]
