@@ -53,3 +53,17 @@ GOLDEN_FIELDS: tuple[str, ...] = tuple(
 DIRECT_IDENTIFIERS: tuple[str, ...] = (
     "first_name", "last_name", "full_name", "email", "phone", "street", "national_id",
 )
+
+#: What an event source (`records: events`) maps onto (docs/events.md). The customer is found by
+#: `customer_key` (the key of a record of the source's `customer_source`), else by e-mail, else phone.
+EVENT_FIELDS: tuple[str, ...] = (
+    "customer_key",
+    "email",
+    "phone",
+    "event_type",
+    "occurred_at",
+    "channel",
+    "amount",
+    "currency",
+    "initiated_by_customer",
+)

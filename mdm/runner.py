@@ -34,6 +34,7 @@ STAGES: dict[str, str] = {
     "validate": "expectations.stage:run",
     "match": "matching.stage:run",
     "merge": "matching.merge.stage:run",
+    "events": "mdm.events.stage:run",
     "expire": "warehouse.retention.stage:run",
     "measure": "mdm.reports.metrics:run",
     "publish": "warehouse.publish:run",

@@ -44,6 +44,8 @@ def collected_fields(config: MdmConfig) -> dict[str, frozenset[str]]:
     """
     out: dict[str, frozenset[str]] = {}
     for source in config.sources:
+        if source.records != "customers":
+            continue
         names = set(source.mapping)
         if "full_name" in names:
             names |= {"first_name", "last_name"}

@@ -62,6 +62,8 @@ def run(ctx: RunContext) -> StageResult:
     unchanged: dict[str, int] = {}
     timings: dict[str, float] = {}
     for source in ctx.config.sources:
+        if source.records != "customers":
+            continue  # event sources: mdm/events/
         done = standardise_source(ctx, source, extra_keys=actions.released.get(source.name, []))
         standardised[source.name] = done["standardised"]
         unchanged[source.name] = done["unchanged"]
