@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from mdm.config import ConfigError, parse_config
+from mdm.stewardship import store
 from tests.mdm.events.conftest import BASE_CONFIG, CUSTOMERS, ORDERS, EventsHome
 
 
@@ -65,17 +66,38 @@ def test_held_event_is_retried_and_found_when_its_customer_arrives(events_home: 
                       published=True) == [(1,)]
 
 
-def test_a_merge_moves_events_with_their_record(events_home: Callable[..., EventsHome]) -> None:
-    """Anne's orders are on C1; a second CRM record of Anne (same e-mail and phone) joins her
-    golden customer, then a steward-free re-key: events follow the record's golden id."""
+def _steward(home: EventsHome, action: str, golden_id: str, **kw: object) -> None:
+    con = store.connect(home.config.paths.steward_db)
+    try:
+        store.add_golden_action(con, action, golden_id, "alice", datetime(2026, 11, 23), **kw)  # type: ignore[arg-type]
+        con.commit()
+    finally:
+        con.close()
+
+
+def test_merges_and_splits_move_events_with_their_records(events_home: Callable[..., EventsHome]) -> None:
+    """A steward merges Anne (C1) and Paul (C2): every event of both ends on the survivor, and the
+    other id lives on as an alias; split Paul out again: his events follow his record to its new id."""
     home = events_home()
     home.drop("crm/clients.csv", CUSTOMERS)
     home.drop("orders/orders.csv", ORDERS)
     home.run()
-    before = home.query("SELECT DISTINCT golden_id FROM golden.customer_event WHERE customer_record_key = "
-                        "(SELECT record_key FROM golden.xref WHERE golden_id = ? LIMIT 1)", [_gid(home, "C1")])
-    assert len(before) == 1
-    # Every event on the timeline points to a current golden customer through its record.
+    anne, paul = _gid(home, "C1"), _gid(home, "C2")
+    _steward(home, "merge", anne, other_golden_id=paul)
+    moved = home.run().results["events"].counts["moved_with_their_record"]
+    survivor = _gid(home, "C1")
+    assert _gid(home, "C2") == survivor and moved == 2
+    assert home.query("SELECT count(*) FROM golden.customer_event WHERE golden_id = ?", [survivor],
+                      published=True) == [(4,)]
+    from sources.keys import record_key
+
+    _steward(home, "split", survivor, record_keys=[record_key("crm", ["C2"])])
+    home.run()
+    paul_now = _gid(home, "C2")
+    assert paul_now != _gid(home, "C1")
+    per_customer = home.query(
+        "SELECT golden_id, count(*) FROM golden.customer_event GROUP BY ALL ORDER BY 2", published=True)
+    assert sorted(per_customer) == sorted([(paul_now, 2), (_gid(home, "C1"), 2)])
     orphans = home.query(
         "SELECT count(*) FROM golden.customer_event e LEFT JOIN golden.xref x ON x.record_key = e.customer_record_key "
         "AND x.valid_to IS NULL WHERE x.golden_id IS DISTINCT FROM e.golden_id", published=True)
