@@ -18,6 +18,7 @@ from expectations.config import ValidationConfig
 from matching.merge.config import SurvivorshipConfig
 from matching.settings import MatchingConfig
 from mdm.events.config import EventsConfig
+from mdm.segments.config import SegmentsConfig
 from mdm.web.config import WebConfig
 from sources.config import IngestLimits, SourceConfig, check_event_sources
 from warehouse.publication.config import PublicationConfig
@@ -142,6 +143,9 @@ class MdmConfig(BaseModel):
     )
     events: EventsConfig = Field(
         default_factory=EventsConfig, description="What event types mean (sources with `records: events`)."
+    )
+    segments: SegmentsConfig = Field(
+        default_factory=SegmentsConfig, description="Named customer segments (RFM) and lifetime value."
     )
     publication: PublicationConfig = Field(
         default_factory=PublicationConfig, description="Published versions kept and Parquet export."

@@ -36,6 +36,7 @@ STAGES: dict[str, str] = {
     "merge": "matching.merge.stage:run",
     "events": "mdm.events.stage:run",
     "expire": "warehouse.retention.stage:run",
+    "segment": "mdm.segments.stage:run",
     "measure": "mdm.reports.metrics:run",
     "publish": "warehouse.publish:run",
 }
