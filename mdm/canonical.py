@@ -67,3 +67,8 @@ EVENT_FIELDS: tuple[str, ...] = (
     "currency",
     "initiated_by_customer",
 )
+
+#: Dates retention rules can also count from that no source record holds: they are read on the
+#: person's timeline (`golden.customer_event`, docs/events.md). `last_initiated_contact_at` is the
+#: last event the person started (an order, a ticket, a reply): CNIL's "last contact from the prospect".
+EVENT_TRIGGER_FIELDS: tuple[str, ...] = ("last_initiated_contact_at",)

@@ -62,6 +62,13 @@ def _status_counts(ctx: RunContext) -> dict[str, Any]:
             detail["by_source"][source] = detail["by_source"].get(source, 0) + n
         elif status in ("held", "due_soon", "no_date"):
             detail[status] += n
+    # Which date drove each expiry (a record's own date or the person's last contact on the timeline).
+    for rule, field, n in ctx.con.execute(
+        "SELECT rule, coalesce(trigger_field, 'none'), count(*) FROM _retention_status WHERE status = 'due' "
+        "GROUP BY ALL ORDER BY ALL"
+    ).fetchall():
+        detail = per_rule.setdefault(rule, {"by_source": {}, "held": 0, "due_soon": 0, "no_date": 0})
+        detail.setdefault("due_by_trigger", {})[field] = int(n)
     return {
         "expired": dict(expired),
         "by_action": dict(by_action),
