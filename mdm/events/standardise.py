@@ -205,6 +205,11 @@ def write_rows(ctx: RunContext, source: SourceConfig, events: EventsConfig) -> d
         """,
         [source.name, events.initiated_types, ctx.now, ctx.run_id],
     )
+    con.execute(f"DELETE FROM events.quarantined_refs WHERE record_key IN (SELECT record_key FROM {PARSED})")
+    con.execute(
+        f"INSERT INTO events.quarantined_refs SELECT record_key, ref_record_key FROM {PARSED} "
+        "WHERE len(reasons) > 0 AND ref_record_key IS NOT NULL"
+    )
     # A good version supersedes an open quarantine row of the same event.
     con.execute(
         f"UPDATE quarantine.rows SET status = 'superseded', resolved_at = ? WHERE status = 'open' "
@@ -250,3 +255,42 @@ def mark_loads_read(ctx: RunContext, source: SourceConfig) -> None:
 def drop_temp(ctx: RunContext) -> None:
     for table in (ROWS, PARSED):
         ctx.con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+#: (kind on the suppression list, column of `PARSED` holding that kind's value).
+_SUPPRESSED_FORMS = (("record_key", "record_key"), ("record_key", "ref_record_key"), ("email", "email"),
+                     ("email", "mailbox"), ("phone", "phone"))
+
+
+def drop_suppressed(ctx: RunContext, source: SourceConfig) -> int:
+    """Events naming an erased person (their record key, e-mail or phone, or the event's own key on
+    the suppression list) are removed from the batch and from raw, one `suppress` audit row each."""
+    from warehouse.retention.audit import record_events
+    from warehouse.retention.identifiers import SUPPRESSION_HASH_SQL, mailbox_sql
+    from warehouse.retention.salt import get_salt
+
+    if not source.suppression or not ctx.con.execute("SELECT count(*) FROM retention.suppressed").fetchall()[0][0]:
+        return 0
+    salt = get_salt(ctx.config)
+    clauses = " OR ".join(
+        f"({column} IS NOT NULL AND {SUPPRESSION_HASH_SQL.format(value=column)} IN "
+        f"(SELECT identifier_hash FROM retention.suppressed WHERE kind = '{kind}'))"
+        for kind, column in _SUPPRESSED_FORMS
+    )
+    params = [p for kind, _ in _SUPPRESSED_FORMS for p in (salt, kind)]
+    found = ctx.con.execute(
+        f"SELECT record_key, ? AS source FROM (SELECT *, {mailbox_sql('email')} AS mailbox FROM {PARSED}) "
+        f"WHERE {clauses}",
+        [source.name, *params],
+    ).df()
+    if found.empty:
+        return 0
+    ctx.con.register("_mdm_ev_suppressed", found)
+    try:
+        for table in (PARSED, "raw.records"):
+            ctx.con.execute(f"DELETE FROM {table} WHERE record_key IN (SELECT record_key FROM _mdm_ev_suppressed)")
+    finally:
+        ctx.con.unregister("_mdm_ev_suppressed")
+    record_events(ctx.con, run_id=ctx.run_id, at=ctx.now, salt=salt,
+                  kind_by_key=found.assign(kind="suppress", rule="suppression_list"))
+    return len(found)

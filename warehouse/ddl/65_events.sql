@@ -26,6 +26,11 @@ CREATE TABLE IF NOT EXISTS events.staged (
     staged_at             TIMESTAMP NOT NULL,
     staged_run_id         VARCHAR NOT NULL
 );
+-- The customer record a quarantined event names: erasure finds the person's quarantined events by it.
+CREATE TABLE IF NOT EXISTS events.quarantined_refs (
+    record_key     VARCHAR PRIMARY KEY,         -- the event's own key
+    ref_record_key VARCHAR NOT NULL
+);
 -- Loads of event sources already read (the next run reads only newer loads).
 CREATE TABLE IF NOT EXISTS events.processed_loads (
     load_id      VARCHAR PRIMARY KEY,

@@ -25,6 +25,7 @@ from typing import Any
 
 from matching import recluster
 from mdm.context import RunContext, StageResult
+from mdm.events.forget import retire_events
 from warehouse.retention import cascade, heal
 from warehouse.retention.anonymise import anonymise_records
 from warehouse.retention.archive import archive_records
@@ -100,6 +101,8 @@ def run(ctx: RunContext) -> StageResult:
     # The due keys and their golden customers stay in temp tables: at a million records a first
     # run retires ~70,000 of them, and every step below is one statement over those tables.
     due_count = cascade.load_keys_from(con, "_retention_due")
+    if due_count:
+        retire_events(con, ctx.now)  # the records' events go too; their amounts stay, unlinked
     archive_rows = con.execute(
         "SELECT record_key, rule FROM _retention_due WHERE action = 'archive' ORDER BY record_key"
     ).fetchall()

@@ -1,0 +1,86 @@
+"""A person's events go with them: on erasure and on expiry. Set-based SQL.
+
+Events name their customer's record (`customer_record_key`, `ref_record_key`) and their golden
+customer (`golden_id` on the timeline), but their raw rows, quarantine rows and file lineage
+name only the event's own key. So before retention's cascade runs, the keys of the person's
+events are added to the keys being retired: every table naming one of them loses its rows,
+raw payloads included, and the published files are purged of them like records.
+
+Amounts are kept for the accounts, without the person: `events.accounting` gets the source,
+event type, day, amount and currency of every retired event that has an amount, and nothing that
+leads back to anyone (no key, no golden id, no hash, no time of day). The accounts must still
+add up (French commercial code art. L123-22: ten years); the person is gone.
+
+Suppression: an event arriving later that names an erased person (by their record key, e-mail
+or phone, or the event's own key) is dropped at the events stage, like a customer record.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+
+from warehouse.retention import cascade
+
+_EVENT_KEYS = "_mdm_forget_event_keys"
+
+
+def _mark_event_keys(con: duckdb.DuckDBPyConnection, golden_ids: list[str]) -> int:
+    """`_EVENT_KEYS`: the events of the records in `_retire_keys` (and of these golden customers)."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_EVENT_KEYS} AS
+        SELECT record_key FROM events.staged
+        WHERE customer_record_key IN (SELECT record_key FROM {cascade.KEYS_TABLE})
+           OR ref_record_key IN (SELECT record_key FROM {cascade.KEYS_TABLE})
+        UNION SELECT record_key FROM events.quarantined_refs
+        WHERE ref_record_key IN (SELECT record_key FROM {cascade.KEYS_TABLE})
+        UNION SELECT event_record_key FROM golden.customer_event WHERE golden_id IN (SELECT unnest(?::VARCHAR[]))
+        EXCEPT SELECT record_key FROM {cascade.KEYS_TABLE}
+        """,
+        [golden_ids],
+    )
+    return int(con.execute(f"SELECT count(*) FROM {_EVENT_KEYS}").fetchall()[0][0])
+
+
+def _keep_amounts(con: duckdb.DuckDBPyConnection, at: datetime) -> int:
+    row = con.execute(
+        f"""
+        INSERT INTO events.accounting (source, event_type, occurred_on, amount, currency, erased_on)
+        SELECT source, event_type, occurred_at::DATE, amount, currency, ?::DATE FROM events.staged
+        WHERE amount IS NOT NULL AND record_key IN (SELECT record_key FROM {_EVENT_KEYS})
+        ORDER BY random()
+        """,
+        [at],
+    ).fetchall()
+    return int(row[0][0]) if row else 0
+
+
+def retire_events(con: duckdb.DuckDBPyConnection, at: datetime, golden_ids: list[str] | None = None) -> list[str]:
+    """Add the events of the records in `_retire_keys` to it, keeping their amounts for the
+    accounts (unlinked). Returns the event keys added (for the caller's audit and suppression)."""
+    if not _mark_event_keys(con, golden_ids or []):
+        return []
+    _keep_amounts(con, at)
+    keys = [r[0] for r in con.execute(f"SELECT record_key FROM {_EVENT_KEYS} ORDER BY record_key").fetchall()]
+    con.execute(f"INSERT INTO {cascade.KEYS_TABLE} SELECT record_key FROM {_EVENT_KEYS}")
+    con.execute(f"DROP TABLE IF EXISTS {_EVENT_KEYS}")
+    return keys
+
+
+def person_event_keys(con: duckdb.DuckDBPyConnection, golden_ids: list[str]) -> list[str]:
+    """The event keys of the records in `_retire_keys` and of these golden customers (read only)."""
+    _mark_event_keys(con, golden_ids)
+    keys = [r[0] for r in con.execute(f"SELECT record_key FROM {_EVENT_KEYS} ORDER BY record_key").fetchall()]
+    con.execute(f"DROP TABLE IF EXISTS {_EVENT_KEYS}")
+    return keys
+
+
+def keep_amounts_of(con: duckdb.DuckDBPyConnection, event_keys: list[str], at: datetime) -> int:
+    """Copy the amounts of these events into `events.accounting` (unlinked); returns how many."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_EVENT_KEYS} AS SELECT unnest(?::VARCHAR[]) AS record_key",
+                [event_keys])
+    kept = _keep_amounts(con, at)
+    con.execute(f"DROP TABLE IF EXISTS {_EVENT_KEYS}")
+    return kept
