@@ -149,10 +149,10 @@ def write_summary(
         SELECT s.golden_id, s.event_count, s.order_count, s.revenue, s.first_purchase_at, s.last_purchase_at,
                s.last_initiated_contact_at, s.last_contact_per_channel, s.recency_score, s.frequency_score,
                s.monetary_score, {case_sql} AS segment, s.revenue AS clv_historical,
-               coalesce(p.clv_projected, 0) AS clv_projected, ?
+               coalesce(p.clv_projected, 0) AS clv_projected
         FROM {SCORED} s LEFT JOIN ({clv}) p ON p.golden_id = s.golden_id
         """,
-        [*case_params, run_id, *clv_params],
+        [*case_params, *clv_params],
     )
     con.execute(
         """

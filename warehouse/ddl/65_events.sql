@@ -80,8 +80,7 @@ CREATE TABLE IF NOT EXISTS golden.customer_summary (
     monetary_score            INTEGER,
     segment                   VARCHAR NOT NULL,
     clv_historical            DECIMAL(18, 2) NOT NULL,
-    clv_projected             DECIMAL(18, 2) NOT NULL,
-    computed_run_id           VARCHAR NOT NULL
+    clv_projected             DECIMAL(18, 2) NOT NULL
 );
 -- Segment sizes per run, for the trend in the manager's report (counts only).
 CREATE TABLE IF NOT EXISTS dq.segment_sizes (
