@@ -139,7 +139,8 @@ def test_publish_writes_checked_commented_file_and_parquet(pipeline: Pipeline) -
         con.close()
     parquet = pipeline.config.paths.published_dir / "parquet"
     assert sorted(p.name for p in parquet.iterdir()) == [
-        "alias.parquet", "customer.parquet", "history.parquet", "lineage.parquet", "xref.parquet"
+        "alias.parquet", "customer.parquet", "customer_event.parquet", "customer_summary.parquet", "history.parquet",
+        "lineage.parquet", "xref.parquet"
     ]
     assert duckdb.execute(f"SELECT count(*) FROM '{parquet / 'customer.parquet'}'").fetchall() == [(50,)]
     leftovers = [p.name for p in pipeline.config.paths.published_dir.iterdir() if p.name.endswith(".tmp")]
