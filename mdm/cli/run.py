@@ -33,6 +33,19 @@ def match_figures(counts: dict) -> dict:
     return {**counts.get("match", {}), **counts.get("expire", {}).get("match_after_expiry", {})}
 
 
+def _event_lines(read: dict, events: dict, segment: dict) -> list[str]:
+    """The events and segments of a run, when the config has event sources (docs/events.md)."""
+    if not events.get("timeline_events") and not _total(read):
+        return []
+    return [
+        f"  events received    {_total(read):>7}   {_by_key(read)}; quarantined {_total(events.get('quarantined', {}))}",
+        f"  events held        {_total(events.get('held', {})):>7}   {_by_key(events.get('held', {}))}"
+        "   (customer not found yet; retried next run)",
+        f"  on the timeline    {int(events.get('timeline_events', 0)):>7}",
+        f"  segments           {_total(segment.get('segments', {})):>7}   {_by_key(segment.get('segments', {}))}",
+    ]
+
+
 def format_summary(config: MdmConfig, summary: RunSummary) -> str:
     """The short, human summary printed after a run. Counts only: no personal data."""
     counts = summary.counts()
@@ -43,9 +56,12 @@ def format_summary(config: MdmConfig, summary: RunSummary) -> str:
     match = match_figures(counts)   # taken after expiry: the figures of what is published
     publish = counts.get("publish", {})
     published = config.paths.published
+    event_sources = {s.name for s in config.sources if s.records == "events"}
+    received = {k: v for k, v in ingest.get("received", {}).items() if k not in event_sources}
+    events_read = {k: v for k, v in ingest.get("received", {}).items() if k in event_sources}
     lines = [
         f"Run {summary.run_id}: {summary.status}",
-        f"  records received   {_total(ingest.get('received', {})):>7}   {_by_key(ingest.get('received', {}))}",
+        f"  records received   {_total(received):>7}   {_by_key(received)}",
     ]
     if _total(ingest.get("failed_loads", {})):
         lines.append(
@@ -62,6 +78,7 @@ def format_summary(config: MdmConfig, summary: RunSummary) -> str:
         + ("   published" if publish else "   (not published: the run stopped before publish)"),
         f"  records expired    {_total(expire.get('expired', {})):>7}   {_by_key(expire.get('expired', {}))}",
     ]
+    lines += _event_lines(events_read, counts.get("events", {}), counts.get("segment", {}))
     if publish:
         lines += [
             f"Published: {published}",
