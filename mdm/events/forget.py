@@ -26,8 +26,10 @@ from warehouse.retention import cascade
 _EVENT_KEYS = "_mdm_forget_event_keys"
 
 
-def _mark_event_keys(con: duckdb.DuckDBPyConnection, golden_ids: list[str]) -> int:
-    """`_EVENT_KEYS`: the events of the records in `_retire_keys` (and of these golden customers)."""
+def _mark_event_keys(con: duckdb.DuckDBPyConnection, golden_ids: list[str], emails: list[str] | None = None,
+                     phones: list[str] | None = None) -> int:
+    """`_EVENT_KEYS`: the events of the records in `_retire_keys`, of these golden customers, and
+    those carrying one of these e-mails or phones (an event held because two people share them)."""
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {_EVENT_KEYS} AS
@@ -37,9 +39,11 @@ def _mark_event_keys(con: duckdb.DuckDBPyConnection, golden_ids: list[str]) -> i
         UNION SELECT record_key FROM events.quarantined_refs
         WHERE ref_record_key IN (SELECT record_key FROM {cascade.KEYS_TABLE})
         UNION SELECT event_record_key FROM golden.customer_event WHERE golden_id IN (SELECT unnest(?::VARCHAR[]))
+        UNION SELECT record_key FROM events.staged
+        WHERE email IN (SELECT unnest(?::VARCHAR[])) OR phone IN (SELECT unnest(?::VARCHAR[]))
         EXCEPT SELECT record_key FROM {cascade.KEYS_TABLE}
         """,
-        [golden_ids],
+        [golden_ids, emails or [], phones or []],
     )
     return int(con.execute(f"SELECT count(*) FROM {_EVENT_KEYS}").fetchall()[0][0])
 
@@ -69,9 +73,11 @@ def retire_events(con: duckdb.DuckDBPyConnection, at: datetime, golden_ids: list
     return keys
 
 
-def person_event_keys(con: duckdb.DuckDBPyConnection, golden_ids: list[str]) -> list[str]:
-    """The event keys of the records in `_retire_keys` and of these golden customers (read only)."""
-    _mark_event_keys(con, golden_ids)
+def person_event_keys(con: duckdb.DuckDBPyConnection, golden_ids: list[str], emails: list[str],
+                      phones: list[str]) -> list[str]:
+    """The event keys of the records in `_retire_keys`, of these golden customers, and of the events
+    carrying one of the person's e-mails or phones (read only)."""
+    _mark_event_keys(con, golden_ids, emails, phones)
     keys = [r[0] for r in con.execute(f"SELECT record_key FROM {_EVENT_KEYS} ORDER BY record_key").fetchall()]
     con.execute(f"DROP TABLE IF EXISTS {_EVENT_KEYS}")
     return keys

@@ -448,7 +448,16 @@ def stewardship(con: duckdb.DuckDBPyConnection, inp: MeasureInput) -> list[Metri
     return out
 
 
-MEASURES = (completeness, validity, uniqueness, timeliness, retention, stewardship)
+def segments(con: duckdb.DuckDBPyConnection, inp: MeasureInput) -> list[Metric]:
+    """Segment sizes, completeness per segment, contactability of the customers that matter
+    (`mdm/reports/segments.py`)."""
+    from mdm.reports.segments import measure
+
+    key_segments = list(inp.extra.get("key_segments", []))
+    return [Metric(*row) for row in measure(con, key_segments)]
+
+
+MEASURES = (completeness, validity, uniqueness, timeliness, retention, stewardship, segments)
 
 
 def measure_all(con: duckdb.DuckDBPyConnection, inp: MeasureInput) -> list[Metric]:

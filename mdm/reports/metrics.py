@@ -60,6 +60,7 @@ def measure_input(config: MdmConfig, run_id: str, now: datetime) -> MeasureInput
         collected_fields=collected_fields(config),
         retention=config.retention,
         configured_sources=tuple(s.name for s in config.sources),
+        extra={"key_segments": list(config.segments.key_segments)},
     )
 
 

@@ -129,6 +129,11 @@ class SegmentsConfig(BaseModel):
         default="others", pattern=r"^[a-z][a-z0-9_]*$", description="Segment of customers no rule names."
     )
     clv: ClvConfig = Field(default_factory=ClvConfig, description="Lifetime-value projection.")
+    key_segments: list[str] = Field(
+        default_factory=lambda: ["champions", "loyal", "promising", "new", "at_risk"],
+        description="The customers that matter: the report says how reachable they are, per channel "
+        "(default: those of champions, loyal, promising, new, at_risk that your rules name).",
+    )
 
     @model_validator(mode="after")
     def _unique(self) -> SegmentsConfig:
@@ -136,4 +141,9 @@ class SegmentsConfig(BaseModel):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"segment names must be unique (otherwise included); repeated: {dupes}")
+        unknown = sorted(set(self.key_segments) - set(names))
+        if unknown and "key_segments" in self.model_fields_set:
+            raise ValueError(f"key_segments names no segment: {unknown}; segments are {names}")
+        # The default list keeps the names your own rules still use.
+        self.key_segments = [n for n in self.key_segments if n in names]
         return self

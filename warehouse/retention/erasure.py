@@ -344,7 +344,7 @@ def erase_in_warehouse(
     keys = sorted(set(keys) | set(archived_keys))
     ids = ids.add(archived_ids)
     cascade.load_keys(con, keys)
-    event_keys = person_event_keys(con, golden_ids)  # their orders, tickets... go with them
+    event_keys = person_event_keys(con, golden_ids, ids.emails, ids.phones)  # their orders, tickets... go too
     keys = sorted(set(keys) | set(event_keys))
     cascade.load_keys(con, keys)
     targets = _targets(con, config, keys, golden_ids, ids, salt)

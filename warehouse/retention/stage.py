@@ -101,8 +101,7 @@ def run(ctx: RunContext) -> StageResult:
     # The due keys and their golden customers stay in temp tables: at a million records a first
     # run retires ~70,000 of them, and every step below is one statement over those tables.
     due_count = cascade.load_keys_from(con, "_retention_due")
-    if due_count:
-        retire_events(con, ctx.now)  # the records' events go too; their amounts stay, unlinked
+    events_retired = len(retire_events(con, ctx.now)) if due_count else 0  # amounts stay, unlinked
     archive_rows = con.execute(
         "SELECT record_key, rule FROM _retention_due WHERE action = 'archive' ORDER BY record_key"
     ).fetchall()
@@ -177,5 +176,6 @@ def run(ctx: RunContext) -> StageResult:
             "history_versions_dropped": history_dropped,
             "store_rows_deleted": store_rows,
             "audit_events": audited + len(rules),
+            "events_retired": events_retired,
         },
     )
