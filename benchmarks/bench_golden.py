@@ -41,7 +41,7 @@ def main() -> None:
 
     from mdm.config import BUNDLED_DEMO_CONFIG, load_config
     from mdm.context import RunContext
-    from mdm.runner import execute_stage
+    from mdm.pipeline import execute_stage
     from warehouse.connection import open_writer
 
     config = load_config(BUNDLED_DEMO_CONFIG)

@@ -8,7 +8,7 @@ Steps:
 1. data: the seeded data set of `benchmarks/datagen.py` (CSV, Excel, NDJSON, Parquet + truth) and
    its 1 % incremental batch, generated once and cached under `benchmarks/data/` (gitignored);
 2. full run: a fresh `$MDM_HOME` whose inbox holds the base files (hard links), every stage of
-   `mdm.runner.STAGES` through `mdm.runner.execute_stage`, in ONE child process (as `mdm run`);
+   `mdm.pipeline.STAGES` through `mdm.pipeline.execute_stage`, in ONE child process (as `mdm run`);
 3. incremental run: the batch's files added to the same inbox, a second run on that warehouse
    (the batch files are delta exports, so the circuit breaker's row-count check is off);
 4. match quality: pairwise precision / recall / F1 of `golden.xref` (current rows) against the
@@ -50,7 +50,7 @@ DATA = REPO / "benchmarks" / "data"
 RESULTS = REPO / "benchmarks" / "results"
 CONFIG = REPO / "benchmarks" / "bench.yaml"
 SIZES = (100_000, 300_000, 1_000_000)
-#: The stages of `mdm.runner.STAGES`, in order (repeated here so the parent need not import mdm), then
+#: The stages of `mdm.pipeline.STAGES`, in order (repeated here so the parent need not import mdm), then
 #: the compaction `mdm run` does after a run that retired records (`warehouse.retention.compact`).
 STAGE_NAMES = ("ingest", "standardise", "validate", "match", "merge", "events", "expire", "segment", "measure",
                "publish", "compact")
@@ -126,18 +126,9 @@ def child_run(out_path: Path) -> None:
     meter = PeakMeter()
     started = time.perf_counter()
     from mdm.config import load_config
-    from mdm.runner import (
-        STAGES,
-        _record_run_end,
-        _record_run_start,
-        execute_stage,
-        new_run_id,
-        open_context,
-        stage_function,
-    )
+    from mdm.pipeline import STAGES, execute_stage
+    from mdm.runner import _record_run_end, _record_run_start, new_run_id, open_context
 
-    for name in STAGES:  # import every stage module now, so that no stage pays for imports
-        stage_function(name)
     imports_s = time.perf_counter() - started
     config = load_config(os.environ.get("MDM_BENCH_CONFIG") or CONFIG)
     # The incremental batch's files are delta exports (only new and changed records), so the

@@ -122,7 +122,7 @@ def _one_run(warehouse: str, out: Any) -> None:
     from mdm.clock import now
     from mdm.config import BUNDLED_DEMO_CONFIG, Paths, load_config
     from mdm.context import RunContext
-    from mdm.runner import execute_stage
+    from mdm.pipeline import execute_stage
     from warehouse.connection import open_writer
 
     home = Path(warehouse).parent

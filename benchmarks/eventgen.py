@@ -71,7 +71,7 @@ def _events_table(rows: pd.DataFrame, first: int, rng: np.random.Generator, refe
         "occurred_at": pa.array(when.astype("datetime64[s]"), pa.timestamp("s")),
         "channel": pa.array(np.array([t[2] for t in TYPES], dtype=object)[kind], pa.string()),
         "amount": pa.array(np.where(has_amount, amount, np.nan), pa.float64(), mask=~has_amount),
-        "currency": pa.array(np.where(has_amount, "EUR", None), pa.string()),
+        "currency": pa.array(np.where(has_amount, "EUR", ""), pa.string(), mask=~has_amount),
         "by_customer": pa.array(np.array([t[3] for t in TYPES])[kind], pa.bool_()),
     })
 

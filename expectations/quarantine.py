@@ -27,6 +27,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from mdm.config import get_salt
 from mdm.context import RunContext
 from mdm.privacy import fingerprint
 from mdm.stewardship import store
@@ -67,8 +68,6 @@ class AppliedActions:
 
 
 def _salt(ctx: RunContext) -> str:
-    from warehouse.retention.salt import get_salt
-
     return get_salt(ctx.config)
 
 

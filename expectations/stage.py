@@ -1,7 +1,9 @@
 """The validate stage: circuit breaker on new loads, then the suites on newly standardised rows.
 
-1. Dataset level (`expectations.breaker`): each new load is compared with its source's previous
-   load; a failing load is held and its records fall back to their previous version.
+1. Dataset level (`expectations.breaker`, `hold_failing_loads`): each new load is compared with
+   its source's previous load; a failing load is held, and the composition root
+   (`mdm.pipeline.validate`) has the standardise stage bring its records back to their previous
+   version before `run` validates.
 2. Row level (`expectations.suites` via `expectations.run`): every staging row not validated yet
    is checked; rows failing a blocking rule go to `quarantine.rows` with the rule's reason codes,
    rows passing close any earlier quarantine entry of theirs. Nothing is dropped: rows validated
@@ -22,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from expectations.breaker import check_new_loads
+from expectations.breaker import LoadCheck, check_new_loads
 from expectations.quarantine import quarantine_failures, supersede_passed
 from expectations.run import ValidationReport, Validator, needed_columns, validation_frame
 from expectations.suites import ERROR, Suite, suites_for
@@ -71,22 +73,22 @@ def _select_list(suites: list[Suite]) -> str:
     return ", ".join(items)
 
 
-def run(ctx: RunContext) -> StageResult:
-    """Stage entry point (see `mdm.runner.STAGES`)."""
+def hold_failing_loads(ctx: RunContext) -> list[LoadCheck]:
+    """Step 1: the circuit breaker on the loads not checked yet; failing loads are held."""
+    return check_new_loads(ctx, ctx.config.validation.circuit_breaker)
+
+
+def held_sources(checks: list[LoadCheck]) -> list[str]:
+    """The sources with a load the breaker held: their staging rows must fall back."""
+    return sorted({c.source for c in checks if c.held})
+
+
+def run(ctx: RunContext, checks: list[LoadCheck]) -> StageResult:
+    """Steps 2-3 once the held loads' records fell back (see `mdm.pipeline.validate`); `checks`
+    are `hold_failing_loads`'s, reported in the counts."""
     settings = ctx.config.validation
     timings: dict[str, float] = {}
-    started = time.perf_counter()
-    checks = check_new_loads(ctx, settings.circuit_breaker)
     held = [c for c in checks if c.held]
-    held_sources = sorted({c.source for c in held})
-    if held_sources:
-        from mdm.standardise.stage import standardise_source
-
-        for name in held_sources:
-            if ctx.config.source(name).records == "customers":  # an event source's held load: mdm/events/
-                standardise_source(ctx, ctx.config.source(name))
-    timings["circuit_breaker"] = round(time.perf_counter() - started, 3)
-
     configured = {s.name for s in ctx.config.sources}
     validator: Validator | None = None
     docs_dir = ctx.config.paths.home / "data_docs" / ctx.run_id if settings.build_data_docs else None
@@ -126,7 +128,7 @@ def run(ctx: RunContext) -> StageResult:
     warnings = [f"{n} staging rows of unconfigured source {s} not validated" for s, n in orphans
                 if s not in configured]
     if held:
-        counts["held_sources"] = held_sources
+        counts["held_sources"] = held_sources(checks)
         counts["held_loads"] = {c.load_id: sorted({f[0] for f in c.failures}) for c in held}
         for check in held:
             warnings.append(

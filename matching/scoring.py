@@ -31,12 +31,9 @@ from matching.comparisons import TF_COLUMNS, TF_LEVELS, Comparison, vector_sql
 from matching.model import MatchModel
 from matching.settings import COMPARISONS
 from matching.sql import one, scalar_int
+from warehouse.connection import sql_literal
 
 SCORED_TABLE = "match_scored"
-
-
-def _sql_str(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def compute_gammas(
@@ -46,7 +43,7 @@ def compute_gammas(
     enabled = {c.name for c in comparisons}
     raw = ", ".join(f"{c.gamma_sql()} AS g_{c.name}" for c in comparisons)
     vectors = ", ".join(f"g_{name}" if name in enabled else "NULL" for name in COMPARISONS)
-    rule_names = " ".join(f"WHEN {i} THEN {_sql_str(r.name)}" for i, r in enumerate(rules))
+    rule_names = " ".join(f"WHEN {i} THEN {sql_literal(r.name)}" for i, r in enumerate(rules))
     inner = f"""
         SELECT c.key_l, c.key_r, CASE c.rule_idx {rule_names} ELSE 'steward' END AS rule, c.rule_idx, {raw}
         FROM {CANDIDATES_TABLE} c
@@ -221,9 +218,9 @@ def contributions_sql(comparisons: list[Comparison]) -> str:
     """JSON {comparison: {"level": label, "weight": w}} from a `match_scored` row."""
     parts = []
     for c in comparisons:
-        labels = " ".join(f"WHEN {i} THEN {_sql_str(level.label)}" for i, level in enumerate(c.levels))
+        labels = " ".join(f"WHEN {i} THEN {sql_literal(level.label)}" for i, level in enumerate(c.levels))
         parts.append(
-            f"{_sql_str(c.name)}, json_object('level', CASE g_{c.name} {labels} END, "
+            f"{sql_literal(c.name)}, json_object('level', CASE g_{c.name} {labels} END, "
             f"'weight', round(w_{c.name}, 3))"
         )
     return "json_object(" + ", ".join(parts) + ")"

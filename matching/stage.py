@@ -7,9 +7,9 @@ Reads `staging.valid_customers` and the stewards' pair decisions (SQLite store),
 from __future__ import annotations
 
 from matching.engine import run_matching
+from mdm.config import get_salt
 from mdm.context import RunContext, StageResult
 from mdm.stewardship.store import connect, effective_pair_decisions
-from warehouse.retention.salt import get_salt
 
 STAGE = "match"
 

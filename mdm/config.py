@@ -18,6 +18,7 @@ from expectations.config import ValidationConfig
 from matching.merge.config import SurvivorshipConfig
 from matching.settings import MatchingConfig
 from mdm.events.config import EventsConfig
+from mdm.privacy import read_salt
 from mdm.segments.config import SegmentsConfig
 from mdm.web.config import WebConfig
 from sources.config import IngestLimits, SourceConfig, check_event_sources
@@ -177,6 +178,13 @@ class MdmConfig(BaseModel):
             if source.name == name:
                 return source
         raise KeyError(f"no source named {name!r} in the config")
+
+
+def get_salt(config: MdmConfig) -> str:
+    """The secret salt of this config's home (`mdm.privacy.read_salt`), created on first use."""
+    salt = read_salt(config.paths.home, config.privacy.salt_env)
+    assert salt is not None  # created when missing
+    return salt
 
 
 def _yaml_path(loc: tuple[Any, ...], raw: dict[str, Any]) -> str:

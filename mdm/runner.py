@@ -1,7 +1,9 @@
-"""One nightly run: the stages in order, each a plain function `run(ctx) -> StageResult`.
+"""How a run runs: the lock, the single writer, one transaction per stage, `ops.runs`.
 
-The CLI (`mdm run`) calls `run_pipeline`; each Dagster asset calls `run_stage` for its own
-stage. Both build the context with `open_context`, so the two take the same code path.
+The runner knows no stage: the stages (plain functions `run(ctx) -> StageResult`) and what
+follows a successful run are handed in by the composition root, `mdm.pipeline`, which is what
+the CLI (`mdm run`), the web app and each Dagster asset call. All of them build the context
+with `open_context`, so they take the same code path.
 
 Each stage runs inside one DuckDB transaction: a stage that fails leaves the working warehouse
 as it was before that stage, and publication (the last stage) is what makes a run visible, so a
@@ -10,11 +12,10 @@ failed run never changes the published database.
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,21 +28,10 @@ from warehouse.lock import pipeline_lock
 
 log = logging.getLogger("mdm.runner")
 
-#: Stage name -> "module:function". The order is the order of a run.
-STAGES: dict[str, str] = {
-    "ingest": "sources.ingest:run",
-    "standardise": "mdm.standardise.stage:run",
-    "validate": "expectations.stage:run",
-    "match": "matching.stage:run",
-    "merge": "matching.merge.stage:run",
-    "events": "mdm.events.stage:run",
-    "expire": "warehouse.retention.stage:run",
-    "segment": "mdm.segments.stage:run",
-    "measure": "mdm.reports.metrics:run",
-    "publish": "warehouse.publish:run",
-}
-
 StageFn = Callable[[RunContext], StageResult]
+#: What runs after a successful run, still under the lock, once the writer is closed; returns
+#: why it failed in plain words, or None (see `mdm.pipeline.after_run`).
+AfterRun = Callable[[MdmConfig], str | None]
 
 
 class PipelineFailed(RuntimeError):
@@ -66,30 +56,19 @@ class RunSummary:
         return {name: result.counts for name, result in self.results.items()}
 
 
-def stage_function(name: str) -> StageFn:
-    if name not in STAGES:
-        raise KeyError(f"unknown stage {name!r}; stages are {list(STAGES)}")
-    module_name, func_name = STAGES[name].split(":")
-    fn: StageFn = getattr(importlib.import_module(module_name), func_name)
-    return fn
-
-
 def new_run_id() -> str:
     return now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
 
 
 @contextmanager
 def open_context(
-    config: MdmConfig, run_id: str, lock_timeout_s: float = 0.0, compact_on_success: bool = False
+    config: MdmConfig, run_id: str, lock_timeout_s: float = 0.0, after_success: AfterRun | None = None
 ) -> Iterator[RunContext]:
     """Take the pipeline lock, open the single writer, and hand out a context.
 
-    With `compact_on_success`, once the block has succeeded and the writer is closed (still under
-    the lock), the warehouse is rewritten if records were expired or erased, so that deleted rows
-    leave no bytes behind in the file (DuckDB keeps them in free blocks otherwise), and erasures
-    left pending (a published file was locked, say) are resumed (`warehouse/retention/resume.py`).
-    A compaction failure does not undo what the block committed: it is left in
-    `ctx.compaction_error` (plain words) and retried by the next run.
+    With `after_success`, once the block has succeeded and the writer is closed (still under
+    the lock), it runs (the compaction, `mdm.pipeline.after_run`). Its failure does not undo
+    what the block committed: it is left in `ctx.compaction_error` (plain words).
     """
     config.paths.ensure()
     with pipeline_lock(config.paths.lock, timeout_s=lock_timeout_s):
@@ -99,16 +78,8 @@ def open_context(
             yield ctx
         finally:
             con.close()
-        if compact_on_success:
-            from warehouse.retention.after_run import compact_after_run
-            from warehouse.retention.resume import resume_pending
-
-            ctx.compaction_error = compact_after_run(config.paths)
-            try:
-                resume_pending(config)
-            except Exception as exc:  # noqa: BLE001 - the run succeeded; the erasure stays pending
-                log.warning("pending erasures not resumed (%s); the next run or mdm erase retries",
-                            type(exc).__name__)
+        if after_success is not None:
+            ctx.compaction_error = after_success(config)
 
 
 def mark_interrupted(ctx: RunContext) -> int:
@@ -163,9 +134,8 @@ def _record_failure(ctx: RunContext, stage: str, error: BaseException) -> None:
         log.warning("could not record the failure of run %s (%s)", ctx.run_id, type(exc).__name__)
 
 
-def execute_stage(ctx: RunContext, name: str) -> StageResult:
+def execute_stage(ctx: RunContext, name: str, fn: StageFn) -> StageResult:
     """Run one stage inside a transaction; roll it back whole if it raises."""
-    fn = stage_function(name)
     ctx.now = now()
     with transaction(ctx.con):
         result = fn(ctx)
@@ -174,25 +144,20 @@ def execute_stage(ctx: RunContext, name: str) -> StageResult:
     return result
 
 
-def run_pipeline(
+def run_stages(
     config: MdmConfig,
-    until: str | None = None,
+    stages: Mapping[str, StageFn],
     run_id: str | None = None,
-    stages: list[str] | None = None,
+    after_success: AfterRun | None = None,
 ) -> RunSummary:
-    """Run the stages in order (all, or up to and including `until`) under one lock."""
-    names = stages or list(STAGES)
-    if until is not None:
-        if until not in STAGES:
-            raise KeyError(f"unknown stage {until!r}; stages are {list(STAGES)}")
-        names = names[: names.index(until) + 1]
+    """Run `stages` in order under one lock; `after_success` once they all committed."""
     run_id = run_id or new_run_id()
     summary = RunSummary(run_id=run_id, status="running")
-    with open_context(config, run_id, compact_on_success=True) as ctx:
+    with open_context(config, run_id, after_success=after_success) as ctx:
         _record_run_start(ctx)
-        for name in names:
+        for name, fn in stages.items():
             try:
-                summary.results[name] = execute_stage(ctx, name)
+                summary.results[name] = execute_stage(ctx, name, fn)
             except Exception as exc:
                 _record_failure(ctx, name, exc)
                 summary.status = "failed"
@@ -203,17 +168,26 @@ def run_pipeline(
     return summary
 
 
-def run_stage(config: MdmConfig, name: str, run_id: str, lock_timeout_s: float = 600.0) -> StageResult:
-    """Run a single stage (what one Dagster asset does), waiting for the lock if a run holds it."""
-    last_stage = name == list(STAGES)[-1]
-    with open_context(config, run_id, lock_timeout_s=lock_timeout_s, compact_on_success=last_stage) as ctx:
+def run_one(
+    config: MdmConfig,
+    name: str,
+    fn: StageFn,
+    run_id: str,
+    lock_timeout_s: float = 600.0,
+    last: AfterRun | None = None,
+) -> StageResult:
+    """Run a single stage (what one Dagster asset does), waiting for the lock if a run holds it.
+
+    `last` is given for the run's last stage: the run is then recorded as succeeded and `last`
+    runs after it (the compaction)."""
+    with open_context(config, run_id, lock_timeout_s=lock_timeout_s, after_success=last) as ctx:
         _record_run_start(ctx)
         try:
-            result = execute_stage(ctx, name)
+            result = execute_stage(ctx, name, fn)
         except Exception as exc:
             _record_failure(ctx, name, exc)
             raise PipelineFailed(run_id, name, exc) from exc
-        if last_stage:
+        if last is not None:
             _record_run_end(ctx, "succeeded")
     if ctx.compaction_error:
         result.warnings.append(

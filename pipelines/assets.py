@@ -1,4 +1,4 @@
-"""One Dagster asset per pipeline stage. Each body is one call into `mdm.runner.run_stage`.
+"""One Dagster asset per pipeline stage. Each body is one call into `mdm.pipeline.run_stage`.
 
 The asset keys are the stage names (`ingest` ... `publish`), so `mdm run --until match` and
 materialising up to the `match` asset do the same thing. Counts become asset metadata, which
@@ -10,7 +10,7 @@ from typing import Any
 
 import dagster as dg
 
-from mdm.runner import STAGES, run_stage
+from mdm.pipeline import STAGES, run_stage
 from pipelines.resources import MdmConfigResource
 
 GROUP = "nightly"

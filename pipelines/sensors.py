@@ -9,9 +9,9 @@ import json
 
 import dagster as dg
 
-from mdm.inbox import changes_since
 from pipelines.jobs import nightly_job
 from pipelines.resources import MdmConfigResource
+from sources.watch import changes_since
 
 
 @dg.sensor(

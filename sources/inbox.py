@@ -1,4 +1,5 @@
-"""Finding a source's files in the inbox, and never outside it.
+"""Finding a source's files in the inbox, and never outside it: the one inbox walk, used by ingest
+(`sources.base`) and by the Dagster sensor (`sources.watch`), so both skip the same names.
 
 A glob from the config cannot climb out (`..` and absolute patterns are refused when the config
 is loaded), and a file whose real path leaves the inbox (a symlink to `/etc/passwd`, say) is
@@ -7,6 +8,7 @@ reported as escaping instead of being read.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path, PurePosixPath
 
 #: Names that are never data: hidden files, Office lock files, our own reason notes, partial copies.
@@ -60,3 +62,12 @@ def find_files(inbox: Path, pattern: str) -> list[tuple[str, Path]]:
         if path.is_symlink() or path.is_file():
             found.append((path.relative_to(inbox).as_posix(), path))
     return sorted(found)
+
+
+def content_hash(path: Path) -> str:
+    """SHA-256 of a file, read in 1 MiB blocks: the sensor's run key and ingest's "already loaded"."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -34,7 +34,6 @@ import pyarrow.compute as pc
 from mdm.clock import now
 from mdm.context import RunContext, StageResult
 from mdm.failures import environment_cause, out_of_memory
-from mdm.inbox import content_hash as file_content_hash
 from mdm.privacy import mask_label
 from sources.base import (
     ConnectorConfigError,
@@ -45,6 +44,7 @@ from sources.base import (
 )
 from sources.config import IngestLimits, SourceConfig
 from sources.inbox import confined
+from sources.inbox import content_hash as file_content_hash
 from sources.keys import record_key_sql
 from sources.limits import check_shape, too_big
 from sources.registry import Registry, UnknownKind, load_registry
@@ -64,7 +64,7 @@ class ItemOutcome:
 
 
 def run(ctx: RunContext) -> StageResult:
-    """Stage entry point (see `mdm.runner.STAGES`)."""
+    """Stage entry point (see `mdm.pipeline.STAGES`)."""
     return ingest(ctx, load_registry())
 
 

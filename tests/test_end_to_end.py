@@ -11,11 +11,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from mdm.config import MdmConfig
+from mdm.config import MdmConfig, get_salt
+from mdm.pipeline import PipelineFailed, run_pipeline
 from mdm.privacy import fingerprint
-from mdm.runner import PipelineFailed, run_pipeline
 from warehouse.connection import open_reader
-from warehouse.retention.salt import get_salt
 
 pytestmark = pytest.mark.xdist_group("end_to_end")
 

@@ -3,8 +3,12 @@
 - `open_writer(paths)`: the pipeline's single read-write connection to the working warehouse,
   with the schema applied.
 - `transaction(con)`: commit on success, roll back whole on any error.
-- `open_published_reader(paths)`: a read-only connection to the published file. Readers never
-  touch the working warehouse (DuckDB forbids it while the pipeline writes).
+- `open_reader(path)`: a read-only connection to any DuckDB file (the published file, an
+  archive, the working warehouse between runs); `open_published_reader(paths)` for the file
+  readers see. DuckDB refuses a reader on the working warehouse while the pipeline writes
+  (`duckdb.IOException`, "Could not set lock").
+- `sql_literal(text)`: the one SQL string-literal quoting, for the statements that take no
+  bound parameters.
 
 Why readers ATTACH instead of `duckdb.connect(path)`: a fresh in-memory database per reader
 avoids DuckDB's per-process cache of open files, which would keep serving the file a publication
@@ -60,13 +64,20 @@ def open_writer(paths: Paths, memory_limit: str | None = None) -> duckdb.DuckDBP
     return con
 
 
-def open_reader(path: Path) -> duckdb.DuckDBPyConnection:
-    """Read-only connection to any DuckDB file we publish (never the working warehouse in a run)."""
+def open_reader(path: Path, alias: str = READER_ALIAS, use: bool = True) -> duckdb.DuckDBPyConnection:
+    """Read-only connection to a DuckDB file, attached as `alias` in a fresh in-memory database
+    (and made the default catalog when `use`; without it, the in-memory side stays the default,
+    for a reader that keeps tables of its own, as the web app does)."""
     if not path.exists():
         raise FileNotFoundError(f"no database at {path}: run the pipeline first (mdm run)")
-    con = duckdb.connect()
-    con.execute(f"ATTACH {sql_literal(str(path))} AS {READER_ALIAS} (READ_ONLY)")
-    con.execute(f"USE {READER_ALIAS}")
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"ATTACH {sql_literal(str(path))} AS {alias} (READ_ONLY)")
+        if use:
+            con.execute(f"USE {alias}")
+    except BaseException:
+        con.close()
+        raise
     return con
 
 

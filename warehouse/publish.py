@@ -26,6 +26,7 @@ import duckdb
 
 from mdm.config import MdmConfig
 from mdm.context import RunContext, StageResult
+from warehouse.connection import sql_literal
 from warehouse.publication import contract, files
 
 CATALOG = "mdm_publish"
@@ -45,10 +46,6 @@ class Publication:
     versions_kept: int = 0
     parquet_dir: Path | None = None
     drift: list[str] = field(default_factory=list)
-
-
-def _sql_path(path: Path) -> str:
-    return contract.literal(str(path))
 
 
 def _source_tables(cur: duckdb.DuckDBPyConnection) -> list[contract.Table]:
@@ -125,7 +122,7 @@ def _export_parquet(cur: duckdb.DuckDBPyConnection, published_dir: Path, run_id:
             target = tmp / f"{t.table}.parquet"
             cur.execute(
                 f"COPY (SELECT * FROM {CATALOG}.{contract.quote(t.schema)}.{contract.quote(t.table)}) "
-                f"TO {_sql_path(target)} (FORMAT parquet)"
+                f"TO {sql_literal(str(target))} (FORMAT parquet)"
             )
     tmp.rename(out)
     return out
@@ -144,7 +141,7 @@ def build_and_swap(
     parquet_dir: Path | None = None
     version_file: Path | None = None
     try:
-        cur.execute(f"ATTACH {_sql_path(built)} AS {CATALOG}")
+        cur.execute(f"ATTACH {sql_literal(str(built))} AS {CATALOG}")
         attached = True
         cur.execute("BEGIN TRANSACTION")
         tables = _source_tables(cur)

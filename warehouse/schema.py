@@ -27,3 +27,14 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every schema and table that does not exist yet."""
     for name in ddl_files():
         con.execute(ddl_text(name))
+
+
+def describe(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    """(column, type) of `table` (`schema.table`, a name from code), in column order."""
+    return [(str(r[0]), str(r[1])) for r in con.execute(f"DESCRIBE {table}").fetchall()]
+
+
+def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """Rows of `table` (`schema.table`, a name from code)."""
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0]) if row else 0

@@ -25,10 +25,10 @@ from typing import Any
 import pyarrow as pa
 
 from matching.merge import changes, golden, identity, steward
+from mdm.config import get_salt
 from mdm.context import RunContext, StageResult
 from mdm.privacy import fingerprint
 from mdm.stewardship import store
-from warehouse.retention.salt import get_salt
 
 #: Columns of the audit rows written by `_audit`, typed (a column of NULLs must stay VARCHAR).
 AUDIT_TYPES: dict[str, pa.DataType] = {

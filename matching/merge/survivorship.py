@@ -22,6 +22,7 @@ from functools import cache
 import duckdb
 
 from matching.merge.config import GOLDEN_FIELDS, GROUPS, SurvivorshipConfig
+from warehouse.connection import sql_literal
 
 #: A record's own date, newest first, for `most_recent`.
 RECENCY_SQL = "coalesce(s.updated_at, s.last_contact_at, s.last_order_at, s.created_at)"
@@ -56,7 +57,7 @@ def _valid_sql(fields: tuple[str, ...]) -> str:
         if f in STATUS_COLUMNS:
             checks.append(f"coalesce(s.{STATUS_COLUMNS[f]}, 'valid') = 'valid'")
         codes += INVALID_ISSUES.get(f, (f"{f}_invalid",))
-    listed = ", ".join(f"'{c}'" for c in codes)
+    listed = ", ".join(sql_literal(c) for c in codes)
     checks.append(f"NOT list_has_any(coalesce(s.issues, []::VARCHAR[]), [{listed}])")
     return " AND ".join(checks)
 
@@ -76,11 +77,8 @@ def _formal_sql(fields: tuple[str, ...]) -> str:
     diminutive ('Carole') never loses to a typo that way. The names come from our own data file,
     never from records, and are quoted all the same."""
 
-    def quote(text: str) -> str:
-        return "'" + text.replace("'", "''") + "'"
-
     pairs = ", ".join(
-        f"{quote(name)}: [{', '.join(quote(h) for h in heads)}]" for name, heads in sorted(diminutive_heads().items())
+        f"{sql_literal(name)}: [{', '.join(sql_literal(h) for h in heads)}]" for name, heads in sorted(diminutive_heads().items())
     )
     folded = " || ' ' || ".join(
         f"coalesce(lower(strip_accents(replace(s.{f}::VARCHAR, '-', ' '))), '')" for f in fields

@@ -73,7 +73,7 @@ def one_line(ctx: click.Context, reason: str, stage: str | None = None) -> Comma
 
 def from_exception(ctx: click.Context, error: BaseException) -> CommandFailed:
     """Word any exception a command let through; the traceback goes to the log (and `-v`)."""
-    from mdm.runner import PipelineFailed
+    from mdm.pipeline import PipelineFailed
     from warehouse.lock import WarehouseBusy
 
     if isinstance(error, click.ClickException):

@@ -266,7 +266,7 @@ def find_command(
 
 
 def _apply_now(config: MdmConfig) -> str:
-    from mdm.runner import PipelineFailed, run_pipeline
+    from mdm.pipeline import PipelineFailed, run_pipeline
 
     try:
         summary = run_pipeline(config, stages=["merge", "publish"])

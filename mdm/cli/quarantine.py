@@ -22,6 +22,7 @@ from mdm.cli.options import config_option, echo_json, get_config, json_option
 from mdm.clock import now
 from mdm.config import MdmConfig
 from mdm.stewardship import store
+from warehouse.connection import open_reader
 from warehouse.lock import WarehouseBusy, pipeline_lock
 
 
@@ -37,7 +38,7 @@ def quarantine_reader(config: MdmConfig) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection that has `quarantine.rows`: the published file, else the warehouse."""
     published = config.paths.current_published()
     if published.exists():
-        con = duckdb.connect(str(published), read_only=True)
+        con = open_reader(published)
         if _has_quarantine(con):
             try:
                 yield con
@@ -49,7 +50,7 @@ def quarantine_reader(config: MdmConfig) -> Iterator[duckdb.DuckDBPyConnection]:
         raise click.ClickException("no warehouse yet: run the pipeline first (mdm run)")
     try:
         with pipeline_lock(config.paths.lock, timeout_s=0.0):
-            con = duckdb.connect(str(config.paths.warehouse), read_only=True)
+            con = open_reader(config.paths.warehouse)
             try:
                 yield con
             finally:

@@ -13,9 +13,9 @@ import duckdb
 
 from mdm.cli.options import config_option, echo_json, get_config, json_option
 from mdm.clock import now
-from mdm.config import MdmConfig
+from mdm.config import MdmConfig, get_salt
 from mdm.privacy import fingerprint
-from warehouse.connection import open_writer, transaction
+from warehouse.connection import open_reader, open_writer, transaction
 from warehouse.lock import WarehouseBusy, pipeline_lock
 from warehouse.retention.audit import summary_event
 from warehouse.retention.erasure import ErasureError, ErasureResult, erase
@@ -23,7 +23,6 @@ from warehouse.retention.holds import UnknownSubject, add_hold, lift_hold, list_
 from warehouse.retention.journal import plain
 from warehouse.retention.plan import due_records, retention_plan
 from warehouse.retention.resume import Completion
-from warehouse.retention.salt import get_salt
 
 BUSY = "a pipeline run is in progress (the working warehouse is locked); try again when it has finished"
 LOCK_WAIT_S = 10.0
@@ -34,7 +33,7 @@ def _open_read_only(config: MdmConfig) -> duckdb.DuckDBPyConnection:
     if not path.exists():
         raise click.ClickException(f"no warehouse at {path} yet: run the pipeline first (mdm run)")
     try:
-        return duckdb.connect(str(path), read_only=True)
+        return open_reader(path)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise click.ClickException(BUSY) from None

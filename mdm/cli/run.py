@@ -8,7 +8,7 @@ import click
 
 from mdm.cli.options import config_option, echo_json, get_config, json_option
 from mdm.config import BUNDLED_DEMO_CONFIG, MdmConfig
-from mdm.runner import STAGES, RunSummary, run_pipeline
+from mdm.pipeline import STAGES, RunSummary, run_pipeline
 
 
 def _total(value: Any) -> int:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from mdm.demo.render import date_parts_text, days_text, phone_text, timestamp_text
 from mdm.demo.textops import cat, fold_accents, objects, per_distinct, where_obj
+from warehouse.connection import sql_literal
 
 CRM_HEADERS = [
     "Code client", "Civilité", "Nom", "Prénom", "Courriel", "Téléphone", "Adresse", "Code postal", "Ville",
@@ -205,15 +206,11 @@ def write_webshop_ndjson(rows: pd.DataFrame, path: Path, rng: np.random.Generato
             "COPY (SELECT customer_id, first_name, last_name, email, phone, birthdate, "
             "{'line1': line1, 'line2': line2, 'postcode': postcode, 'city': city, 'country': country} AS address, "
             "created_at, last_order_at, orders_count FROM shop ORDER BY i) "
-            f"TO {sql_string(path)} (FORMAT json)"
+            f"TO {sql_literal(str(path))} (FORMAT json)"
         )
     finally:
         con.close()
 
-
-def sql_string(path: Path) -> str:
-    """A file path as a SQL string literal (COPY ... TO cannot take a bound parameter)."""
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def write_newsletter_csv(rows: pd.DataFrame, path: Path, rng: np.random.Generator) -> None:

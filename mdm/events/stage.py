@@ -36,9 +36,6 @@ def run(ctx: RunContext) -> StageResult:
     for source in event_sources(ctx):
         if standardise.select_new_rows(ctx, source):
             standardise.parse_rows(ctx, source, settings)
-            suppressed = standardise.drop_suppressed(ctx, source)
-            if suppressed:
-                counts.setdefault("suppressed", {})[source.name] = suppressed
             written = standardise.write_rows(ctx, source, settings)
             counts["received"][source.name] = written["staged"]
             counts["quarantined"][source.name] = written["quarantined"]

@@ -151,13 +151,27 @@ def completeness(con: duckdb.DuckDBPyConnection, inp: MeasureInput) -> list[Metr
 
 def validity(con: duckdb.DuckDBPyConnection, inp: MeasureInput) -> list[Metric]:
     """Valid share of the values given; issues; quarantine by reason; expectation pass rates."""
+    out, total_valid, total_given = _valid_values(con)
+    out += _issues_and_reasons(con)
+    quarantine, open_total, received_total = _accepted(con, inp.run_id)
+    out += quarantine
+    out += _expectation_pass(con, inp.run_id)
+    value_pct = 100.0 * total_valid / total_given if total_given else None
+    accepted_pct = 100.0 * (received_total - open_total) / received_total if received_total else None
+    out.append(Metric("all", "validity", "valid_values_pct", value_pct))
+    out.append(Metric("all", "validity", "accepted_pct", accepted_pct))
+    out.append(Metric("all", "validity", "score", _score([value_pct, accepted_pct])))
+    return out
+
+
+def _valid_values(con: duckdb.DuckDBPyConnection) -> tuple[list[Metric], int, int]:
+    """Valid share and invalid count per status field and source; the totals (valid, given)."""
     out: list[Metric] = []
-    parts = []
-    for f in STATUS_FIELDS:
-        parts.append(
-            f"COUNT(*) FILTER (WHERE {f}_status = 'valid') AS {f}_valid, "
-            f"COUNT(*) FILTER (WHERE {f}_status = 'invalid') AS {f}_invalid"
-        )
+    parts = [
+        f"COUNT(*) FILTER (WHERE {f}_status = 'valid') AS {f}_valid, "
+        f"COUNT(*) FILTER (WHERE {f}_status = 'invalid') AS {f}_invalid"
+        for f in STATUS_FIELDS
+    ]
     per_source = con.execute(
         f"SELECT source, {', '.join(parts)} FROM staging.customers GROUP BY source ORDER BY source"
     ).fetchall()
@@ -173,22 +187,34 @@ def validity(con: duckdb.DuckDBPyConnection, inp: MeasureInput) -> list[Metric]:
             if given:
                 out.append(Metric(source, "validity", f"valid_pct.{f}", 100.0 * valid / given))
                 out.append(Metric(source, "validity", f"invalid.{f}", float(invalid)))
+    return out, total_valid, total_given
 
-    for source, code, n in con.execute(
-        "SELECT source, code, COUNT(*) FROM ("
-        "  SELECT source, UNNEST(issues) AS code FROM staging.customers WHERE issues IS NOT NULL"
-        ") GROUP BY ALL ORDER BY ALL"
-    ).fetchall():
-        out.append(Metric(source, "validity", f"issue.{code}", float(n)))
 
-    # Quarantine: rows still open (by reason: a row with two reasons counts for both).
-    for source, reason, n in con.execute(
-        "SELECT source, reason, COUNT(*) FROM ("
-        "  SELECT source, UNNEST(reasons) AS reason FROM quarantine.rows WHERE status = 'open'"
-        ") GROUP BY ALL ORDER BY ALL"
-    ).fetchall():
-        out.append(Metric(source, "validity", f"quarantined.{reason}", float(n)))
+def _issues_and_reasons(con: duckdb.DuckDBPyConnection) -> list[Metric]:
+    """Issue codes of staging rows; quarantine rows still open by reason (a row with two
+    reasons counts for both)."""
+    out = [
+        Metric(source, "validity", f"issue.{code}", float(n))
+        for source, code, n in con.execute(
+            "SELECT source, code, COUNT(*) FROM ("
+            "  SELECT source, UNNEST(issues) AS code FROM staging.customers WHERE issues IS NOT NULL"
+            ") GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+    ]
+    out += [
+        Metric(source, "validity", f"quarantined.{reason}", float(n))
+        for source, reason, n in con.execute(
+            "SELECT source, reason, COUNT(*) FROM ("
+            "  SELECT source, UNNEST(reasons) AS reason FROM quarantine.rows WHERE status = 'open'"
+            ") GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+    ]
+    return out
 
+
+def _accepted(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[list[Metric], int, int]:
+    """Rows in quarantine (open, and sent there this run) and the accepted share, per source;
+    the totals (open, received)."""
     q_rows = con.execute(
         """
         WITH q AS (
@@ -207,8 +233,9 @@ def validity(con: duckdb.DuckDBPyConnection, inp: MeasureInput) -> list[Metric]:
         FROM q FULL OUTER JOIN received AS r USING (source)
         ORDER BY source
         """,
-        [inp.run_id],
+        [run_id],
     ).fetchall()
+    out: list[Metric] = []
     open_total = 0
     received_total = 0
     for source, open_rows, this_run, received in q_rows:
@@ -219,23 +246,21 @@ def validity(con: duckdb.DuckDBPyConnection, inp: MeasureInput) -> list[Metric]:
         if received:
             out.append(Metric(source, "validity", "accepted_pct", 100.0 * (received - open_rows) / received))
     out.append(Metric("all", "validity", "quarantined_open", float(open_total)))
+    return out, open_total, received_total
 
-    # Expectation results of this run (written by the validate stage).
-    for source, expectation, pass_pct in con.execute(
-        "SELECT source, expectation, "
-        "100.0 * (SUM(element_count) - SUM(COALESCE(unexpected_count, 0))) / NULLIF(SUM(element_count), 0) "
-        "FROM dq.validation_results WHERE run_id = ? GROUP BY ALL ORDER BY ALL",
-        [inp.run_id],
-    ).fetchall():
-        if pass_pct is not None:
-            out.append(Metric(source, "validity", f"expectation_pass_pct.{expectation}", float(pass_pct)))
 
-    value_pct = 100.0 * total_valid / total_given if total_given else None
-    accepted_pct = 100.0 * (received_total - open_total) / received_total if received_total else None
-    out.append(Metric("all", "validity", "valid_values_pct", value_pct))
-    out.append(Metric("all", "validity", "accepted_pct", accepted_pct))
-    out.append(Metric("all", "validity", "score", _score([value_pct, accepted_pct])))
-    return out
+def _expectation_pass(con: duckdb.DuckDBPyConnection, run_id: str) -> list[Metric]:
+    """Pass rate of each expectation in this run (written by the validate stage)."""
+    return [
+        Metric(source, "validity", f"expectation_pass_pct.{expectation}", float(pass_pct))
+        for source, expectation, pass_pct in con.execute(
+            "SELECT source, expectation, "
+            "100.0 * (SUM(element_count) - SUM(COALESCE(unexpected_count, 0))) / NULLIF(SUM(element_count), 0) "
+            "FROM dq.validation_results WHERE run_id = ? GROUP BY ALL ORDER BY ALL",
+            [run_id],
+        ).fetchall()
+        if pass_pct is not None
+    ]
 
 
 # --------------------------------------------------------------------------------------------

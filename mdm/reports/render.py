@@ -24,8 +24,8 @@ from mdm.reports import charts
 from mdm.reports.data import ReportData, load_report_data
 from mdm.reports.labels import Labels
 from mdm.reports.measures import DIMENSIONS, STAGING_FIELDS
-from mdm.reports.segments import contactability, segment_rows
 from mdm.reports.problems import top_problems
+from mdm.reports.segments import contactability, segment_rows
 
 #: Beside this module (not importlib.resources: a tests/mdm/reports folder must not shadow it).
 TEMPLATES = Path(__file__).resolve().parent / "templates"

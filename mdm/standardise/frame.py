@@ -100,75 +100,112 @@ def _col(df: pd.DataFrame, name: str) -> pd.Series | None:
     return as_text(df[name]) if name in df.columns else None
 
 
+@dataclass
+class _Work:
+    """One `standardise_frame` call: the input, the columns made so far and the issue masks.
+
+    `issues` is insertion-ordered: the order codes are added is the order they appear in a row's
+    `issues` list, so the steps below run in a fixed order."""
+
+    df: pd.DataFrame
+    rules: SourceRules
+    now: datetime
+    out: pd.DataFrame
+    issues: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> pd.Series:
+        return pd.Series(pd.NA, index=self.df.index, dtype=TEXT)
+
+    def raw(self, name: str) -> pd.Series:
+        """The column as it came (all-NA when the source does not map it)."""
+        return self.df[name] if name in self.df.columns else self.empty
+
+    def text(self, name: str) -> pd.Series:
+        return as_text(self.df[name]) if name in self.df.columns else self.empty
+
+    def take(self, frame: pd.DataFrame, columns: tuple[str, ...], issues: tuple[str, ...] = ()) -> None:
+        """Copy `columns` of a standardiser's result, and its `_issue_<code>` masks."""
+        for column in columns:
+            self.out[column] = frame[column]
+        for code in issues:
+            self.issues[code] = frame[f"_issue_{code}"].to_numpy(dtype=bool)
+
+
 def standardise_frame(df: pd.DataFrame, rules: SourceRules, now: datetime) -> pd.DataFrame:
     """Standardise every column of `df` (canonical field names) for one source."""
-    index = df.index
-    n = len(df)
+    work = _Work(df=df, rules=rules, now=now, out=pd.DataFrame(index=df.index))
     clock = _Clock()
-    issues: dict[str, np.ndarray] = {}
-    out = pd.DataFrame(index=index)
-
     names = standardise_names(_col(df, "first_name"), _col(df, "last_name"), _col(df, "full_name"),
-                              _col(df, "title"), index)
-    for column in names.columns:
-        out[column] = names[column]
-
+                              _col(df, "title"), df.index)
+    work.take(names, tuple(names.columns))
     clock.lap("names")
-    empty = pd.Series(pd.NA, index=index, dtype=TEXT)
-    emails = by_distinct(_col(df, "email") if "email" in df.columns else empty, standardise_emails)
-    for column in ("email", "email_raw", "email_status", "email_suggestion"):
-        out[column] = emails[column]
+    _emails(work)
+    clock.lap("emails")
+    addresses = standardise_addresses(_col(df, "street"), _col(df, "postcode"), _col(df, "city"),
+                                      _col(df, "country"), rules.default_country, df.index)
+    work.take(addresses, ("street", "street_key", "postcode", "city", "city_key", "country"))
+    clock.lap("addresses")
+    _phones(work, addresses["country"].fillna(rules.default_country.upper()))
+    # The address codes come after the phone codes in a row's list (their historical order).
+    work.take(addresses, (), ("postcode_invalid", "postcode_repaired", "country_unknown"))
+    clock.lap("phones")
+    births = standardise_birth_dates(work.text("birth_date"), rules.date_format, now)
+    work.out["birth_date"] = births["birth_date"]
+    work.out["birth_date_status"] = births["birth_date_status"].astype(TEXT)
+    work.take(births, (), ("birth_date_unparseable", "birth_date_impossible"))
+    clock.lap("birth_dates")
+    _identifiers(work)
+    clock.lap("companies")
+    _status_and_opt_in(work)
+    clock.lap("status_opt_in")
+    _activity_dates(work)
+    clock.lap("activity_dates")
+    work.out["issues"] = pd.Series(codes_list(work.issues, len(df)), index=df.index,
+                                   dtype=pd.ArrowDtype(pa.list_(pa.string())))
+    clock.lap("issues")
+    log.debug("standardise_frame seconds: %s", clock.laps)
+    return work.out[list(OUTPUT_COLUMNS)]
+
+
+def _emails(work: _Work) -> None:
+    emails = by_distinct(work.text("email"), standardise_emails)
+    work.take(emails, ("email", "email_raw", "email_status", "email_suggestion"))
+    issues = work.issues
     issues["email_invalid"] = (emails["email_status"] == "invalid").to_numpy(dtype=bool)
     issues["email_domain_typo"] = emails["_flag_domain_typo"].to_numpy(dtype=bool)
     issues["email_role_address"] = emails["_flag_role_address"].to_numpy(dtype=bool)
-    out["email_flags"] = pd.Series(
-        codes_list({"domain_typo": issues["email_domain_typo"], "role_address": issues["email_role_address"]}, n),
-        index=index,
+    work.out["email_flags"] = pd.Series(
+        codes_list({"domain_typo": issues["email_domain_typo"], "role_address": issues["email_role_address"]},
+                   len(work.df)),
+        index=work.df.index,
         dtype=pd.ArrowDtype(pa.list_(pa.string())),
     )
 
-    clock.lap("emails")
-    addresses = standardise_addresses(_col(df, "street"), _col(df, "postcode"), _col(df, "city"),
-                                      _col(df, "country"), rules.default_country, index)
-    for column in ("street", "street_key", "postcode", "city", "city_key", "country"):
-        out[column] = addresses[column]
 
-    clock.lap("addresses")
-    phone_region = addresses["country"].fillna(rules.default_country.upper())
+def _phones(work: _Work, region_of_row: pd.Series) -> None:
+    """Phones are read in the country of the row's address (default: the source's country)."""
+    raw_phone = work.text("phone")
     phones = []
-    raw_phone = as_text(df["phone"]) if "phone" in df.columns else empty
-    for region in phone_region.unique():
-        rows = (phone_region == region).to_numpy(dtype=bool)
+    for region in region_of_row.unique():
+        rows = (region_of_row == region).to_numpy(dtype=bool)
         phones.append(by_distinct(raw_phone[rows], functools.partial(standardise_phones, region=str(region))))
-    phone = pd.concat(phones).reindex(index) if phones else standardise_phones(raw_phone, rules.default_country)
-    for column in ("phone", "phone_raw", "phone_status", "phone_type"):
-        out[column] = phone[column]
-    issues["phone_invalid"] = phone["_issue_phone_invalid"].to_numpy(dtype=bool)
-    issues["phone_repaired"] = phone["_issue_phone_repaired"].to_numpy(dtype=bool)
-    for code in ("postcode_invalid", "postcode_repaired", "country_unknown"):
-        issues[code] = addresses[f"_issue_{code}"].to_numpy(dtype=bool)
+    phone = (pd.concat(phones).reindex(work.df.index) if phones
+             else standardise_phones(raw_phone, work.rules.default_country))
+    work.take(phone, ("phone", "phone_raw", "phone_status", "phone_type"), ("phone_invalid", "phone_repaired"))
 
-    clock.lap("phones")
-    births = standardise_birth_dates(_col(df, "birth_date") if "birth_date" in df.columns else empty,
-                                     rules.date_format, now)
-    out["birth_date"] = births["birth_date"]
-    out["birth_date_status"] = births["birth_date_status"].astype(TEXT)
-    issues["birth_date_unparseable"] = births["_issue_birth_date_unparseable"].to_numpy(dtype=bool)
-    issues["birth_date_impossible"] = births["_issue_birth_date_impossible"].to_numpy(dtype=bool)
 
-    clock.lap("birth_dates")
-    national_ids = standardise_national_ids(df["national_id"] if "national_id" in df.columns else empty)
-    out["national_id"] = national_ids["national_id"]
-    issues["national_id_invalid"] = national_ids["_issue_national_id_invalid"].to_numpy(dtype=bool)
-    out["company"] = clean(df["company"]) if "company" in df.columns else empty
-    siret = standardise_siret(df["siret"] if "siret" in df.columns else empty)
-    out["siret"] = siret["siret"]
-    issues["siret_invalid"] = siret["_issue_siret_invalid"].to_numpy(dtype=bool)
-    vat = standardise_vat(df["vat_number"] if "vat_number" in df.columns else empty)
-    out["vat_number"] = vat["vat_number"]
-    issues["vat_invalid"] = vat["_issue_vat_invalid"].to_numpy(dtype=bool)
+def _identifiers(work: _Work) -> None:
+    """National ID, company name, SIRET and VAT number."""
+    work.take(standardise_national_ids(work.raw("national_id")), ("national_id",), ("national_id_invalid",))
+    work.out["company"] = clean(work.df["company"]) if "company" in work.df.columns else work.empty
+    work.take(standardise_siret(work.raw("siret")), ("siret",), ("siret_invalid",))
+    work.take(standardise_vat(work.raw("vat_number")), ("vat_number",), ("vat_invalid",))
 
-    clock.lap("companies")
+
+def _status_and_opt_in(work: _Work) -> None:
+    """The customer status and the retention category it maps to; the opt-in as a boolean."""
+    rules = work.rules
     categories = {k2: v for k, v in rules.status_categories.items()
                   for k2 in key(pd.Series([k])).dropna().tolist()}
 
@@ -178,30 +215,25 @@ def standardise_frame(df: pd.DataFrame, rules: SourceRules, now: datetime) -> pd
         return pd.DataFrame({"status": status, "category": category.fillna(rules.retention_category)},
                             index=values.index)
 
-    status = by_distinct(df["customer_status"] if "customer_status" in df.columns else empty, statuses)
-    out["customer_status"] = status["status"]
-    out["retention_category"] = status["category"]
+    status = by_distinct(work.raw("customer_status"), statuses)
+    work.out["customer_status"] = status["status"]
+    work.out["retention_category"] = status["category"]
 
     def booleans(values: pd.Series) -> pd.DataFrame:
         parsed, unknown = parse_booleans(values)
         return pd.DataFrame({"value": parsed, "unknown": unknown}, index=values.index)
 
-    opt_in = by_distinct(df["opt_in"] if "opt_in" in df.columns else empty, booleans)
-    out["opt_in"] = opt_in["value"].astype("boolean")
-    issues["opt_in_unparseable"] = opt_in["unknown"].to_numpy(dtype=bool)
+    opt_in = by_distinct(work.raw("opt_in"), booleans)
+    work.out["opt_in"] = opt_in["value"].astype("boolean")
+    work.issues["opt_in_unparseable"] = opt_in["unknown"].to_numpy(dtype=bool)
 
-    clock.lap("status_opt_in")
+
+def _activity_dates(work: _Work) -> None:
     for name in ACTIVITY_FIELDS:
-        if name in df.columns:
-            values, unparseable, future = standardise_timestamp(df[name], rules.date_format, now)
-            issues[f"{name}_unparseable"] = unparseable
-            issues[f"{name}_in_future"] = future
-            out[name] = values
+        if name in work.df.columns:
+            values, unparseable, future = standardise_timestamp(work.df[name], work.rules.date_format, work.now)
+            work.issues[f"{name}_unparseable"] = unparseable
+            work.issues[f"{name}_in_future"] = future
+            work.out[name] = values
         else:
-            out[name] = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
-
-    clock.lap("activity_dates")
-    out["issues"] = pd.Series(codes_list(issues, n), index=index, dtype=pd.ArrowDtype(pa.list_(pa.string())))
-    clock.lap("issues")
-    log.debug("standardise_frame seconds: %s", clock.laps)
-    return out[list(OUTPUT_COLUMNS)]
+            work.out[name] = pd.Series(pd.NaT, index=work.df.index, dtype="datetime64[ns]")

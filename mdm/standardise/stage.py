@@ -11,8 +11,10 @@ For each configured source:
 4. mapped fields are extracted set-wise in DuckDB, each column is standardised vectorised
    (`mdm.standardise.frame`), and the rows replace their previous version in staging.customers.
 
-Pending quarantine actions (release / discard) are applied first, so a released row flows
-through this run's standardise and validate stages.
+The stewards' pending quarantine actions (release / discard) are applied before this stage,
+and the suppression list purged after it, by the composition root (`mdm.pipeline.standardise`):
+`run` takes the keys released this run, so a released row flows through this run's standardise
+and validate stages.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -53,36 +56,22 @@ def config_hash(source: SourceConfig) -> str:
     return hashlib.md5(text.encode("utf-8")).hexdigest()
 
 
-def run(ctx: RunContext) -> StageResult:
-    """Stage entry point (see `mdm.runner.STAGES`)."""
-    from expectations.quarantine import apply_pending_actions
-
-    actions = apply_pending_actions(ctx)
+def run(ctx: RunContext, released: Mapping[str, Sequence[str]] | None = None) -> StageResult:
+    """Stage entry point (see `mdm.pipeline.STAGES`); `released`: record keys per source that a
+    steward released from quarantine this run, standardised again even if unchanged."""
+    released = released or {}
     standardised: dict[str, int] = {}
     unchanged: dict[str, int] = {}
     timings: dict[str, float] = {}
     for source in ctx.config.sources:
         if source.records != "customers":
             continue  # event sources: mdm/events/
-        done = standardise_source(ctx, source, extra_keys=actions.released.get(source.name, []))
+        done = standardise_source(ctx, source, extra_keys=list(released.get(source.name, [])))
         standardised[source.name] = done["standardised"]
         unchanged[source.name] = done["unchanged"]
         timings[source.name] = done["seconds"]
-    # People erased on request stay erased: their identifiers are on the suppression list, and a
-    # re-sent export that still holds them is purged before anything downstream sees it.
-    from warehouse.retention.suppression import purge_suppressed
-
-    counts: dict[str, Any] = {
-        "standardised": standardised,
-        "unchanged": unchanged,
-        "suppressed": purge_suppressed(ctx),
-    }
-    if actions.released_count or actions.discarded or actions.ignored:
-        counts["quarantine_actions"] = {
-            "released": actions.released_count, "discarded": actions.discarded, "ignored": actions.ignored,
-        }
     log.info("standardise seconds per source: %s", timings)
-    return StageResult(stage=STAGE, counts=counts)
+    return StageResult(stage=STAGE, counts={"standardised": standardised, "unchanged": unchanged})
 
 
 def _select_candidates(ctx: RunContext, source: SourceConfig, extra_keys: list[str], chash: str) -> None:

@@ -80,7 +80,7 @@ class ApplyRunner:
             self._thread.join(timeout)
 
     def _work(self) -> None:
-        from mdm.runner import PipelineFailed, run_pipeline
+        from mdm.pipeline import PipelineFailed, run_pipeline
         from warehouse.lock import WarehouseBusy
 
         run = self._run or run_pipeline

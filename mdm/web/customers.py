@@ -8,16 +8,16 @@ the start of the first name, the last name, or "first last"/"last first".
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from mdm.canonical import GOLDEN_FIELDS
-from mdm.privacy import fingerprint
+from mdm.privacy import fingerprint, read_salt
 from mdm.web import search_index
 from mdm.web.published import Snapshot
 
@@ -121,12 +121,9 @@ def resolve_id(cur: duckdb.DuckDBPyConnection, golden_id: str) -> str | None:
 
 
 def audit_salt(home: Any, salt_env: str) -> str | None:
-    """The salt the pipeline fingerprints audit subjects with (env var, else `$MDM_HOME/.salt`)."""
-    value = os.environ.get(salt_env)
-    if value:
-        return value
-    path = home / ".salt"
-    return path.read_text().strip() if path.exists() else None
+    """The salt the pipeline fingerprints audit subjects with (env var, else `$MDM_HOME/.salt`);
+    None before the pipeline made one (the app never creates it)."""
+    return read_salt(Path(home), salt_env, create=False)
 
 
 def customer_page(

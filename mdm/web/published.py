@@ -23,6 +23,7 @@ from typing import Any
 
 import duckdb
 
+from warehouse.connection import open_reader
 from warehouse.publication import contract
 
 CATALOG = "pub"
@@ -78,8 +79,7 @@ class PublishedDatabase:
         return self._locate()
 
     def _open(self, path: Path, identity: tuple[int, int, int]) -> Snapshot:
-        con = duckdb.connect(":memory:")
-        con.execute(f"ATTACH '{_sql_path(path)}' AS {CATALOG} (READ_ONLY)")
+        con = open_reader(path, alias=CATALOG, use=False)
         problems = contract.drift(con, CATALOG)
         if problems:
             described = _describe(con, problems)
@@ -135,9 +135,6 @@ def _describe(con: duckdb.DuckDBPyConnection, problems: list[str]) -> str:
     return f"it lacks {', '.join(missing)}" if missing else "; ".join(problems)
 
 
-def _sql_path(path: Path) -> str:
-    """A file path as a SQL string literal body (ATTACH takes no parameters)."""
-    return str(path).replace("'", "''")
 
 
 def last_publication(cur: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:

@@ -76,7 +76,7 @@ def test_link_inbox_mirrors_the_data_set_folders(tmp_path: Path) -> None:
 
 def test_the_benchmark_knows_the_runner_stages() -> None:
     from benchmarks.bench_pipeline import STAGE_NAMES
-    from mdm.runner import STAGES
+    from mdm.pipeline import STAGES
 
     # the runner's stages, then the compaction `mdm run` does once the writer is closed
     assert list(STAGE_NAMES) == [*STAGES, "compact"]

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from mdm.cli import mdm
 from mdm.config import MdmConfig
-from mdm.runner import run_pipeline
+from mdm.pipeline import run_pipeline
 
 pytestmark = pytest.mark.slow  # full ingest + standardise + validate runs (GX import)
 

@@ -12,7 +12,7 @@ import pytest
 
 from mdm.config import MdmConfig
 from mdm.context import RunContext, StageResult
-from mdm.runner import execute_stage
+from mdm.pipeline import execute_stage
 
 DEFAULTS: dict[str, Any] = {
     "load_id": "L1",

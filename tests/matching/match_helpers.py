@@ -15,7 +15,7 @@ import pandas as pd
 from matching.evaluation import standardise_records
 from mdm.config import MdmConfig
 from mdm.context import RunContext, StageResult
-from mdm.runner import execute_stage
+from mdm.pipeline import execute_stage
 
 NOW = datetime(2026, 11, 23, 12, 0, 0)
 

@@ -12,8 +12,8 @@ import dagster as dg
 import pytest
 
 from mdm.config import MdmConfig
+from mdm.pipeline import STAGES
 from mdm.privacy import fingerprint
-from mdm.runner import STAGES
 from pipelines.definitions import defs
 from pipelines.resources import MdmConfigResource
 from pipelines.sensors import inbox_file_sensor
@@ -30,6 +30,25 @@ def test_one_asset_per_stage_in_order() -> None:
     for previous, stage in zip(names, names[1:], strict=False):
         parents = {k.to_user_string() for k in graph.get(dg.AssetKey(stage)).parent_keys}
         assert parents == {previous}
+
+
+def test_materialize_all_runs_the_nightly_graph_in_process() -> None:
+    """"Materialize all" in the UI launches Dagster's implicit asset job: it must hold the same
+    assets as `nightly` and run them the same way (one process, one writer)."""
+    nightly = defs.resolve_job_def("nightly")
+    implicit = defs.resolve_implicit_global_asset_job_def()
+    assert nightly.asset_layer.asset_graph.get_all_asset_keys() == implicit.asset_layer.asset_graph.get_all_asset_keys()
+    assert {"staging/customers", "published/mdm", "golden/customer"} <= {
+        k.to_user_string() for k in nightly.asset_layer.asset_graph.get_all_asset_keys()
+    }
+    assert nightly.executor_def.name == implicit.executor_def.name == "in_process"
+
+
+def test_the_golden_table_carries_its_published_schema() -> None:
+    spec = defs.resolve_assets_def(dg.AssetKey(["golden", "customer"])).specs_by_key[dg.AssetKey(["golden", "customer"])]
+    columns = spec.metadata["dagster/column_schema"].columns
+    assert [c.name for c in columns][:3] == ["golden_id", "title", "first_name"]
+    assert all(c.description for c in columns)
 
 
 def test_schedule_is_0200_paris() -> None:
@@ -62,8 +81,11 @@ def test_inbox_sensor_runs_once_per_new_file(demo_config: MdmConfig) -> None:
     # keyed by a salted fingerprint of the path: a file name can hold an e-mail (issue 18)
     assert set(json.loads(second.cursor or "{}")) == {fingerprint("crm/a.csv", "test-salt")}
 
+    # An Excel lock file or a partial copy is not data: ingest skips it, so it starts no run.
+    (inbox / "crm" / "~$a.csv").write_text("lock")
+    (inbox / "crm" / "c.csv.tmp").write_text("partial")
     third = _sensor_run(demo_config.config_path, second.cursor)
-    assert not third.run_requests, "the same file must not trigger twice"
+    assert not third.run_requests, "the same file must not trigger twice, nor a lock file"
 
     (inbox / "crm" / "b.csv").write_text("Code client;Nom\n2;Y\n", encoding="cp1252")
     fourth = _sensor_run(demo_config.config_path, third.cursor)

@@ -145,7 +145,7 @@ def test_ignores_hidden_lock_and_partial_files(mdm_home: Path) -> None:
 
 def test_runner_runs_the_stage(mdm_home: Path) -> None:
     """The real runner path (`mdm run --until ingest`) reaches this stage and records its counts."""
-    from mdm.runner import run_pipeline
+    from mdm.pipeline import run_pipeline
 
     config = make_config(mdm_home, [CRM])
     write(mdm_home, "crm/a.csv", "Code client;Nom;Courriel\nC1;A;a@x.fr\n")

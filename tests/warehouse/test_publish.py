@@ -18,7 +18,7 @@ import pytest
 
 from mdm.config import MdmConfig
 from mdm.context import RunContext
-from mdm.runner import execute_stage
+from mdm.pipeline import execute_stage
 from mdm.web.published import PublishedDatabase
 from warehouse.connection import open_published_reader, open_writer
 from warehouse.publication import contract, files

@@ -19,6 +19,8 @@ from typing import Any
 import duckdb
 import yaml
 
+from warehouse.connection import sql_literal
+
 
 @dataclass(frozen=True)
 class Column:
@@ -66,11 +68,6 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def literal(text: str) -> str:
-    """A SQL string literal for COMMENT ON (which takes no parameters); text is from our contract."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 def actual_columns(con: duckdb.DuckDBPyConnection, catalog: str, name: str) -> list[tuple[str, str]]:
     schema, tbl = name.split(".")
     rows = con.execute(
@@ -114,10 +111,10 @@ def write_comments(con: duckdb.DuckDBPyConnection, catalog: str) -> None:
         if not present:
             continue
         target = f"{quote(catalog)}.{quote(t.schema)}.{quote(t.table)}"
-        con.execute(f"COMMENT ON TABLE {target} IS {literal(t.description)}")
+        con.execute(f"COMMENT ON TABLE {target} IS {sql_literal(t.description)}")
         for c in t.columns:
             if c.name in present:
-                con.execute(f"COMMENT ON COLUMN {target}.{quote(c.name)} IS {literal(c.description)}")
+                con.execute(f"COMMENT ON COLUMN {target}.{quote(c.name)} IS {sql_literal(c.description)}")
 
 
 def render_markdown() -> str:

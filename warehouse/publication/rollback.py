@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from mdm.config import MdmConfig
+from warehouse.connection import sql_literal
 from warehouse.lock import pipeline_lock
 from warehouse.publication import contract, files
 
@@ -35,7 +36,7 @@ def read_info(path: Path) -> PublishedInfo:
     database, so a long-lived process never gets a cached, older copy (stack notes)."""
     con = duckdb.connect(":memory:")
     try:
-        con.execute(f"ATTACH {contract.literal(str(path))} AS pub (READ_ONLY)")
+        con.execute(f"ATTACH {sql_literal(str(path))} AS pub (READ_ONLY)")
         row = con.execute("SELECT run_id, published_at::VARCHAR, row_counts FROM pub.ops.publication").fetchone()
     except duckdb.Error:
         return PublishedInfo(None, None, {})
@@ -56,10 +57,10 @@ def export_parquet_from(path: Path, published_dir: Path, label: str) -> Path:
     tmp.mkdir(parents=True)
     con = duckdb.connect(":memory:")
     try:
-        con.execute(f"ATTACH {contract.literal(str(path))} AS pub (READ_ONLY)")
+        con.execute(f"ATTACH {sql_literal(str(path))} AS pub (READ_ONLY)")
         for t in contract.load():
             if t.parquet:
-                target = contract.literal(str(tmp / f"{t.table}.parquet"))
+                target = sql_literal(str(tmp / f"{t.table}.parquet"))
                 con.execute(
                     f"COPY (SELECT * FROM pub.{contract.quote(t.schema)}.{contract.quote(t.table)}) "
                     f"TO {target} (FORMAT parquet)"

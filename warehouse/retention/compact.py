@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from mdm.config import Paths
-from warehouse.connection import sql_literal
+from warehouse.connection import open_reader, sql_literal
 from warehouse.retention.published import Erased, erase_from_published
 from warehouse.retention.targets import Targets
 
@@ -83,7 +83,7 @@ def purge_published_copies(paths: Paths) -> int:
 def _pending(paths: Paths) -> int:
     if not paths.warehouse.exists():
         return 0
-    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    con = open_reader(paths.warehouse)
     try:
         row = con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'retention' AND table_name = 'pending_purge'"

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mdm.canonical import ACTIVITY_FIELDS, EVENT_TRIGGER_FIELDS
+from warehouse.retention.defaults import DEFAULT_RULES
 
 #: What a rule's trigger may name: a record's own dates, or a date read on the person's timeline.
 TRIGGER_FIELDS: tuple[str, ...] = ACTIVITY_FIELDS + EVENT_TRIGGER_FIELDS
@@ -135,7 +136,10 @@ class RetentionConfig(BaseModel):
     def effective_rules(self) -> list[RetentionRule]:
         """The configured rules, or the documented defaults when none are configured."""
         if self.rules is None:
-            from warehouse.retention.defaults import default_rules
-
             return default_rules()
         return list(self.rules)
+
+
+def default_rules() -> list[RetentionRule]:
+    """The CNIL defaults (`warehouse/retention/defaults.py`) as rules."""
+    return [RetentionRule.model_validate(rule) for rule in DEFAULT_RULES]

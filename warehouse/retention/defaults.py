@@ -13,8 +13,8 @@ that the two stay in step.
 
 from __future__ import annotations
 
-from warehouse.retention.config import RetentionRule
-
+#: Plain data, validated into `RetentionRule`s by `RetentionConfig.effective_rules` (this module
+#: imports nothing, so the config model can import it).
 DEFAULT_RULES: list[dict[str, object]] = [
     {
         "name": "prospect_3y",
@@ -53,6 +53,3 @@ DEFAULT_RULES: list[dict[str, object]] = [
     },
 ]
 
-
-def default_rules() -> list[RetentionRule]:
-    return [RetentionRule.model_validate(rule) for rule in DEFAULT_RULES]

@@ -29,12 +29,12 @@ import duckdb
 import pandas as pd
 
 from mdm.clock import now as clock_now
-from mdm.config import MdmConfig
+from mdm.config import MdmConfig, get_salt
 from mdm.context import RunContext
 from mdm.events.forget import keep_amounts_of, person_event_keys
 from mdm.privacy import fingerprint
 from mdm.standardise.national_ids import SEPARATORS
-from warehouse.connection import open_writer, transaction
+from warehouse.connection import open_reader, open_writer, transaction
 from warehouse.lock import pipeline_lock
 from warehouse.retention import cascade, heal, journal
 from warehouse.retention.audit import record_events, summary_event
@@ -47,7 +47,6 @@ from warehouse.retention.identifiers import (
     phone_digit_forms,
 )
 from warehouse.retention.resume import Completion, resume_pending
-from warehouse.retention.salt import get_salt
 from warehouse.retention.scrub import rejected_holding, scrub_duckdb_text
 from warehouse.retention.suppression import add_suppressed
 from warehouse.retention.targets import Targets, name_tokens
@@ -208,7 +207,7 @@ def _archive_matches(config: MdmConfig, keys: list[str], ids: Identifiers) -> tu
     path = config.paths.archive
     if not path.exists():
         return [], Identifiers()
-    con = duckdb.connect(str(path), read_only=True)
+    con = open_reader(path)
     try:
         columns = {r[0] for r in con.execute(
             "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = 'customers'"
@@ -344,7 +343,7 @@ def erase_in_warehouse(
     keys = sorted(set(keys) | set(archived_keys))
     ids = ids.add(archived_ids)
     cascade.load_keys(con, keys)
-    event_keys = person_event_keys(con, golden_ids, ids.emails, ids.phones)  # their orders, tickets... go too
+    event_keys = person_event_keys(con, cascade.KEYS_TABLE, golden_ids, ids.emails, ids.phones)  # their events too
     keys = sorted(set(keys) | set(event_keys))
     cascade.load_keys(con, keys)
     targets = _targets(con, config, keys, golden_ids, ids, salt)

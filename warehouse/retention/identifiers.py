@@ -16,6 +16,7 @@ import phonenumbers
 from mdm.standardise.emails import standardise_emails
 from mdm.standardise.national_ids import standardise_national_ids
 from mdm.standardise.phones import standardise_phones
+from warehouse.connection import sql_literal
 
 #: Suppression hash in SQL, the twin of `suppression_hash`: params (salt, kind), then the value column.
 SUPPRESSION_HASH_SQL = "sha256(concat(?, chr(31), ?, chr(31), {value}))"
@@ -71,7 +72,7 @@ def mailbox(email: str) -> str:
 
 def mailbox_sql(value: str) -> str:
     """SQL twin of `mailbox` over the expression `value` (code, never user input)."""
-    dotless = ", ".join(f"'{d}'" for d in DOTLESS_DOMAINS)
+    dotless = ", ".join(sql_literal(d) for d in DOTLESS_DOMAINS)
     low = f"lower(trim({value}))"
     local = f"split_part(regexp_extract({low}, '^(.*)@[^@]*$', 1), '+', 1)"
     domain = f"regexp_extract({low}, '@([^@]*)$', 1)"

@@ -111,10 +111,6 @@ def _link_golden(con: duckdb.DuckDBPyConnection, xref: str) -> None:
     )
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def rewrite_duckdb_without(path: Path, erased: Erased) -> int:
     """Rewrite one DuckDB file without the erased rows; returns rows left out.
 
@@ -169,10 +165,10 @@ def rewrite_duckdb_without(path: Path, erased: Erased) -> int:
                 f" WHERE NOT coalesce(({cond}), false)"
             )
             if comment:
-                con.execute(f'COMMENT ON TABLE "{schema}"."{table}" IS {_literal(comment)}')
+                con.execute(f'COMMENT ON TABLE "{schema}"."{table}" IS {sql_literal(comment)}')
             for name, _, col_comment in cols:
                 if col_comment:
-                    con.execute(f'COMMENT ON COLUMN "{schema}"."{table}"."{name}" IS {_literal(col_comment)}')
+                    con.execute(f'COMMENT ON COLUMN "{schema}"."{table}"."{name}" IS {sql_literal(col_comment)}')
         views = con.execute(
             "SELECT sql FROM duckdb_views() WHERE database_name = 'src' AND NOT internal ORDER BY view_oid"
         ).fetchall()

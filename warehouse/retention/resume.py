@@ -23,13 +23,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mdm.clock import now as clock_now
-from mdm.config import MdmConfig
+from mdm.config import MdmConfig, get_salt
 from warehouse.connection import open_writer, transaction
 from warehouse.retention import journal
 from warehouse.retention.archive import delete_from_archive
 from warehouse.retention.compact import compact_warehouse
 from warehouse.retention.published import Erased, erase_from_published
-from warehouse.retention.salt import get_salt
 from warehouse.retention.scrub import delete_files, scrub_duckdb_text
 from warehouse.retention.store_purge import purge_store
 from warehouse.retention.targets import Targets

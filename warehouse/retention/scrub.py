@@ -21,7 +21,7 @@ from typing import IO
 
 import duckdb
 
-from mdm.inbox import content_hash
+from sources.inbox import content_hash
 from warehouse.retention.targets import FREE_TEXT_COLUMNS, Targets
 
 REASON_SUFFIX = ".reason.txt"

@@ -6,7 +6,7 @@ import pytest
 
 from matching.merge.config import GOLDEN_FIELDS
 from mdm.config import MdmConfig
-from mdm.runner import run_pipeline
+from mdm.pipeline import run_pipeline
 from warehouse.connection import open_reader
 from warehouse.publication import contract
 

@@ -7,7 +7,7 @@ import json
 from click.testing import CliRunner, Result
 
 from mdm.cli import mdm
-from mdm.runner import execute_stage
+from mdm.pipeline import execute_stage
 from mdm.stewardship import store
 from warehouse.connection import open_writer
 

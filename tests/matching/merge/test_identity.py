@@ -7,8 +7,8 @@ import json
 import uuid
 
 from matching.merge.steward import resolve_id as resolve_golden_id
+from mdm.config import get_salt
 from mdm.privacy import fingerprint
-from warehouse.retention.salt import get_salt
 
 T1, T2, T3, T4 = "2026-01-01T00:00:00", "2026-02-01T00:00:00", "2026-03-01T00:00:00", "2026-04-01T00:00:00"
 

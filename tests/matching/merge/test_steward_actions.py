@@ -9,9 +9,9 @@ from datetime import datetime
 from matching.merge import stage as merge_stage
 from matching.merge.stage import rebuild_golden
 from matching.merge.steward import resolve_id
+from mdm.config import get_salt
 from mdm.privacy import fingerprint
 from mdm.stewardship import store
-from warehouse.retention.salt import get_salt
 
 T1, T2, T3, T4 = "2026-01-01T00:00:00", "2026-02-01T00:00:00", "2026-03-01T00:00:00", "2026-04-01T00:00:00"
 

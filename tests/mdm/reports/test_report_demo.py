@@ -8,9 +8,9 @@ import duckdb
 import pytest
 
 from mdm.config import MdmConfig
+from mdm.pipeline import run_pipeline
 from mdm.reports.metrics import headline_metrics
 from mdm.reports.render import render_report
-from mdm.runner import run_pipeline
 from warehouse.connection import open_published_reader
 
 

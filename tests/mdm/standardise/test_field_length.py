@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mdm.runner import run_pipeline
+from mdm.pipeline import run_pipeline
 from sources.testing import make_config, query
 from warehouse.connection import open_published_reader
 

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from mdm.config import MdmConfig
-from mdm.runner import run_pipeline
+from mdm.pipeline import run_pipeline
 from mdm.web.app import create_app
 from tests.mdm.web.web_helpers import PASSWORD, add_user, login
 

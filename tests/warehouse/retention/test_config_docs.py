@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from warehouse.retention.config import RetentionConfig, RetentionRule, subtract_period
-from warehouse.retention.defaults import default_rules
+from warehouse.retention.config import RetentionConfig, RetentionRule, default_rules, subtract_period
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "retention.md"
 

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from mdm.config import MdmConfig
-from mdm.runner import run_pipeline
+from mdm.pipeline import run_pipeline
 from warehouse.retention.compact import compact_warehouse
 from warehouse.retention.erasure import erase
 

@@ -35,7 +35,7 @@ from click.testing import CliRunner
 
 from mdm.cli import mdm as mdm_cli
 from mdm.config import MdmConfig
-from mdm.runner import run_pipeline
+from mdm.pipeline import run_pipeline
 from mdm.stewardship import store
 from pipelines.assets import stage_assets
 from pipelines.checks import asset_checks

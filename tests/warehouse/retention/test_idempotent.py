@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from mdm.config import MdmConfig
-from mdm.runner import run_pipeline
+from mdm.pipeline import run_pipeline
 from tests.helpers.staging_warehouse import StagingWarehouse
 from warehouse.retention.erasure import erase
 

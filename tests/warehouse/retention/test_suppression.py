@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mdm.config import MdmConfig
-from mdm.runner import run_pipeline
+from mdm.pipeline import run_pipeline
 from warehouse.connection import open_writer
 from warehouse.retention.erasure import erase
 

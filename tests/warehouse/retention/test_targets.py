@@ -6,8 +6,8 @@ import duckdb
 import pytest
 
 from mdm.config import MdmConfig
+from mdm.pipeline import run_pipeline
 from mdm.privacy import mask_label
-from mdm.runner import run_pipeline
 from warehouse.connection import open_writer
 from warehouse.retention.erasure import erase
 from warehouse.retention.identifiers import mailbox, mailbox_sql

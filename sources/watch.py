@@ -1,7 +1,9 @@
-"""What is waiting in the inbox: the files each source's glob matches, with a cheap change signal.
+"""What is waiting in the inbox, for the Dagster sensor: the files each source's glob matches,
+with a cheap change signal.
 
-Used by the Dagster inbox sensor to decide whether a run is due. Paths are confined to the
-inbox: a glob never reaches outside it, and symlinks pointing outside are ignored.
+The files are those ingest would read (`sources.inbox.find_files`, the one inbox walk): an Excel
+lock file (`~$export.xlsx`), a hidden or partial file never starts a run that ingest then
+ignores, and a file whose real path leaves the inbox is left out.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from mdm.config import MdmConfig
+from mdm.config import MdmConfig, get_salt
+from mdm.privacy import fingerprint
+from sources.inbox import confined, content_hash, find_files
 
 
 @dataclass(frozen=True)
@@ -27,52 +31,26 @@ class InboxFile:
         return f"{self.size}:{self.mtime_ns}"
 
 
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-    except ValueError:
-        return False
-    return True
-
-
 def inbox_files(config: MdmConfig) -> list[InboxFile]:
-    """Files matched by the file sources' globs, sorted by path; nothing outside the inbox."""
+    """Files matched by the file sources' globs, sorted by path within each source."""
     inbox = config.paths.inbox
     found: list[InboxFile] = []
-    if not inbox.exists():
-        return found
     for source in config.sources:
-        if not source.path or Path(source.path).is_absolute() or ".." in Path(source.path).parts:
+        if not source.path:
             continue
-        for path in sorted(inbox.glob(source.path)):
-            if not path.is_file() or not _inside(path, inbox):
+        for relpath, path in find_files(inbox, source.path):
+            if not confined(inbox, path) or not path.is_file():
                 continue
             stat = path.stat()
-            found.append(
-                InboxFile(
-                    source=source.name,
-                    path=path,
-                    relpath=path.relative_to(inbox).as_posix(),
-                    size=stat.st_size,
-                    mtime_ns=stat.st_mtime_ns,
-                )
-            )
+            found.append(InboxFile(source=source.name, path=path, relpath=relpath, size=stat.st_size,
+                                   mtime_ns=stat.st_mtime_ns))
     return found
-
-
-def content_hash(path: Path) -> str:
-    """SHA-256 of a file, read in 1 MiB blocks: the sensor's run key and ingest's "already loaded"."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
 class InboxChanges:
     changed: list[InboxFile]
-    seen: dict[str, str]  # relpath -> signature, the sensor's new cursor
+    seen: dict[str, str]  # fingerprint of the relpath -> signature, the sensor's new cursor
 
     @property
     def batch_key(self) -> str:
@@ -89,9 +67,6 @@ def changes_since(config: MdmConfig, seen: dict[str, str]) -> InboxChanges:
     `seen` (the sensor's cursor, stored in Dagster's database) is keyed by a salted fingerprint of
     each path, never the path: an export's file name can hold an e-mail address, and an erasure
     cannot reach into Dagster's storage."""
-    from mdm.privacy import fingerprint
-    from warehouse.retention.salt import get_salt
-
     salt = get_salt(config)
     files = inbox_files(config)
     keys = {f.relpath: fingerprint(f.relpath, salt) for f in files}
