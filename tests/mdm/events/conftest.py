@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from mdm.config import MdmConfig, load_config
-from mdm.runner import RunSummary, run_pipeline
+from mdm.pipeline import RunSummary, run_pipeline
 
 CUSTOMERS = """id;nom;prenom;email;tel;statut;cree
 C1;Martin;Anne;anne.martin@example.fr;0612345678;client;2020-01-10
