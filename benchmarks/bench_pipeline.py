@@ -52,8 +52,8 @@ CONFIG = REPO / "benchmarks" / "bench.yaml"
 SIZES = (100_000, 300_000, 1_000_000)
 #: The stages of `mdm.pipeline.STAGES`, in order (repeated here so the parent need not import mdm), then
 #: the compaction `mdm run` does after a run that retired records (`warehouse.retention.compact`).
-STAGE_NAMES = ("ingest", "standardise", "validate", "match", "merge", "expire", "households", "organisations",
-               "measure", "publish", "compact")
+STAGE_NAMES = ("ingest", "standardise", "validate", "match", "merge", "events", "expire", "households",
+               "organisations", "segment", "measure", "publish", "compact")
 SEED = 1
 NIGHT_HOUR = "T02:00:00"  # the nightly schedule's hour, for the frozen run clock (MDM_NOW)
 
@@ -130,7 +130,7 @@ def child_run(out_path: Path) -> None:
     from mdm.runner import _record_run_end, _record_run_start, new_run_id, open_context
 
     imports_s = time.perf_counter() - started
-    config = load_config(CONFIG)
+    config = load_config(os.environ.get("MDM_BENCH_CONFIG") or CONFIG)
     # The incremental batch's files are delta exports (only new and changed records), so the
     # row-count circuit breaker, meant to catch a truncated FULL export, must not hold them.
     config.validation.circuit_breaker.min_row_ratio = 0.0
@@ -211,6 +211,30 @@ def ensure_data(records: int, incremental: bool) -> tuple[Path, Path | None]:
     return base, (incr if incremental else None)
 
 
+def ensure_events(records: int, events: int, base: Path, incr: Path | None) -> tuple[Path, Path | None, Path]:
+    """Generate (once) `events` events over the base's records and a 1 % batch of new events, and the
+    config: bench.yaml plus the event sources (`benchmarks/eventgen.py`). Returns their folders and it."""
+    ev_base = DATA / f"events-{records}-{events}-s{SEED}"
+    ev_incr = DATA / f"events-{records}-{events}-s{SEED}-batch"
+    gen = [sys.executable, "-m", "benchmarks.eventgen", "--base", str(base), "--seed", str(SEED)]
+    if not (ev_base / "manifest.json").exists():
+        print(f"generating {events:,} events into {ev_base.relative_to(REPO)} ...", flush=True)
+        subprocess.run([*gen, "--events", str(events), "--out", str(ev_base)], cwd=REPO, check=True,
+                       stdout=subprocess.DEVNULL)
+    if incr is not None and not (ev_incr / "manifest.json").exists():
+        batch = max(1, events // 100)
+        subprocess.run([*gen, "--events", str(batch), "--first", str(events), "--out", str(ev_incr),
+                        "--reference-date", str(_manifest(incr)["reference_date"])],
+                       cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    import yaml
+
+    config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    config["sources"] += yaml.safe_load((ev_base / "events.yaml").read_text(encoding="utf-8"))["sources"]
+    path = DATA / f"bench-events-{records}-{events}.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return ev_base, (ev_incr if incr is not None else None), path
+
+
 def _manifest(folder: Path) -> dict[str, Any]:
     result: dict[str, Any] = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     return result
@@ -229,10 +253,12 @@ def link_inbox(data_dir: Path, home: Path) -> None:
 
 
 def run_child(home: Path, run_date: str, label: str, profile: str | None,
-              memory_limit: str | None = None) -> dict[str, Any]:
+              memory_limit: str | None = None, config: Path | None = None) -> dict[str, Any]:
     """One pipeline run in a child process; returns its figures."""
     out = home / f"bench-{label}.json"
     env = {**os.environ, "MDM_HOME": str(home), "MDM_NOW": run_date + NIGHT_HOUR, "PYTHONPATH": str(REPO)}
+    if config is not None:
+        env["MDM_BENCH_CONFIG"] = str(config)
     if memory_limit:
         env["MDM_BENCH_DUCKDB_MEMORY"] = memory_limit
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(out)]
@@ -291,7 +317,8 @@ def match_quality(home: Path, truth: Path) -> dict[str, Any]:
 
 
 def one_round(records: int, base: Path, incr: Path | None, profile: str | None, keep: bool,
-              incremental_only: bool = False, memory_limit: str | None = None) -> dict[str, Any]:
+              incremental_only: bool = False, memory_limit: str | None = None,
+              events: tuple[Path, Path | None, Path] | None = None) -> dict[str, Any]:
     """A full run from an empty home, then (optionally) the incremental run on it.
 
     With `keep`, the home after the full run is also copied to `home-N-after-full/`, so that
@@ -311,7 +338,10 @@ def one_round(records: int, base: Path, incr: Path | None, profile: str | None, 
     else:
         home.mkdir(parents=True)
         link_inbox(base, home)
-        full = run_child(home, str(_manifest(base)["reference_date"]), f"full-{records}", profile, memory_limit)
+        if events is not None:
+            link_inbox(events[0], home)
+        full = run_child(home, str(_manifest(base)["reference_date"]), f"full-{records}", profile, memory_limit,
+                         events[2] if events else None)
         if full["status"] == "succeeded":
             full["match"] = match_quality(home, base / "truth.csv")
             (home / full_json).write_text(json.dumps(full, indent=2, default=str) + "\n", encoding="utf-8")
@@ -322,7 +352,10 @@ def one_round(records: int, base: Path, incr: Path | None, profile: str | None, 
     if incr is not None and full["status"] == "succeeded":
         manifest = _manifest(incr)
         link_inbox(incr, home)
-        inc = run_child(home, str(manifest["reference_date"]), f"incremental-{records}", profile, memory_limit)
+        if events is not None and events[1] is not None:
+            link_inbox(events[1], home)
+        inc = run_child(home, str(manifest["reference_date"]), f"incremental-{records}", profile, memory_limit,
+                        events[2] if events else None)
         inc["batch_records"] = manifest["records"]
         if inc["status"] == "succeeded":
             inc["match"] = match_quality(home, incr / "truth_all.csv")
@@ -412,8 +445,8 @@ def print_table(records: int, summary: dict[str, dict[str, Any]]) -> None:
             print(f"{k} run FAILED in {failure} (traceback above)")
 
 
-def results_path(records: int) -> Path:
-    stem = f"{datetime.now(UTC):%Y-%m-%d}-{records}"
+def results_path(records: int, events: int = 0) -> Path:
+    stem = f"{datetime.now(UTC):%Y-%m-%d}-{records}" + (f"-events{events}" if events else "")
     path = RESULTS / f"{stem}.json"
     n = 2
     while path.exists():
@@ -435,6 +468,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="sample each run with py-spy (raw stacks in benchmarks/data/profiles/; py-spy must be installed)")
     parser.add_argument("--duckdb-memory-limit", metavar="SIZE",
                         help="experiment: SET memory_limit on the pipeline's connection (e.g. 3GB; default DuckDB's 80%% of RAM)")
+    parser.add_argument("--events", type=int, default=0, metavar="N",
+                        help="extended data: also N events (orders, tickets, campaigns) over the records, and a 1 %% "
+                        "batch of new events in the incremental run (benchmarks/eventgen.py)")
     parser.add_argument("--no-save", action="store_true", help="do not write benchmarks/results/")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -446,8 +482,9 @@ def main(argv: list[str] | None = None) -> None:
     base, incr = ensure_data(args.records, not args.skip_incremental)
     if args.incremental_only and incr is None:
         parser.error("--incremental-only contradicts --skip-incremental")
+    events = ensure_events(args.records, args.events, base, incr) if args.events else None
     rounds = [one_round(args.records, base, incr, "yes" if args.profile else None, args.keep_home,
-                        args.incremental_only, args.duckdb_memory_limit) for _ in range(args.repeat)]
+                        args.incremental_only, args.duckdb_memory_limit, events) for _ in range(args.repeat)]
     kinds: list[str] = [kind for kind in ("full", "incremental") if kind in rounds[0]]
     summary = {kind: _median_run(rounds, kind) for kind in kinds}
     print_table(args.records, summary)
@@ -463,6 +500,7 @@ def main(argv: list[str] | None = None) -> None:
         "seed": SEED,
         "repeat": args.repeat,
         "duckdb_memory_limit": args.duckdb_memory_limit,
+        "events": args.events,
         "data": {"base": _manifest(base), "incremental": _manifest(incr) if incr else None},
         "environment": {**environment(), "loadavg_1m_at_start": load_before},
         "targets": TARGETS,
@@ -472,7 +510,7 @@ def main(argv: list[str] | None = None) -> None:
     }
     if not args.no_save:
         RESULTS.mkdir(parents=True, exist_ok=True)
-        path = results_path(args.records)
+        path = results_path(args.records, args.events)
         path.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
         print(f"figures: {path.relative_to(REPO)}")
     if any(part["status"] != "succeeded" for part in summary.values()):

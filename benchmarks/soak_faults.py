@@ -51,10 +51,12 @@ def accounted(home: Home) -> bool:
     import duckdb
 
     from mdm.accounting import account
+    from mdm.config import BUNDLED_DEMO_CONFIG, load_config
 
+    events = [s.name for s in load_config(BUNDLED_DEMO_CONFIG).sources if s.records == "events"]  # the homes' config
     con = duckdb.connect(str(home.home / "warehouse.duckdb"), read_only=True)
     try:
-        return account(con).ok
+        return account(con, events).ok
     finally:
         con.close()
 

@@ -161,6 +161,8 @@ def all_reason_codes(config: MdmConfig | None = None) -> dict[str, Rule]:
     codes = {r.reason: r for r in CANONICAL_RULES}
     if config is not None:
         for source in config.sources:
+            if source.records != "customers":
+                continue
             for rule in source_rules(source, config):
                 codes.setdefault(rule.reason, rule)
     return codes

@@ -70,3 +70,22 @@ GOLDEN_FIELDS: tuple[str, ...] = tuple(
 DIRECT_IDENTIFIERS: tuple[str, ...] = (
     "first_name", "last_name", "full_name", "email", "phone", "street", "national_id",
 )
+
+#: What an event source (`records: events`) maps onto (docs/events.md). The customer is found by
+#: `customer_key` (the key of a record of the source's `customer_source`), else by e-mail, else phone.
+EVENT_FIELDS: tuple[str, ...] = (
+    "customer_key",
+    "email",
+    "phone",
+    "event_type",
+    "occurred_at",
+    "channel",
+    "amount",
+    "currency",
+    "initiated_by_customer",
+)
+
+#: Dates retention rules can also count from that no source record holds: they are read on the
+#: person's timeline (`golden.customer_event`, docs/events.md). `last_initiated_contact_at` is the
+#: last event the person started (an order, a ticket, a reply): CNIL's "last contact from the prospect".
+EVENT_TRIGGER_FIELDS: tuple[str, ...] = ("last_initiated_contact_at",)

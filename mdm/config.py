@@ -17,9 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from expectations.config import ValidationConfig
 from matching.merge.config import SurvivorshipConfig
 from matching.settings import MatchingConfig
+from mdm.events.config import EventsConfig
 from mdm.privacy import read_salt
+from mdm.segments.config import SegmentsConfig
 from mdm.web.config import WebConfig
-from sources.config import IngestLimits, SourceConfig
+from sources.config import IngestLimits, SourceConfig, check_event_sources
 from warehouse.publication.config import PublicationConfig
 from warehouse.retention.config import RetentionConfig
 
@@ -140,6 +142,12 @@ class MdmConfig(BaseModel):
     survivorship: SurvivorshipConfig = Field(
         default_factory=SurvivorshipConfig, description="Which source value survives into the golden record."
     )
+    events: EventsConfig = Field(
+        default_factory=EventsConfig, description="What event types mean (sources with `records: events`)."
+    )
+    segments: SegmentsConfig = Field(
+        default_factory=SegmentsConfig, description="Named customer segments (RFM) and lifetime value."
+    )
     publication: PublicationConfig = Field(
         default_factory=PublicationConfig, description="Published versions kept and Parquet export."
     )
@@ -162,6 +170,7 @@ class MdmConfig(BaseModel):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"source names must be unique; repeated: {dupes}")
+        check_event_sources(self.sources)
         return self
 
     def source(self, name: str) -> SourceConfig:

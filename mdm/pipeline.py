@@ -20,7 +20,9 @@ import matching.merge.households
 import matching.merge.stage
 import matching.organisation_stage
 import matching.stage
+import mdm.events.stage
 import mdm.reports.metrics
+import mdm.segments.stage
 import mdm.standardise.stage
 import sources.ingest
 import warehouse.publish
@@ -32,7 +34,7 @@ from mdm.runner import PipelineFailed, RunSummary, StageFn, run_one, run_stages
 from mdm.runner import execute_stage as _execute
 from warehouse.retention.after_run import compact_after_run
 from warehouse.retention.resume import resume_pending
-from warehouse.retention.suppression import purge_suppressed
+from warehouse.retention.suppression import purge_suppressed, purge_suppressed_events
 
 log = logging.getLogger("mdm.pipeline")
 
@@ -57,8 +59,19 @@ def validate(ctx: RunContext) -> StageResult:
     version (standardised again without it) before the rows are validated."""
     checks = expectations.stage.hold_failing_loads(ctx)
     for name in expectations.stage.held_sources(checks):
-        mdm.standardise.stage.standardise_source(ctx, ctx.config.source(name))
+        if ctx.config.source(name).records == "customers":  # an event source's held load: the events stage
+            mdm.standardise.stage.standardise_source(ctx, ctx.config.source(name))
     return expectations.stage.run(ctx, checks)
+
+
+def events(ctx: RunContext) -> StageResult:
+    """New events validated, resolved and on the timeline; then the suppression list, so a later
+    export still holding an erased person's orders or tickets is purged (docs/events.md)."""
+    result = mdm.events.stage.run(ctx)
+    suppressed = purge_suppressed_events(ctx)
+    if suppressed:
+        result.counts["suppressed"] = suppressed
+    return result
 
 
 def expire(ctx: RunContext) -> StageResult:
@@ -78,9 +91,11 @@ STAGES: dict[str, StageFn] = {
     "validate": validate,
     "match": matching.stage.run,
     "merge": matching.merge.stage.run,
+    "events": events,
     "expire": expire,
     "households": matching.merge.households.run,
     "organisations": matching.organisation_stage.run,
+    "segment": mdm.segments.stage.run,
     "measure": mdm.reports.metrics.run,
     "publish": warehouse.publish.run,
 }

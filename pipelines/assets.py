@@ -21,9 +21,11 @@ DESCRIPTIONS: dict[str, str] = {
     "validate": "Run the Great Expectations suites; failing rows go to quarantine.rows with reason codes.",
     "match": "Block, compare and score candidate pairs; apply thresholds and steward decisions; cluster.",
     "merge": "Build golden customers with survivorship, lineage and stable golden IDs.",
+    "events": "Validate new events (orders, tickets, replies...), find their golden customer, update the timeline.",
     "expire": "Apply the retention policy (expire, anonymise, archive) with legal holds; audit without personal data.",
     "households": "Group golden customers who live together (landline, family e-mail, address and surname) into golden households.",
     "organisations": "Match the records about organisations with the same engine; build golden organisations, establishments and contacts.",
+    "segment": "Per-customer summary from the timeline: RFM scores, named segments, lifetime value, sizes per run.",
     "measure": "Compute data-quality metrics (completeness, validity, uniqueness, timeliness, retention).",
     "publish": "Write the golden tables to a new DuckDB file and swap it in atomically.",
 }

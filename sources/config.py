@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from mdm.canonical import CANONICAL_FIELDS
+from mdm.canonical import CANONICAL_FIELDS, EVENT_FIELDS
 from sources.inbox import check_pattern
 
 #: A mapping value is a source column name, or a small transform:
@@ -21,6 +21,16 @@ class SourceConfig(BaseModel):
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Short identifier, used in record keys.")
     kind: str = Field(description="Connector kind: csv, excel, json, parquet, sql, or a plug-in's kind.")
+    records: Literal["customers", "events"] = Field(
+        default="customers",
+        description="What one row is: a customer record (default), or an event about a customer (an order, "
+        "a ticket, a campaign reply...); event sources map onto the event fields (docs/events.md).",
+    )
+    customer_source: str | None = Field(
+        default=None,
+        description="Event sources: the customer source whose key the `customer_key` column holds "
+        "(its single key column), so an event finds its customer record.",
+    )
     path: str | None = Field(default=None, description="Glob inside the inbox (file connectors).")
     options: dict[str, Any] = Field(default_factory=dict, description="Connector-specific settings.")
     key_columns: list[str] = Field(
@@ -48,6 +58,14 @@ class SourceConfig(BaseModel):
     def _inside_inbox(cls, path: str | None) -> str | None:
         return None if path is None else check_pattern(path)
 
+    @model_validator(mode="after")
+    def _customer_source_for_keys(self) -> SourceConfig:
+        if self.records == "customers" and self.customer_source is not None:
+            raise ValueError("customer_source is for event sources (records: events)")
+        if self.records == "events" and ("customer_key" in self.mapping) != (self.customer_source is not None):
+            raise ValueError("an event source that maps customer_key names its customer_source, and only then")
+        return self
+
     def mapped_columns(self) -> list[str]:
         """Source columns the mapping reads, in mapping order (constants read none)."""
         return mapping_columns(self.mapping)
@@ -60,12 +78,18 @@ class SourceConfig(BaseModel):
 
     @field_validator("mapping")
     @classmethod
-    def _known_targets(cls, mapping: dict[str, MappingValue]) -> dict[str, MappingValue]:
-        unknown = sorted(set(mapping) - set(CANONICAL_FIELDS))
+    def _known_targets(cls, mapping: dict[str, MappingValue], info: ValidationInfo) -> dict[str, MappingValue]:
+        events = info.data.get("records") == "events"
+        fields, what = (EVENT_FIELDS, "event") if events else (CANONICAL_FIELDS, "canonical")
+        unknown = sorted(set(mapping) - set(fields))
         if unknown:
-            raise ValueError(
-                f"unknown canonical field(s) {unknown}; expected some of {list(CANONICAL_FIELDS)}"
-            )
+            raise ValueError(f"unknown {what} field(s) {unknown}; expected some of {list(fields)}")
+        if events:
+            missing = [f for f in ("event_type", "occurred_at") if f not in mapping]
+            if missing:
+                raise ValueError(f"an event source must map {missing}")
+            if not {"customer_key", "email", "phone"} & set(mapping):
+                raise ValueError("an event source must map customer_key, email or phone to find its customer")
         for target, value in mapping.items():
             try:
                 _value_columns(value)
@@ -141,3 +165,20 @@ class IngestLimits(BaseModel):
         description="Characters one mapped value may hold; a longer value sends its row to quarantine with "
         "reason `field_too_long` (the value is not standardised, matched or published).",
     )
+
+
+def check_event_sources(sources: list[SourceConfig]) -> None:
+    """Each event source's `customer_source` is a customer source with exactly one key column:
+    the event's `customer_key` then gives that record's key (`sources.keys.record_key`)."""
+    by_name = {s.name: s for s in sources}
+    for source in sources:
+        if source.customer_source is None:
+            continue
+        target = by_name.get(source.customer_source)
+        if target is None or target.records != "customers":
+            raise ValueError(f"{source.name}: customer_source {source.customer_source!r} is not a customer source")
+        if len(target.key_columns) != 1:
+            raise ValueError(
+                f"{source.name}: customer_source {target.name!r} needs exactly one key column "
+                f"(it has {len(target.key_columns)})"
+            )

@@ -8,6 +8,7 @@ from collections import defaultdict
 from itertools import combinations
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from mdm.config import MdmConfig, get_salt
@@ -85,7 +86,25 @@ def test_every_raw_row_is_accounted_for_exactly_once(small_demo: MdmConfig) -> N
     assert any(p == ["quarantined"] for p in outcomes.values())
     assert any(p == ["expired"] for p in outcomes.values())
     counts = summary.counts()
-    assert sum(counts["ingest"]["received"].values()) == len(truth)
+    event_sources = {s.name for s in small_demo.sources if s.records == "events"}
+    received = counts["ingest"]["received"]
+    assert sum(n for s, n in received.items() if s not in event_sources) == len(truth)
+    # Events too: every event row read is staged or quarantined; every staged one is on the timeline,
+    # held with a reason, or went with an expired customer record.
+    events = counts["events"]
+    assert sum(events["received"].values()) + sum(events["quarantined"].values()) == sum(
+        n for s, n in received.items() if s in event_sources)
+    con = duckdb.connect(str(small_demo.paths.warehouse), read_only=True)
+    try:
+        resolved, held, no_reason = con.execute(
+            "SELECT count(customer_record_key), count(held_reason), "
+            "count(*) FILTER (WHERE customer_record_key IS NULL AND held_reason IS NULL) FROM events.staged"
+        ).fetchall()[0]
+        timeline = con.execute("SELECT count(*) FROM golden.customer_event").fetchall()[0][0]
+    finally:
+        con.close()
+    assert no_reason == 0 and resolved == timeline
+    assert resolved + held + counts["expire"].get("events_retired", 0) == sum(events["received"].values())
 
 
 @pytest.mark.slow

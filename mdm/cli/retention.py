@@ -21,7 +21,7 @@ from warehouse.retention.audit import summary_event
 from warehouse.retention.erasure import ErasureError, ErasureResult, erase
 from warehouse.retention.holds import UnknownSubject, add_hold, lift_hold, list_holds
 from warehouse.retention.journal import plain
-from warehouse.retention.plan import retention_plan
+from warehouse.retention.plan import due_records, retention_plan
 from warehouse.retention.resume import Completion
 
 BUSY = "a pipeline run is in progress (the working warehouse is locked); try again when it has finished"
@@ -48,12 +48,16 @@ def retention_group() -> None:
 @retention_group.command("plan")
 @config_option
 @json_option
-def plan_command(config_path: str | None, as_json: bool) -> None:
-    """Show what the next run would expire, per rule and source. Changes nothing."""
+@click.option("--records", "records", type=int, default=0, metavar="N",
+              help="Also list up to N records due (or held), each with the date that drove it (record keys only).")
+def plan_command(config_path: str | None, as_json: bool, records: int) -> None:
+    """Show what the next run would expire, per rule, source and the date that drove it. Changes nothing."""
     config = get_config(config_path)
     con = _open_read_only(config)
     try:
         plan = retention_plan(con, config, now())
+        if records:
+            plan["records"] = due_records(con, config, now(), records)
     finally:
         con.close()
     if as_json:
@@ -67,10 +71,17 @@ def plan_command(config_path: str | None, as_json: bool) -> None:
         t = rule["totals"]
         click.echo(f"  {rule['rule']:<30} {t['due']:>7} {t['held']:>6} {t['due_soon']:>7} {t['keep']:>7} "
                    f"{t['no_date']:>8}   {rule['action']} {rule['category']} "
-                   f"{rule['period']} after {' | '.join(rule['trigger'])} (before {rule['cutoff'][:16]})")
+                   f"{rule['period']} after {(' | ' if rule['pick'] == 'first' else ' or, if later, ').join(rule['trigger'])} "
+                   f"(before {rule['cutoff'][:16]})")
         for source, c in rule["by_source"].items():
             click.echo(f"    {source:<28} {c['due']:>7} {c['held']:>6} {c['due_soon']:>7} {c['keep']:>7} "
                        f"{c['no_date']:>8}")
+        for field, c in rule["by_trigger"].items():
+            click.echo(f"    {'date: ' + field:<28} {c['due']:>7} {c['held']:>6} {c['due_soon']:>7} {c['keep']:>7} "
+                       f"{'':>8}")
+    for record in plan.get("records", []):
+        click.echo(f"  {record['status']:<5} {record['record_key']:<28} {record['rule']:<20} "
+                   f"{record['trigger_field']} {record['trigger_at']}")
     t = plan["totals"]
     click.echo(f"Next run: {t['due']} record(s) expire, {t['held']} held, {t['due_soon']} due within "
                f"{plan['due_soon_days']} days.")

@@ -48,6 +48,19 @@ def shared_figures(config: MdmConfig) -> dict[str, Any] | None:
         con.close()
 
 
+def _event_lines(read: dict, events: dict, segment: dict) -> list[str]:
+    """The events and segments of a run, when the config has event sources (docs/events.md)."""
+    if not events.get("timeline_events") and not _total(read):
+        return []
+    return [
+        f"  events received    {_total(read):>7}   {_by_key(read)}; quarantined {_total(events.get('quarantined', {}))}",
+        f"  events held        {_total(events.get('held', {})):>7}   {_by_key(events.get('held', {}))}"
+        "   (customer not found yet; retried next run)",
+        f"  on the timeline    {int(events.get('timeline_events', 0)):>7}",
+        f"  segments           {_total(segment.get('segments', {})):>7}   {_by_key(segment.get('segments', {}))}",
+    ]
+
+
 def format_summary(config: MdmConfig, summary: RunSummary) -> str:
     """The short, human summary printed after a run. Counts only: no personal data.
 
@@ -65,9 +78,12 @@ def format_summary(config: MdmConfig, summary: RunSummary) -> str:
     quarantined = (shared["quarantined_open"], shared["quarantine_reasons"]) if shared else (
         _total(validate.get("quarantined", {})), validate.get("quarantined", {}))
     review = shared["pairs_for_review"] if shared else int(match.get("review", 0))
+    event_sources = {s.name for s in config.sources if s.records == "events"}
+    received = {k: v for k, v in ingest.get("received", {}).items() if k not in event_sources}
+    events_read = {k: v for k, v in ingest.get("received", {}).items() if k in event_sources}
     lines = [
         f"Run {summary.run_id}: {summary.status}",
-        f"  records received   {_total(ingest.get('received', {})):>7}   {_by_key(ingest.get('received', {}))}",
+        f"  records received   {_total(received):>7}   {_by_key(received)}",
     ]
     if _total(ingest.get("failed_loads", {})):
         lines.append(
@@ -84,6 +100,7 @@ def format_summary(config: MdmConfig, summary: RunSummary) -> str:
         + ("   published" if publish else "   (not published: the run stopped before publish)"),
         f"  records expired    {_total(expire.get('expired', {})):>7}   {_by_key(expire.get('expired', {}))}",
     ]
+    lines += _event_lines(events_read, counts.get("events", {}), counts.get("segment", {}))
     if publish:
         lines += [
             f"Published: {published}",

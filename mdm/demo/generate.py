@@ -103,6 +103,9 @@ def generate(inbox: Path, truth_path: Path, people: int = 5000, seed: int = 42,
     write_newsletter_csv(records[records["source"] == "newsletter"], inbox / NEWSLETTER_FILE, style)
     files.append(inbox / NEWSLETTER_FILE)
 
+    from mdm.demo.events import write_demo_events
+
+    files += write_demo_events(records, inbox, seed, reference_date)
     write_truth(records, truth_path)
     return GeneratedDemo(files=files, truth_path=truth_path, records=len(records))
 

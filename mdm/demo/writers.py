@@ -148,6 +148,23 @@ def _pin_zip_timestamps(path: Path, when: datetime) -> None:
     tmp.replace(path)
 
 
+def write_sheet(frame: pd.DataFrame, path: Path, sheet_name: str, stamp: datetime) -> None:
+    """A plain .xlsx (header on the first row), numbers and dates as Excel cells, same bytes per seed."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    workbook.properties.created = stamp
+    workbook.properties.modified = stamp
+    workbook.properties.creator = "customer-mdm demo generator"
+    sheet = workbook.create_sheet(sheet_name)
+    sheet.append(list(frame.columns))
+    columns = [frame[c].tolist() for c in frame.columns]  # Timestamps become datetimes, numbers stay numbers
+    for values in zip(*columns, strict=True):
+        sheet.append([_cell(v.to_pydatetime() if isinstance(v, pd.Timestamp) else v) for v in values])
+    workbook.save(path)
+    _pin_zip_timestamps(path, stamp)
+
+
 def _cell(value: object) -> object:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None

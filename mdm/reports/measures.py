@@ -539,7 +539,17 @@ def households(con: duckdb.DuckDBPyConnection, inp: MeasureInput) -> list[Metric
     ]
 
 
-MEASURES = (completeness, b2b_completeness, validity, uniqueness, households, timeliness, retention, stewardship)
+def segments(con: duckdb.DuckDBPyConnection, inp: MeasureInput) -> list[Metric]:
+    """Segment sizes, completeness per segment, contactability of the customers that matter
+    (`mdm/reports/segments.py`)."""
+    from mdm.reports.segments import measure
+
+    key_segments = list(inp.extra.get("key_segments", []))
+    return [Metric(*row) for row in measure(con, key_segments)]
+
+
+MEASURES = (completeness, b2b_completeness, validity, uniqueness, households, timeliness, retention, stewardship,
+            segments)
 
 
 def measure_all(con: duckdb.DuckDBPyConnection, inp: MeasureInput) -> list[Metric]:

@@ -44,6 +44,8 @@ def collected_fields(config: MdmConfig) -> dict[str, frozenset[str]]:
     """
     out: dict[str, frozenset[str]] = {}
     for source in config.sources:
+        if source.records != "customers":
+            continue
         names = set(source.mapping)
         if "full_name" in names:
             names |= {"first_name", "last_name"}
@@ -58,6 +60,7 @@ def measure_input(config: MdmConfig, run_id: str, now: datetime) -> MeasureInput
         collected_fields=collected_fields(config),
         retention=config.retention,
         configured_sources=tuple(s.name for s in config.sources),
+        extra={"key_segments": list(config.segments.key_segments)},
     )
 
 

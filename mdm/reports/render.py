@@ -25,6 +25,7 @@ from mdm.reports.data import ReportData, load_report_data
 from mdm.reports.labels import Labels
 from mdm.reports.measures import DIMENSIONS, STAGING_FIELDS
 from mdm.reports.problems import top_problems
+from mdm.reports.segments import contactability, segment_rows
 
 #: Beside this module (not importlib.resources: a tests/mdm/reports folder must not shadow it).
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -187,6 +188,8 @@ def render_report(
             source_rows=_source_rows(data, lab),
             golden_customers=lab.fmt_number(data.get("all", "uniqueness", "golden_customers")),
             reachable=lab.fmt_pct(data.get("golden", "completeness", "reachable_pct")),
+            segment_rows=segment_rows(data, lab),
+            contactability=contactability(data, lab),
         )
     return _environment().get_template("dq_report.html.j2").render(**context)
 

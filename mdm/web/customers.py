@@ -77,4 +77,38 @@ def customer_page(
     if data is None:
         return None
     data["history"] = list(reversed(data["history"]))
+    data["activity"] = activity(cur, golden_id)
     return jsonable(data)
+
+
+#: Events the customer page lists, latest first (the whole timeline is in golden.customer_event).
+TIMELINE_LIMIT = 50
+_SUMMARY_COLUMNS = ("segment", "order_count", "revenue::DOUBLE", "first_purchase_at", "last_purchase_at",
+                    "last_initiated_contact_at", "recency_score", "frequency_score", "monetary_score",
+                    "clv_projected::DOUBLE", "event_count")
+
+
+def activity(cur: duckdb.DuckDBPyConnection, golden_id: str) -> dict[str, Any] | None:
+    """The customer's segment and activity summary and latest events (docs/events.md), or None when
+    the published file predates them."""
+    present = {r[0] for r in cur.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'golden' "
+        "AND table_name IN ('customer_event', 'customer_summary')"
+    ).fetchall()}
+    if len(present) < 2:
+        return None
+    row = cur.execute(
+        f"SELECT {', '.join(_SUMMARY_COLUMNS)} FROM golden.customer_summary WHERE golden_id = ?", [golden_id]
+    ).fetchone()
+    names = [c.removesuffix("::DOUBLE") for c in _SUMMARY_COLUMNS]
+    summary = jsonable(dict(zip(names, row, strict=True))) if row else None
+    events = [
+        jsonable(dict(zip(("occurred_at", "event_type", "channel", "amount", "currency", "initiated_by_customer",
+                            "source"), r, strict=True)))
+        for r in cur.execute(
+            "SELECT occurred_at, event_type, channel, amount::DOUBLE, currency, initiated_by_customer, source "
+            "FROM golden.customer_event WHERE golden_id = ? ORDER BY occurred_at DESC, event_record_key LIMIT ?",
+            [golden_id, TIMELINE_LIMIT],
+        ).fetchall()
+    ]
+    return {"summary": summary, "events": events}

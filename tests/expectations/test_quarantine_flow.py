@@ -33,11 +33,15 @@ def test_received_equals_valid_plus_quarantined(small_demo: MdmConfig) -> None:
     assert validate["quarantined_rows"] > 0  # the demo data has invalid emails, dates, empty names
     con = _db(small_demo)
     try:
+        customers = [s.name for s in small_demo.sources if s.records == "customers"]  # events: tests/mdm/events
         staged = con.execute("SELECT count(*) FROM staging.customers").fetchall()[0][0]
         valid = con.execute("SELECT count(*) FROM staging.valid_customers").fetchall()[0][0]
-        quarantined = con.execute("SELECT count(*) FROM quarantine.rows WHERE status = 'open'").fetchall()[0][0]
-        keys = con.execute("SELECT count(DISTINCT record_key) FROM raw.records").fetchall()[0][0]
-        reasons = con.execute("SELECT DISTINCT unnest(reasons) FROM quarantine.rows").fetchall()
+        quarantined = con.execute("SELECT count(*) FROM quarantine.rows WHERE status = 'open' "
+                                  "AND source IN (SELECT unnest(?::VARCHAR[]))", [customers]).fetchall()[0][0]
+        keys = con.execute("SELECT count(DISTINCT record_key) FROM raw.records "
+                           "WHERE source IN (SELECT unnest(?::VARCHAR[]))", [customers]).fetchall()[0][0]
+        reasons = con.execute("SELECT DISTINCT unnest(reasons) FROM quarantine.rows "
+                              "WHERE source IN (SELECT unnest(?::VARCHAR[]))", [customers]).fetchall()
     finally:
         con.close()
     assert staged == keys == valid + quarantined

@@ -14,8 +14,11 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from mdm.canonical import ACTIVITY_FIELDS
+from mdm.canonical import ACTIVITY_FIELDS, EVENT_TRIGGER_FIELDS
 from warehouse.retention.defaults import DEFAULT_RULES
+
+#: What a rule's trigger may name: a record's own dates, or a date read on the person's timeline.
+TRIGGER_FIELDS: tuple[str, ...] = ACTIVITY_FIELDS + EVENT_TRIGGER_FIELDS
 
 _PERIOD = re.compile(r"^\s*(\d+)\s*([dmy])\s*$")
 
@@ -45,7 +48,13 @@ class RetentionRule(BaseModel):
     category: str = Field(description="Retention category of the record (staging.customers.retention_category).")
     trigger: list[str] = Field(
         description="Date field(s) that start the clock; a list means the first non-empty one "
-        "(e.g. [relationship_end_at, last_order_at, last_contact_at])."
+        "(e.g. [relationship_end_at, last_order_at, last_contact_at]), or the latest with `pick: latest`. "
+        "`last_initiated_contact_at` is read on the person's timeline: the last event they started."
+    )
+    pick: str = Field(
+        default="first", pattern="^(first|latest)$",
+        description="With several triggers: `first` = the first one set (in the listed order); `latest` = the most "
+        "recent of them (e.g. [last_initiated_contact_at, last_contact_at] counts from whichever contact is newer).",
     )
     period: str | None = Field(default=None, description='Calendar period: "3y", "24m" or "90d".')
     period_days: int | None = Field(default=None, gt=0, description="Period in days (alternative to `period`).")
@@ -62,9 +71,9 @@ class RetentionRule(BaseModel):
     def _known_dates(cls, value: list[str]) -> list[str]:
         if not value:
             raise ValueError("at least one trigger date field is needed")
-        unknown = [f for f in value if f not in ACTIVITY_FIELDS]
+        unknown = [f for f in value if f not in TRIGGER_FIELDS]
         if unknown:
-            raise ValueError(f"unknown trigger field(s) {unknown}; expected some of {list(ACTIVITY_FIELDS)}")
+            raise ValueError(f"unknown trigger field(s) {unknown}; expected some of {list(TRIGGER_FIELDS)}")
         return value
 
     @field_validator("period")

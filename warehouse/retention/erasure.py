@@ -31,6 +31,7 @@ import pandas as pd
 from mdm.clock import now as clock_now
 from mdm.config import MdmConfig, get_salt
 from mdm.context import RunContext
+from mdm.events.forget import keep_amounts_of, person_event_keys
 from mdm.privacy import fingerprint
 from mdm.standardise.national_ids import SEPARATORS
 from warehouse.connection import open_reader, open_writer, transaction
@@ -343,6 +344,9 @@ def erase_in_warehouse(
     keys = sorted(set(keys) | set(archived_keys))
     ids = ids.add(archived_ids)
     cascade.load_keys(con, keys)
+    event_keys = person_event_keys(con, cascade.KEYS_TABLE, golden_ids, ids.emails, ids.phones)  # their events too
+    keys = sorted(set(keys) | set(event_keys))
+    cascade.load_keys(con, keys)
     targets = _targets(con, config, keys, golden_ids, ids, salt)
     counted = con.execute(
         "SELECT count(*) FROM golden.customer WHERE golden_id IN (SELECT unnest(?::VARCHAR[]))", [golden_ids]
@@ -354,6 +358,7 @@ def erase_in_warehouse(
     journal.record(con, entry, subject.kind, at)
     result.suppressed_identifiers = add_suppressed(con, salt, at, {**ids.by_kind(), "record_key": keys})
     ctx = RunContext(config=config, con=con, run_id=f"erasure:{result.request_id}", now=at)
+    keep_amounts_of(con, event_keys, at)  # amounts stay for the accounts, without the person
     result.rows_deleted = _remove(con, ctx, golden_ids)
     _audit_request(con, result, subject_hash, subject.kind, keys, golden_ids, salt, at)
     scrub_duckdb_text(con, targets)

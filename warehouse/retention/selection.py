@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from mdm.canonical import ACTIVITY_FIELDS
+from mdm.canonical import ACTIVITY_FIELDS, EVENT_TRIGGER_FIELDS
 from warehouse.retention.config import RetentionConfig, RetentionRule
 
 STATUSES = ("due", "held", "due_soon", "keep", "no_date")
@@ -43,6 +43,34 @@ HELD_KEYS_SQL = """
 """
 
 
+#: The person's last initiated contact read on the timeline, per current record (events of every
+#: source of the golden customer count). Joined only when a rule names it.
+EVENT_DATES_SQL = """
+    event_dates AS (
+        SELECT x.record_key, max(e.occurred_at) AS last_initiated_contact_at
+        FROM golden.xref x JOIN golden.customer_event e ON e.golden_id = x.golden_id AND e.initiated_by_customer
+        WHERE x.valid_to IS NULL GROUP BY x.record_key
+    )
+"""
+
+
+def _column(field: str) -> str:
+    return f"ev.{field}" if field in EVENT_TRIGGER_FIELDS else f"c.{field}"
+
+
+def trigger_sql(rule: RetentionRule) -> tuple[str, str]:
+    """(the trigger date, the name of the field that gave it) as SQL over `c` (staging) and `ev`."""
+    columns = [_column(f) for f in rule.trigger]
+    date = ("greatest(" if rule.pick == "latest" else "coalesce(") + ", ".join(columns) + ")"
+    whens = " ".join(f"WHEN {col} IS NOT NULL AND {col} = {date} THEN '{field}'"
+                     for col, field in zip(columns, rule.trigger, strict=True))
+    return date, f"CASE {whens} END"
+
+
+def uses_events(config: RetentionConfig) -> bool:
+    return any(f in EVENT_TRIGGER_FIELDS for rule in config.effective_rules() for f in rule.trigger)
+
+
 @dataclass(frozen=True)
 class SelectionQuery:
     sql: str
@@ -52,14 +80,17 @@ class SelectionQuery:
 def _rule_branch(priority: int, rule: RetentionRule, now: datetime, soon: timedelta) -> SelectionQuery:
     # Identifiers come from the validated config (ACTIVITY_FIELDS only), values are bound.
     for field in rule.trigger:
-        if field not in ACTIVITY_FIELDS:
+        if field not in ACTIVITY_FIELDS + EVENT_TRIGGER_FIELDS:
             raise ValueError(f"rule {rule.name}: {field} is not a date field")
-    trigger = "coalesce(" + ", ".join(f"c.{f}" for f in rule.trigger) + ")"
+    trigger, trigger_field = trigger_sql(rule)
+    events_join = any(f in EVENT_TRIGGER_FIELDS for f in rule.trigger)
     cutoff = rule.cutoff(now)
     sql = (
         f"SELECT c.record_key, c.source, {priority} AS priority, ?::VARCHAR AS rule, ?::VARCHAR AS action, "
-        f"{trigger}::TIMESTAMP AS trigger_at, ?::TIMESTAMP AS cutoff, ?::TIMESTAMP AS soon_cutoff "
-        "FROM staging.customers c WHERE c.retention_category = ?"
+        f"{trigger}::TIMESTAMP AS trigger_at, {trigger_field} AS trigger_field, "
+        "?::TIMESTAMP AS cutoff, ?::TIMESTAMP AS soon_cutoff FROM staging.customers c "
+        + ("LEFT JOIN event_dates ev ON ev.record_key = c.record_key " if events_join else "")
+        + "WHERE c.retention_category = ?"
     )
     params: list[Any] = [rule.name, rule.action, cutoff, cutoff + soon, rule.category]
     if rule.sources:
@@ -70,7 +101,7 @@ def _rule_branch(priority: int, rule: RetentionRule, now: datetime, soon: timede
 
 def selection_query(config: RetentionConfig, now: datetime) -> SelectionQuery | None:
     """The status of every record a rule covers: columns record_key, source, rule, action,
-    trigger_at, golden_id, status. None when there are no rules."""
+    trigger_at, trigger_field (which date drove it), golden_id, status. None when there are no rules."""
     rules = config.effective_rules()
     if not rules:
         return None
@@ -80,11 +111,12 @@ def selection_query(config: RetentionConfig, now: datetime) -> SelectionQuery | 
     sql = (
         "WITH "
         + HELD_KEYS_SQL
+        + ("," + EVENT_DATES_SQL if uses_events(config) else "")
         + ", candidates AS ("
         + " UNION ALL ".join(b.sql for b in branches)
         + "), governed AS (SELECT * FROM candidates"
         " QUALIFY row_number() OVER (PARTITION BY record_key ORDER BY priority) = 1)"
-        " SELECT g.record_key, g.source, g.rule, g.action, g.trigger_at, x.golden_id,"
+        " SELECT g.record_key, g.source, g.rule, g.action, g.trigger_at, g.trigger_field, x.golden_id,"
         " CASE WHEN g.trigger_at IS NULL THEN 'no_date'"
         "      WHEN g.trigger_at < g.cutoff AND h.record_key IS NOT NULL THEN 'held'"
         "      WHEN g.trigger_at < g.cutoff THEN 'due'"

@@ -29,6 +29,7 @@ from typing import Any
 from matching import recluster
 from mdm.config import get_salt
 from mdm.context import RunContext, StageResult
+from mdm.events.forget import retire_events
 from warehouse.retention import cascade, heal
 from warehouse.retention.anonymise import anonymise_records
 from warehouse.retention.archive import archive_records
@@ -62,6 +63,13 @@ def _status_counts(ctx: RunContext) -> dict[str, Any]:
             detail["by_source"][source] = detail["by_source"].get(source, 0) + n
         elif status in ("held", "due_soon", "no_date"):
             detail[status] += n
+    # Which date drove each expiry (a record's own date or the person's last contact on the timeline).
+    for rule, trigger, n in ctx.con.execute(
+        "SELECT rule, coalesce(trigger_field, 'none'), count(*) FROM _retention_status WHERE status = 'due' "
+        "GROUP BY ALL ORDER BY ALL"
+    ).fetchall():
+        detail = per_rule.setdefault(rule, {"by_source": {}, "held": 0, "due_soon": 0, "no_date": 0})
+        detail.setdefault("due_by_trigger", {})[trigger] = int(n)
     return {
         "expired": dict(expired),
         "by_action": dict(by_action),
@@ -89,6 +97,7 @@ class Expiry:
     history_dropped: int = 0
     deleted: dict[str, int] = field(default_factory=dict)
     healed: dict[str, int] = field(default_factory=dict)
+    events_retired: int = 0
 
 
 def retire(ctx: RunContext) -> Expiry:
@@ -104,6 +113,8 @@ def retire(ctx: RunContext) -> Expiry:
     # The due keys and their golden customers stay in temp tables: at a million records a first
     # run retires ~70,000 of them, and every step below is one statement over those tables.
     expiry.due = cascade.load_keys_from(con, _DUE)
+    if expiry.due:  # the records' events go with them; their amounts stay for the accounts, unlinked
+        expiry.events_retired = len(retire_events(con, ctx.now, cascade.KEYS_TABLE))
     archive_rows = con.execute(
         f"SELECT record_key, rule FROM {_DUE} WHERE action = 'archive' ORDER BY record_key"
     ).fetchall()
@@ -174,6 +185,7 @@ def finish(ctx: RunContext, expiry: Expiry) -> StageResult:
             "history_versions_dropped": expiry.history_dropped,
             "store_rows_deleted": store_rows,
             "audit_events": audited + len(rules),
+            "events_retired": expiry.events_retired,
         },
     )
 

@@ -96,3 +96,48 @@ def purge_suppressed(ctx: RunContext) -> int:
     record_events(con, run_id=ctx.run_id, at=ctx.now, kind_by_key=events, salt=salt)
     ctx.log.info("suppression list: %d newly ingested record(s) removed", len(found))
     return len(found)
+
+
+#: (kind on the list, SQL of the value) for an event: its own key, the customer key it names, its
+#: e-mail (as written and as mailbox) and phone. Over `events.staged` (alias e), the quarantined
+#: events' references (q) and, for quarantined events, their own keys.
+_EVENT_FORMS = (("record_key", "e.record_key"), ("record_key", "e.ref_record_key"), ("email", "e.email"),
+                ("email", mailbox_sql("e.email")), ("phone", "e.phone"))
+
+
+def purge_suppressed_events(ctx: RunContext) -> int:
+    """Remove events that name an erased person (their record key, e-mail or phone, or the event's
+    own key) from every layer, raw rows included, one `suppress` audit row each; returns how many.
+    Run after the events stage (`mdm.pipeline.events`), as `purge_suppressed` after standardise."""
+    con = ctx.con
+    row = con.execute("SELECT count(*) FROM retention.suppressed").fetchone()
+    sources = [s.name for s in ctx.config.sources if s.records == "events" and s.suppression]
+    if not row or not row[0] or not sources:
+        return 0
+    salt = get_salt(ctx.config)
+    clauses = " OR ".join(
+        f"({value} IS NOT NULL AND {SUPPRESSION_HASH_SQL.format(value=value)} IN "
+        f"(SELECT identifier_hash FROM retention.suppressed WHERE kind = '{kind}'))"
+        for kind, value in _EVENT_FORMS
+    )
+    params = [p for kind, _ in _EVENT_FORMS for p in (salt, kind)]
+    found = con.execute(
+        f"""
+        SELECT record_key, source FROM (
+            SELECT record_key, source, ref_record_key, email, phone FROM events.staged
+            UNION ALL
+            SELECT q.record_key, q.source, r.ref_record_key, NULL, NULL FROM quarantine.rows q
+            LEFT JOIN events.quarantined_refs r ON r.record_key = q.record_key
+            WHERE q.source IN (SELECT unnest(?::VARCHAR[]))
+        ) e WHERE e.source IN (SELECT unnest(?::VARCHAR[])) AND ({clauses})
+        """,
+        [sources, sources, *params],
+    ).df().drop_duplicates("record_key")
+    if found.empty:
+        return 0
+    cascade.load_keys(con, found["record_key"].tolist())
+    cascade.delete_records(con)
+    con.execute(f"DROP TABLE IF EXISTS {cascade.KEYS_TABLE}")
+    record_events(con, run_id=ctx.run_id, at=ctx.now, salt=salt,
+                  kind_by_key=found.assign(kind="suppress", rule="suppression_list"))
+    return len(found)

@@ -85,8 +85,9 @@ def test_every_config_glob_matches_a_file(demo: Path, config: dict) -> None:
         assert list((demo / "inbox").glob(source["path"])), name
     written = sorted(str(p.relative_to(demo / "inbox")) for p in (demo / "inbox").rglob("*") if p.is_file())
     assert written == [
-        "crm/clients_crm.csv", "newsletter/abonnes_newsletter.csv", "salon/salon_lyon_2025.xlsx",
-        "salon/salon_paris_2022.xlsx", "webshop/customers.ndjson",
+        "campagnes/emailing.csv", "crm/clients_crm.csv", "eshop/commandes.csv", "newsletter/abonnes_newsletter.csv",
+        "salon/salon_lyon_2025.xlsx", "salon/salon_paris_2022.xlsx", "service_client/appels.xlsx",
+        "webshop/customers.ndjson",
     ]
     assert not (demo / "inbox" / "truth.csv").exists()
 

@@ -135,4 +135,9 @@ def test_run_after_an_erasure_publishes_what_the_erasure_left(small_demo: MdmCon
 
     after = _published_tables(small_demo.paths.published)
     for table in before:
+        if table == "golden.customer_summary":
+            # RFM scores rank every customer against the others: an erasure removes the person's row
+            # from every published file, and the next run ranks the others again (docs/segments.md).
+            assert [r[0] for r in after[table]] == [r[0] for r in before[table]], table
+            continue
         assert after[table] == before[table], table

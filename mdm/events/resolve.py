@@ -1,0 +1,136 @@
+"""Which golden customer an event belongs to, through the cross-reference. Set-based SQL.
+
+An event is tied to a customer RECORD (`customer_record_key`), never directly to a golden id: the
+golden id is read from the current `golden.xref` row of that record, so a merge, a split or a
+steward's action moves the event with its record, and an alias needs nothing (the alias's records
+are the survivor's). The record is found, in this order, by:
+
+1. `key`:   the customer key the event carries, i.e. a record of the source's `customer_source`;
+2. `email`: the e-mail, when exactly one golden customer has a current record with it;
+3. `phone`: the phone, likewise.
+
+An event none of these finds is HELD with its reason and tried again on every later run (the
+customer file may arrive tomorrow); it is never dropped:
+
+- `customer_unknown`:    no current record has that key, e-mail or phone;
+- `customer_not_golden`: the record exists but is not in a golden customer (quarantined, say);
+- `customer_ambiguous`:  the e-mail or phone belongs to several golden customers (a couple's
+  shared address): guessing would put one person's orders on another's timeline.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+
+RESOLVED = "_mdm_ev_resolved"
+FOLLOWED_KEY = "timeline_followed_at"
+
+_RESOLVE_SQL = f"""
+CREATE OR REPLACE TEMP TABLE {RESOLVED} AS
+WITH todo AS (
+    SELECT record_key, ref_record_key, email, phone FROM events.staged WHERE customer_record_key IS NULL
+), cur AS (
+    SELECT record_key, golden_id FROM golden.xref WHERE valid_to IS NULL
+), email_owner AS (
+    SELECT s.email, min(s.record_key) AS customer_record_key, count(DISTINCT c.golden_id) AS owners
+    FROM staging.customers s JOIN cur c ON c.record_key = s.record_key
+    WHERE s.email IN (SELECT email FROM todo) GROUP BY s.email
+), phone_owner AS (
+    SELECT s.phone, min(s.record_key) AS customer_record_key, count(DISTINCT c.golden_id) AS owners
+    FROM staging.customers s JOIN cur c ON c.record_key = s.record_key
+    WHERE s.phone IN (SELECT phone FROM todo) GROUP BY s.phone
+), found AS (
+    SELECT t.record_key, t.ref_record_key, k.record_key AS by_key,
+           CASE WHEN e.owners = 1 THEN e.customer_record_key END AS by_email,
+           CASE WHEN p.owners = 1 THEN p.customer_record_key END AS by_phone,
+           coalesce(e.owners, 0) > 1 OR coalesce(p.owners, 0) > 1 AS ambiguous,
+           EXISTS (SELECT 1 FROM staging.customers s WHERE s.record_key = t.ref_record_key) AS known_record
+    FROM todo t
+    LEFT JOIN cur k ON k.record_key = t.ref_record_key
+    LEFT JOIN email_owner e ON e.email = t.email
+    LEFT JOIN phone_owner p ON p.phone = t.phone
+)
+SELECT record_key,
+       coalesce(by_key, by_email, by_phone) AS customer_record_key,
+       CASE WHEN by_key IS NOT NULL THEN 'key' WHEN by_email IS NOT NULL THEN 'email'
+            WHEN by_phone IS NOT NULL THEN 'phone' END AS resolved_by,
+       CASE WHEN coalesce(by_key, by_email, by_phone) IS NOT NULL THEN NULL
+            WHEN known_record THEN 'customer_not_golden'
+            WHEN ambiguous THEN 'customer_ambiguous'
+            ELSE 'customer_unknown' END AS held_reason
+FROM found
+"""
+
+
+def resolve(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Resolve every held or new event; put the newly resolved ones on the timeline. Counts
+    (`resolved` per method, `held` per reason)."""
+    con.execute(_RESOLVE_SQL)
+    con.execute(
+        f"""
+        UPDATE events.staged s SET customer_record_key = r.customer_record_key, resolved_by = r.resolved_by,
+               held_reason = r.held_reason
+        FROM {RESOLVED} r WHERE r.record_key = s.record_key
+        """
+    )
+    con.execute(
+        f"""
+        INSERT INTO golden.customer_event
+        SELECT x.golden_id, s.record_key, s.source, s.event_type, s.occurred_at, s.channel, s.amount, s.currency,
+               s.initiated_by_customer, s.customer_record_key
+        FROM events.staged s
+        JOIN {RESOLVED} r ON r.record_key = s.record_key AND r.customer_record_key IS NOT NULL
+        JOIN golden.xref x ON x.record_key = s.customer_record_key AND x.valid_to IS NULL
+        """
+    )
+    rows = con.execute(
+        f"SELECT coalesce(resolved_by, 'held:' || held_reason), count(*) FROM {RESOLVED} GROUP BY ALL ORDER BY 1"
+    ).fetchall()
+    con.execute(f"DROP TABLE IF EXISTS {RESOLVED}")
+    counts: dict[str, int] = {}
+    for label, n in rows:
+        counts[label] = int(n)
+    return counts
+
+
+def held_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Events held now, per reason (all runs)."""
+    rows = con.execute(
+        "SELECT held_reason, count(*) FROM events.staged WHERE customer_record_key IS NULL GROUP BY ALL ORDER BY 1"
+    ).fetchall()
+    return {str(r): int(n) for r, n in rows}
+
+
+def follow_moves(con: duckdb.DuckDBPyConnection, now: datetime) -> dict[str, int]:
+    """Bring the timeline in line with `golden.xref` changes since the last call: events of a record
+    that moved take its new golden id; events of a record that left every golden customer go back
+    to held (`customer_not_golden`) and off the timeline. Only xref rows opened or closed since the
+    last call are read, so a quiet night costs next to nothing."""
+    row = con.execute("SELECT value FROM events.state WHERE key = ?", [FOLLOWED_KEY]).fetchall()
+    since = row[0][0] if row else "-infinity"
+    moved = con.execute(
+        """
+        UPDATE golden.customer_event e SET golden_id = x.golden_id
+        FROM golden.xref x
+        WHERE x.valid_to IS NULL AND x.valid_from >= ?::TIMESTAMP AND x.record_key = e.customer_record_key
+          AND x.golden_id <> e.golden_id
+        """,
+        [since],
+    ).fetchall()
+    gone = """
+        SELECT record_key FROM golden.xref x WHERE x.valid_to >= ?::TIMESTAMP
+        EXCEPT SELECT record_key FROM golden.xref WHERE valid_to IS NULL
+    """
+    left = con.execute(
+        f"UPDATE events.staged SET customer_record_key = NULL, resolved_by = NULL, held_reason = 'customer_not_golden' "
+        f"WHERE customer_record_key IN ({gone})",
+        [since],
+    ).fetchall()
+    con.execute(f"DELETE FROM golden.customer_event WHERE customer_record_key IN ({gone})", [since])
+    con.execute(
+        "INSERT INTO events.state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [FOLLOWED_KEY, now.isoformat(sep=" ")],
+    )
+    return {"moved": int(moved[0][0]) if moved else 0, "unlinked": int(left[0][0]) if left else 0}

@@ -1,0 +1,258 @@
+"""Event rows from `raw.records` -> `events.staged`, or quarantine with reason codes. Set-based SQL.
+
+An event source's new loads are read once (`events.processed_loads`); each event's latest version
+is mapped (`mdm.standardise.mapping`, the customers' own mapping code), parsed in DuckDB and
+checked. A row failing a check goes to `quarantine.rows` with its reasons, like a customer row; a
+good row replaces its previous version in `events.staged`, unresolved until `resolve.py` finds
+its customer. E-mails and phones go through the customers' own standardisers (on distinct values
+only), so an event's e-mail is compared in the same form as the records'.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from mdm.context import RunContext
+from mdm.events.config import EventsConfig
+from mdm.standardise.booleans import FALSE_WORDS, TRUE_WORDS
+from mdm.standardise.emails import standardise_emails
+from mdm.standardise.mapping import build_extraction
+from mdm.standardise.phones import standardise_phones
+from sources.config import SourceConfig
+from sources.keys import record_key_sql
+
+ROWS = "_mdm_ev_rows"
+PARSED = "_mdm_ev_parsed"
+_IDS = "_mdm_ev_ids"
+
+#: Reason codes of a quarantined event row (docs/events.md).
+REASONS: dict[str, str] = {
+    "event_type_missing": "The event has no type (order, ticket, ...).",
+    "event_date_missing": "The event has no date.",
+    "event_date_invalid": "The event date matches neither the source's date_format, ISO 8601 nor an Excel date.",
+    "event_in_future": "The event is dated after the run (beyond events.future_tolerance_days).",
+    "event_no_customer": "The event names no customer: no customer key, no valid e-mail, no valid phone.",
+    "event_amount_invalid": "The amount is not a number.",
+    "event_currency_invalid": "The currency is not a three-letter ISO 4217 code (or €, $, £).",
+}
+
+_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP"}
+
+
+def select_new_rows(ctx: RunContext, source: SourceConfig) -> int:
+    """`ROWS`: the latest version of each event in the source's loads not read yet. Returns how many."""
+    ctx.con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {ROWS} AS
+        SELECT r.record_key, r.load_id, md5(r.payload::VARCHAR) AS payload_hash, r.payload
+        FROM raw.records r JOIN raw.loads l ON l.load_id = r.load_id
+        WHERE r.source = ? AND l.status NOT IN ('failed', 'held')
+          AND NOT EXISTS (SELECT 1 FROM events.processed_loads p WHERE p.load_id = l.load_id)
+        QUALIFY row_number() OVER (
+            PARTITION BY r.record_key ORDER BY l.started_at DESC, r.load_id DESC, r.row_number DESC) = 1
+        """,
+        [source.name],
+    )
+    # A version already staged as it is (the same export sent again under another name) is left alone.
+    ctx.con.execute(
+        f"DELETE FROM {ROWS} t WHERE EXISTS (SELECT 1 FROM events.staged s "
+        "WHERE s.record_key = t.record_key AND s.payload_hash = t.payload_hash)"
+    )
+    return int(ctx.con.execute(f"SELECT count(*) FROM {ROWS}").fetchall()[0][0])
+
+
+def _timestamp_sql(date_format: str | None) -> tuple[str, list[Any]]:
+    """Text `occurred_at` -> TIMESTAMP (UTC): the source's format (with or without a time), ISO 8601
+    (an offset is converted to UTC), or an Excel serial day number."""
+    parts = []
+    params: list[Any] = []
+    if date_format:
+        parts.append("try_strptime(occurred_at, ?::VARCHAR[])")
+        params.append([date_format, date_format + " %H:%M", date_format + " %H:%M:%S"])
+    parts.append("CASE WHEN regexp_full_match(occurred_at, '\\d{4}-\\d{2}-\\d{2}.*') THEN "
+                 "(try_cast(occurred_at AS TIMESTAMPTZ) AT TIME ZONE 'UTC') END")
+    parts.append("CASE WHEN regexp_full_match(occurred_at, '\\d{1,5}(\\.\\d+)?') "
+                 "AND try_cast(occurred_at AS DOUBLE) BETWEEN 1 AND 99999 THEN "
+                 "TIMESTAMP '1899-12-30' + to_microseconds(round(try_cast(occurred_at AS DOUBLE) * 86400) "
+                 "::BIGINT * 1000000) END")
+    return "coalesce(" + ", ".join(parts) + ")", params
+
+
+#: Amount text without spaces or currency signs; a last separator followed by one or two digits is
+#: the decimal point (12,50 / 1.234,50 / 1,234.50), every other separator groups thousands.
+_AMOUNT_CLEAN = "regexp_replace(amount, '[\\s\u00a0\u202f€$£]|(?i:eur|usd|gbp)', '', 'g')"
+_AMOUNT_SQL = (
+    f"CASE WHEN regexp_full_match({_AMOUNT_CLEAN}, '[+-]?[0-9.,]*[.,][0-9]{{1,2}}') THEN "
+    f"try_cast(regexp_replace(regexp_extract({_AMOUNT_CLEAN}, '^(.*)[.,][0-9]{{1,2}}$', 1), '[.,]', '', 'g') "
+    f"|| '.' || regexp_extract({_AMOUNT_CLEAN}, '[.,]([0-9]{{1,2}})$', 1) AS DECIMAL(18, 2)) "
+    f"ELSE try_cast(regexp_replace({_AMOUNT_CLEAN}, '[.,]', '', 'g') AS DECIMAL(18, 2)) END"
+)
+
+
+def parse_rows(ctx: RunContext, source: SourceConfig, events: EventsConfig) -> None:
+    """`PARSED`: one row per candidate with typed event fields and `reasons` (empty = good)."""
+    mapping = dict(source.mapping)
+    extraction = build_extraction(mapping)
+    fields = ("customer_key", "email", "phone", "event_type", "occurred_at", "channel", "amount", "currency",
+              "initiated_by_customer")
+    absent = ", ".join(f"NULL::VARCHAR AS {f}" for f in fields if f not in mapping)
+    select = ", ".join(s for s in (extraction.select_sql, absent) if s)
+    ts_sql, ts_params = _timestamp_sql(source.date_format)
+    key_sql = (f"CASE WHEN customer_key IS NOT NULL THEN {record_key_sql('?', ['customer_key'])} END"
+               if source.customer_source else "NULL::VARCHAR")
+    key_params = [source.customer_source] if source.customer_source else []
+    names = list(events.type_names)
+    ctx.con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {PARSED} AS
+        WITH mapped AS (
+            SELECT record_key, load_id, payload_hash, payload, {select}
+            FROM (SELECT *, json_extract_string(payload, ?::VARCHAR[]) AS _v FROM {ROWS})
+        ), typed AS (
+            SELECT *,
+                   nullif(lower(trim(event_type)), '') AS type_word,
+                   {ts_sql} AS ts,
+                   {_AMOUNT_SQL} AS amount_value,
+                   upper(coalesce(nullif(trim(currency), ''),
+                                  CASE WHEN contains(amount, '€') THEN 'EUR' WHEN contains(amount, '$') THEN 'USD'
+                                       WHEN contains(amount, '£') THEN 'GBP' END)) AS currency_text,
+                   strip_accents(lower(trim(initiated_by_customer))) AS initiated_word,
+                   {key_sql} AS ref_record_key
+            FROM mapped
+        )
+        SELECT record_key, load_id, payload_hash, payload, ref_record_key, email AS email_raw, phone AS phone_raw,
+               coalesce((?::VARCHAR[])[list_position(?::VARCHAR[], type_word)], type_word) AS event_type,
+               ts AS occurred_at,
+               nullif(lower(trim(channel)), '') AS channel,
+               amount_value AS amount,
+               CASE WHEN amount_value IS NULL THEN NULL
+                    ELSE coalesce(CASE currency_text WHEN '€' THEN 'EUR' WHEN '$' THEN 'USD' WHEN '£' THEN 'GBP'
+                                  ELSE currency_text END, ?) END AS currency,
+               CASE WHEN list_contains(?::VARCHAR[], initiated_word) THEN true
+                    WHEN list_contains(?::VARCHAR[], initiated_word) THEN false END AS initiated_flag,
+               list_filter([
+                   CASE WHEN type_word IS NULL THEN 'event_type_missing' END,
+                   CASE WHEN nullif(trim(occurred_at), '') IS NULL THEN 'event_date_missing'
+                        WHEN ts IS NULL THEN 'event_date_invalid'
+                        WHEN ts > ?::TIMESTAMP + to_days(?) THEN 'event_in_future' END,
+                   CASE WHEN nullif(trim(amount), '') IS NOT NULL AND amount_value IS NULL
+                        THEN 'event_amount_invalid' END,
+                   CASE WHEN currency_text IS NOT NULL AND currency_text NOT IN ('€', '$', '£')
+                             AND NOT regexp_full_match(currency_text, '[A-Z]{{3}}')
+                        THEN 'event_currency_invalid' END
+               ], lambda r: r IS NOT NULL) AS reasons
+        FROM typed
+        """,
+        [*extraction.params, extraction.paths, *ts_params, *key_params,
+         [events.type_names[n] for n in names], names, events.default_currency,
+         sorted(TRUE_WORDS), sorted(FALSE_WORDS), ctx.now, events.future_tolerance_days],
+    )
+    _standardise_contacts(ctx, source)
+
+
+def _standardise_contacts(ctx: RunContext, source: SourceConfig) -> None:
+    """Add `email` and `phone` in the customers' standard form (distinct values only), then the
+    `event_no_customer` reason for rows with no key and no valid e-mail or phone."""
+    raw = ctx.con.execute(
+        f"SELECT DISTINCT email_raw, phone_raw FROM {PARSED} WHERE ref_record_key IS NULL "
+        "AND (email_raw IS NOT NULL OR phone_raw IS NOT NULL)"
+    ).df()
+    emails = raw["email_raw"].dropna().drop_duplicates().reset_index(drop=True)
+    phones = raw["phone_raw"].dropna().drop_duplicates().reset_index(drop=True)
+    std_email = standardise_emails(emails.astype("string"))["email"] if len(emails) else pd.Series(dtype="string")
+    std_phone = (standardise_phones(phones.astype("string"), source.default_country)["phone"]
+                 if len(phones) else pd.Series(dtype="string"))
+    ids = pd.concat([
+        pd.DataFrame({"kind": "email", "raw": emails.astype(str), "value": std_email.astype("string")}),
+        pd.DataFrame({"kind": "phone", "raw": phones.astype(str), "value": std_phone.astype("string")}),
+    ], ignore_index=True)
+    ctx.con.register(_IDS, ids)
+    try:
+        ctx.con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE {PARSED} AS
+            SELECT p.* EXCLUDE (reasons), e.value AS email, ph.value AS phone,
+                   CASE WHEN p.ref_record_key IS NULL AND e.value IS NULL AND ph.value IS NULL
+                        THEN list_append(p.reasons, 'event_no_customer') ELSE p.reasons END AS reasons
+            FROM {PARSED} p
+            LEFT JOIN (SELECT raw, value FROM {_IDS} WHERE kind = 'email') e ON e.raw = p.email_raw
+            LEFT JOIN (SELECT raw, value FROM {_IDS} WHERE kind = 'phone') ph ON ph.raw = p.phone_raw
+            """
+        )
+    finally:
+        ctx.con.unregister(_IDS)
+
+
+def write_rows(ctx: RunContext, source: SourceConfig, events: EventsConfig) -> dict[str, int]:
+    """Good rows replace their previous version in `events.staged` (unresolved); bad rows go to
+    quarantine (their previous good version leaves play, as a customer's does). Counts."""
+    con = ctx.con
+    con.execute(
+        f"DELETE FROM golden.customer_event WHERE event_record_key IN (SELECT record_key FROM {PARSED})"
+    )
+    con.execute(f"DELETE FROM events.staged WHERE record_key IN (SELECT record_key FROM {PARSED})")
+    con.execute(
+        f"""
+        INSERT INTO events.staged (record_key, source, load_id, payload_hash, ref_record_key, email, phone,
+            event_type, occurred_at, channel, amount, currency, initiated_by_customer, staged_at, staged_run_id)
+        SELECT record_key, ?, load_id, payload_hash, ref_record_key,
+               CASE WHEN ref_record_key IS NULL THEN email END, CASE WHEN ref_record_key IS NULL THEN phone END,
+               event_type, occurred_at, channel, amount, currency,
+               coalesce(initiated_flag, list_contains(?::VARCHAR[], event_type)), ?, ?
+        FROM {PARSED} WHERE len(reasons) = 0
+        """,
+        [source.name, events.initiated_types, ctx.now, ctx.run_id],
+    )
+    con.execute(f"DELETE FROM events.quarantined_refs WHERE record_key IN (SELECT record_key FROM {PARSED})")
+    con.execute(
+        f"INSERT INTO events.quarantined_refs SELECT record_key, ref_record_key FROM {PARSED} "
+        "WHERE len(reasons) > 0 AND ref_record_key IS NOT NULL"
+    )
+    # A good version supersedes an open quarantine row of the same event.
+    con.execute(
+        f"UPDATE quarantine.rows SET status = 'superseded', resolved_at = ? WHERE status = 'open' "
+        f"AND record_key IN (SELECT record_key FROM {PARSED} WHERE len(reasons) = 0)",
+        [ctx.now],
+    )
+    con.execute(
+        f"""
+        INSERT INTO quarantine.rows (record_key, source, load_id, run_id, reasons, payload, status,
+            quarantined_at, source_payload_hash)
+        SELECT record_key, ?, load_id, ?, reasons, payload, 'open', ?, payload_hash
+        FROM {PARSED} WHERE len(reasons) > 0
+        ON CONFLICT (record_key) DO UPDATE SET load_id = excluded.load_id, run_id = excluded.run_id,
+            reasons = excluded.reasons, payload = excluded.payload, status = 'open',
+            quarantined_at = excluded.quarantined_at, resolved_at = NULL, resolved_by = NULL,
+            source_payload_hash = excluded.source_payload_hash
+        """,
+        [source.name, ctx.run_id, ctx.now],
+    )
+    rows = con.execute(
+        f"SELECT count(*) FILTER (WHERE len(reasons) = 0), count(*) FILTER (WHERE len(reasons) > 0) FROM {PARSED}"
+    ).fetchall()[0]
+    return {"staged": int(rows[0]), "quarantined": int(rows[1])}
+
+
+def quarantine_reasons(ctx: RunContext) -> dict[str, int]:
+    """Reason -> rows quarantined in this batch (`PARSED`)."""
+    rows = ctx.con.execute(
+        f"SELECT r, count(*) FROM (SELECT unnest(reasons) AS r FROM {PARSED}) GROUP BY r ORDER BY r"
+    ).fetchall()
+    return {r: int(n) for r, n in rows}
+
+
+def mark_loads_read(ctx: RunContext, source: SourceConfig) -> None:
+    ctx.con.execute(
+        "INSERT INTO events.processed_loads (load_id, run_id, processed_at) "
+        "SELECT load_id, ?, ? FROM raw.loads l WHERE source = ? AND status NOT IN ('failed', 'held') "
+        "AND NOT EXISTS (SELECT 1 FROM events.processed_loads p WHERE p.load_id = l.load_id)",
+        [ctx.run_id, ctx.now, source.name],
+    )
+
+
+def drop_temp(ctx: RunContext) -> None:
+    for table in (ROWS, PARSED):
+        ctx.con.execute(f"DROP TABLE IF EXISTS {table}")
+
