@@ -139,42 +139,58 @@ def _direct_keys(con: duckdb.DuckDBPyConnection, subject: Subject) -> list[str]:
     """Record keys that carry the identifier itself (before widening to the golden customers)."""
     if subject.kind == "record_key":
         sql = "SELECT record_key FROM staging.customers WHERE record_key = ? UNION SELECT record_key FROM raw.records WHERE record_key = ?"
-        params: list[Any] = [subject.value, subject.value]
-    elif subject.kind == "golden_id":
+        return [r[0] for r in con.execute(sql, [subject.value, subject.value]).fetchall()]
+    if subject.kind == "golden_id":
         sql = """
             SELECT x.record_key FROM golden.xref x
             WHERE x.valid_to IS NULL AND x.golden_id IN (
                 SELECT ? UNION SELECT golden_id FROM golden.alias WHERE alias_id = ?)
         """
-        params = [subject.value, subject.value]
-    elif subject.kind == "email":
-        # by mailbox: the Gmail variant with other dots, a +tag or other case is the same person
-        sql = f"""
-            SELECT record_key FROM staging.customers
-            WHERE {mailbox_sql('email')} = ? OR {mailbox_sql('email_raw')} = ?
-            UNION
-            SELECT r.record_key FROM raw.records r, json_each(r.payload) j
-            WHERE contains(j.value ->> '$', '@') AND {mailbox_sql("j.value ->> '$'")} = ?
+        return [r[0] for r in con.execute(sql, [subject.value, subject.value]).fetchall()]
+    return keys_carrying(con, Identifiers.from_rows([own_identifiers(subject)]))
+
+
+def _payload_match(value: str) -> str:
+    """SQL: the JSON string `value` (a payload field, chosen by code) is one of the identifiers in
+    the temp lists `_erase_mailboxes`, `_erase_digits`, `_erase_national_ids`. Phones are compared
+    on digits in every usual writing (a spreadsheet's `659345487.0` too), e-mails by mailbox."""
+    digits = f"regexp_replace(regexp_replace({value}, '\\.0+$', ''), '[^0-9]', '', 'g')"
+    return (
+        f"(contains({value}, '@') AND {mailbox_sql(value)} IN (SELECT v FROM _erase_mailboxes))"
+        f" OR {digits} IN (SELECT v FROM _erase_digits)"
+        f" OR upper(regexp_replace({value}, '{SEPARATORS}', '', 'g')) IN (SELECT v FROM _erase_national_ids)"
+    )
+
+
+def keys_carrying(con: duckdb.DuckDBPyConnection, ids: Identifiers) -> list[str]:
+    """Record keys of every record carrying one of the identifiers: in staging (e-mail as written
+    or standardised, by mailbox; phone; national id), in a raw payload (any field, any load) or in
+    a quarantined row's payload (as received or as a steward corrected it). Set-based: the
+    identifiers go into temp lists, one query scans each layer once."""
+    lists = {
+        "_erase_mailboxes": sorted({mailbox(e) for e in ids.emails}),
+        "_erase_phones": ids.phones,
+        "_erase_digits": sorted({form for phone in ids.phones for form in phone_digit_forms(phone)}),
+        "_erase_national_ids": ids.national_ids,
+    }
+    for name, values in lists.items():
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT unnest(?::VARCHAR[]) AS v", [values])
+    rows = con.execute(
+        f"""
+        SELECT record_key FROM staging.customers
+        WHERE {mailbox_sql('email')} IN (SELECT v FROM _erase_mailboxes)
+           OR {mailbox_sql('email_raw')} IN (SELECT v FROM _erase_mailboxes)
+           OR phone IN (SELECT v FROM _erase_phones)
+           OR national_id IN (SELECT v FROM _erase_national_ids)
+        UNION
+        SELECT r.record_key FROM raw.records r, json_each(r.payload) j WHERE {_payload_match("(j.value ->> '$')")}
+        UNION
+        SELECT q.record_key FROM quarantine.rows q, json_each(q.payload) j WHERE {_payload_match("(j.value ->> '$')")}
         """
-        params = [mailbox(subject.value)] * 3
-    elif subject.kind == "national_id":
-        sql = f"""
-            SELECT record_key FROM staging.customers WHERE national_id = ?
-            UNION
-            SELECT r.record_key FROM raw.records r, json_each(r.payload) j
-            WHERE upper(regexp_replace(j.value ->> '$', '{SEPARATORS}', '', 'g')) = ?
-        """
-        params = [subject.value, subject.value]
-    else:
-        sql = """
-            SELECT record_key FROM staging.customers WHERE phone = ?
-            UNION
-            SELECT r.record_key FROM raw.records r, json_each(r.payload) j
-            WHERE regexp_replace(regexp_replace(j.value ->> '$', '\\.0+$', ''), '[^0-9]', '', 'g')
-                  IN (SELECT unnest(?::VARCHAR[]))
-        """
-        params = [subject.value, subject.digit_forms]
-    return [r[0] for r in con.execute(sql, params).fetchall()]
+    ).fetchall()
+    for name in lists:
+        con.execute(f"DROP TABLE {name}")
+    return [r[0] for r in rows]
 
 
 #: The identifiers gathered from a person's records, in the column order of the queries below.
@@ -233,15 +249,17 @@ def _identifiers(con: duckdb.DuckDBPyConnection, subject: Subject) -> Identifier
         f"SELECT {', '.join(IDENTIFIER_KINDS)} FROM staging.customers"
         f" WHERE record_key IN (SELECT record_key FROM {cascade.KEYS_TABLE})"
     ).fetchall()
-    own = tuple(subject.value if kind == subject.kind else None for kind in IDENTIFIER_KINDS)
-    return Identifiers.from_rows([*people, own])
+    return Identifiers.from_rows([*people, own_identifiers(subject)])
 
 
-def find_person(con: duckdb.DuckDBPyConnection, subject: Subject) -> tuple[list[str], list[str]]:
-    """(record keys, golden ids): the records with the identifier and all records of their golden customers."""
-    direct = _direct_keys(con, subject)
-    cascade.load_keys(con, direct)
-    golden_rows = con.execute(
+def own_identifiers(subject: Subject) -> tuple[str | None, ...]:
+    """The request's identifier as an (email, phone, national_id) row."""
+    return tuple(subject.value if kind == subject.kind else None for kind in IDENTIFIER_KINDS)
+
+
+def _golden_of(con: duckdb.DuckDBPyConnection, subject: Subject) -> set[str]:
+    """Golden customers holding a record of `_retire_keys`, or named by the request itself."""
+    rows = con.execute(
         f"""
         SELECT DISTINCT golden_id FROM golden.xref
         WHERE valid_to IS NULL AND record_key IN (SELECT record_key FROM {cascade.KEYS_TABLE})
@@ -250,16 +268,38 @@ def find_person(con: duckdb.DuckDBPyConnection, subject: Subject) -> tuple[list[
         """,
         [subject.value, subject.value],
     ).fetchall()
-    golden_ids = sorted(r[0] for r in golden_rows)
-    members = con.execute(
-        "SELECT record_key FROM golden.xref WHERE valid_to IS NULL AND golden_id IN (SELECT unnest(?::VARCHAR[]))",
-        [golden_ids],
-    ).fetchall()
-    keys = sorted(set(direct) | {r[0] for r in members})
+    return {r[0] for r in rows}
+
+
+def find_person(con: duckdb.DuckDBPyConnection, subject: Subject) -> tuple[list[str], list[str]]:
+    """(record keys, golden ids): the records with the identifier, every current record of their
+    golden customers, and every record carrying one of the identifiers those records hold, until
+    nothing new is found.
+
+    Why a closure: a record the matcher did not merge (a quarantined row, a record in a cluster of
+    its own) still holds the person's phone or e-mail, and its bytes are the person's. Those
+    identifiers go on the suppression list, which would purge such a record at the next run
+    anyway; erasing it now is what "erased" means. Each round is a few set-based queries; a person
+    takes two or three rounds.
+    """
+    keys = set(_direct_keys(con, subject))
+    golden_ids: set[str] = set()
+    while True:
+        cascade.load_keys(con, sorted(keys))
+        golden_ids |= _golden_of(con, subject)
+        members = con.execute(
+            "SELECT record_key FROM golden.xref WHERE valid_to IS NULL AND golden_id IN (SELECT unnest(?::VARCHAR[]))",
+            [sorted(golden_ids)],
+        ).fetchall()
+        cascade.load_keys(con, sorted(keys | {r[0] for r in members}))
+        found = keys | {r[0] for r in members} | set(keys_carrying(con, _identifiers(con, subject)))
+        if found == keys:
+            break
+        keys = found
     aliases = con.execute(
-        "SELECT alias_id FROM golden.alias WHERE golden_id IN (SELECT unnest(?::VARCHAR[]))", [golden_ids]
+        "SELECT alias_id FROM golden.alias WHERE golden_id IN (SELECT unnest(?::VARCHAR[]))", [sorted(golden_ids)]
     ).fetchall()
-    return keys, sorted(set(golden_ids) | {r[0] for r in aliases})
+    return sorted(keys), sorted(golden_ids | {r[0] for r in aliases})
 
 
 def _names(con: duckdb.DuckDBPyConnection) -> set[str]:
