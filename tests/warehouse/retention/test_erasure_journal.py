@@ -243,7 +243,9 @@ def test_retried_erasure_after_a_locked_file_leaves_nothing_anywhere(small_demo:
         holder.communicate("")
     assert first.exit_code == 1, first.output
     assert "Traceback" not in first.output and "Not finished (published/mdm.duckdb: the file is open" in first.output
-    assert f"{len(person['keys'])} source record(s)" in first.output.splitlines()[0]
+    # the customer's records, and any record outside a customer holding their identifiers (erasure.find_person)
+    erased = re.search(r"(\d+) source record\(s\)", first.output.splitlines()[0])
+    assert erased is not None and int(erased.group(1)) >= len(person["keys"])
     assert "inbox/rejected files" in first.output
     con = duckdb.connect(str(small_demo.paths.warehouse), read_only=True)
     journal = con.execute("SELECT status, targets, last_problem FROM retention.erasures").fetchall()
@@ -300,7 +302,7 @@ def test_steward_comment_naming_a_person_is_scrubbed_everywhere(small_demo: MdmC
     out = CliRunner().invoke(mdm_cli, ["erase", "--phone", person["phone"], "--yes", "--json"])
     assert out.exit_code == 0, out.output
     answer = json.loads(out.output)
-    assert answer["status"] == "done" and answer["records"] == len(person["keys"])
+    assert answer["status"] == "done" and answer["records"] >= len(person["keys"])
     assert answer["files_deleted"] >= 1 and answer["problems"] == []
     assert sql_hits(roots, needles) == []
     assert bytes_hits(roots, needles) == []
