@@ -99,6 +99,9 @@ def prepare_organisations(con: duckdb.DuckDBPyConnection, source: str) -> int:
 
     `source` is a table or view of standardised records chosen by code (never by data) with the
     columns of `staging.customers`.
+
+    Over 60 lines on purpose: three SQL statements that read one another's tables, in the order
+    they run (the keys, the name words' rarity, the prepared input).
     """
     own = "party_kind IS DISTINCT FROM 'contact'"
     con.execute(f"""

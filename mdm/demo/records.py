@@ -157,6 +157,8 @@ class _Builder:
 
     # --- identity -------------------------------------------------------------------------
     def names(self) -> None:
+        """Name errors, kind by kind, drawn from the one seeded stream. Over 60 lines on purpose:
+        the order of the draws is the demo data, and it reads here in one place."""
         pop, rng, person = self.pop, self.rng, self.person
         named = self.has["name"]
         last_idx = pop.last[person]

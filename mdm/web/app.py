@@ -35,7 +35,10 @@ HSTS = "max-age=31536000"
 def create_app(config: MdmConfig) -> FastAPI:
     """The app. Behind a reverse proxy listed in `web.trusted_proxies`, uvicorn's own proxy-headers
     middleware runs inside the app (not as `uvicorn.run(proxy_headers=...)`), so the TestClient
-    and `mdm serve` take the same path."""
+    and `mdm serve` take the same path.
+
+    Over 60 lines on purpose: the lifespan, the middleware and the error handlers close over
+    `state`, and a reader checks the app's security in one place, top to bottom."""
     state = AppState(config)
 
     @asynccontextmanager

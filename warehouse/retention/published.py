@@ -116,6 +116,10 @@ def rewrite_duckdb_without(path: Path, erased: Erased) -> int:
 
     A file with no matching row is left as it is: published files are written fresh (never
     updated), so they hold no deleted bytes to clean.
+
+    Over 60 lines on purpose: the plan and the copy share one connection and one temporary file,
+    and a single `except` must close and remove both on any failure (a half-written copy must
+    never replace the file).
     """
     tmp = path.with_name(path.name + ".erasing")
     tmp.unlink(missing_ok=True)
