@@ -35,7 +35,8 @@ def build_activity(con: duckdb.DuckDBPyConnection, events: EventsConfig) -> None
                    max(occurred_at) FILTER (WHERE initiated_by_customer) AS last_initiated_contact_at
             FROM ev GROUP BY golden_id
         ), per_channel AS (
-            SELECT golden_id, json_group_object(channel, strftime(last_at, '%Y-%m-%dT%H:%M:%S')) AS channels
+            SELECT golden_id, ('{{' || string_agg(to_json(channel) || ':' || to_json(strftime(last_at, '%Y-%m-%dT%H:%M:%S')), ','
+                                     ORDER BY channel) || '}}')::JSON AS channels  -- keys in order: runs compare equal
             FROM (SELECT golden_id, channel, max(occurred_at) AS last_at FROM ev
                   WHERE channel IS NOT NULL GROUP BY ALL)
             GROUP BY golden_id

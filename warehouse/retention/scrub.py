@@ -121,11 +121,14 @@ def _holds(path: Path, text: list[bytes], digits: list[bytes]) -> bool:
 
 
 def rejected_holding(home: Path, emails: list[str], phone_forms: list[str], national_ids: list[str]) -> list[str]:
-    """Content hashes of the rejected files whose bytes (or name) carry one of the identifiers."""
+    """Content hashes of the inbox and rejected files whose bytes (or name) carry one of the
+    identifiers. The inbox too: a row that never reached the warehouse (a later row with the same
+    source key replaced it, say) still holds the person's bytes in the file it came in."""
     text, digits = _needles(emails, phone_forms, national_ids)
     return [
-        content_hash(path) for path in sorted((home / "rejected").rglob("*"))
-        if path.is_file() and not path.name.endswith(REASON_SUFFIX) and _holds(path, text, digits)
+        content_hash(path) for folder in FILE_FOLDERS for path in sorted((home / folder).rglob("*"))
+        if path.is_file() and not path.is_symlink() and not path.name.endswith(REASON_SUFFIX)
+        and _holds(path, text, digits)
     ]
 
 
