@@ -36,6 +36,7 @@ import pyarrow as pa
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from matching.merge.stable_ids import claim_ids
 from mdm.context import RunContext, StageResult
 
 #: A channel shared by more golden customers than this is an institution, not a home.
@@ -106,20 +107,7 @@ def build(con: duckdb.DuckDBPyConnection, now: datetime) -> dict[str, int]:
             JOIN golden.household h USING (household_id)
             GROUP BY ALL
         """)
-        con.execute("""
-            CREATE OR REPLACE TEMP TABLE hh_ids AS
-            WITH best_home AS (  -- each previous ID goes to the household holding most of its members
-                SELECT * FROM hh_claims
-                QUALIFY row_number() OVER (PARTITION BY household_id ORDER BY n DESC, component) = 1
-            ),
-            chosen AS (          -- each household takes the ID most of its members held, the older on a tie
-                SELECT component, household_id, since FROM best_home
-                QUALIFY row_number() OVER (PARTITION BY component ORDER BY n DESC, since, household_id) = 1
-            )
-            SELECT c.component, coalesce(ch.household_id, uuid()::VARCHAR) AS household_id,
-                   ch.since AS first_seen_at
-            FROM (SELECT DISTINCT component FROM hh_new) c LEFT JOIN chosen ch USING (component)
-        """)
+        claim_ids(con, "hh_claims", "hh_new", "component", "household_id", "hh_ids")
         return _write(con, now)
     finally:
         con.unregister("hh_new")

@@ -30,6 +30,7 @@ from datetime import datetime
 
 import duckdb
 
+from matching.merge.stable_ids import claim_ids
 from matching.sql import one
 
 #: The organisation matcher's schema (`matching/organisations.py`, `ORGANISATION_SCHEMA`).
@@ -62,19 +63,7 @@ def _claim_ids(con: duckdb.DuckDBPyConnection) -> None:
         JOIN golden.organisation o USING (organisation_id)
         GROUP BY ALL
     """)
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE org_ids AS
-        WITH best AS (
-            SELECT * FROM org_claims
-            QUALIFY row_number() OVER (PARTITION BY organisation_id ORDER BY n DESC, cluster_id) = 1
-        ), chosen AS (
-            SELECT * FROM best
-            QUALIFY row_number() OVER (PARTITION BY cluster_id ORDER BY n DESC, since, organisation_id) = 1
-        )
-        SELECT c.cluster_id, coalesce(ch.organisation_id, uuid()::VARCHAR) AS organisation_id,
-               ch.since AS first_seen_at
-        FROM (SELECT DISTINCT cluster_id FROM org_members) c LEFT JOIN chosen ch USING (cluster_id)
-    """)
+    claim_ids(con, "org_claims", "org_members", "cluster_id", "organisation_id", "org_ids")
 
 
 def _survivors(con: duckdb.DuckDBPyConnection) -> None:
