@@ -317,7 +317,18 @@ def street_comparison() -> Comparison:
     )
 
 
+#: Both postcodes French (`mdm.places`): compared as places. Otherwise (FEBRL's Australian
+#: postcodes, a British one, a French one against a Belgian one) as strings.
+_FRENCH_PAIR = "l.pc_dep IS NOT NULL AND r.pc_dep IS NOT NULL"
+_NOT_FRENCH_PAIR = "(l.pc_dep IS NULL OR r.pc_dep IS NULL)"
+#: The two postcodes are one town (two districts of Paris, or two postcodes of one town by name).
+_SAME_TOWN = "l.pc_dep = r.pc_dep AND l.pc_town = r.pc_town"
+
+
 def postcode_comparison() -> Comparison:
+    """Postcodes: French ones as places (the same town or district, the same département: a person
+    who moved from 75001 to 75008 stays in Paris, 75001 and 57001 are 300 km apart although one
+    typo as strings), other countries' as strings (one typo, the same first two characters)."""
     return Comparison(
         "postcode",
         (
@@ -330,8 +341,14 @@ def postcode_comparison() -> Comparison:
                 is_null=True,
             ),
             lv.exact("postcode"),
-            lv.custom("one typo", _typo("postcode")),
-            lv.custom("same area (first 2 characters)", "left(l.postcode, 2) = left(r.postcode, 2)", weak=True),
+            lv.custom("same town or district", f"{_FRENCH_PAIR} AND {_SAME_TOWN}"),
+            # A slip of one digit counts only inside a département: across two it is another place.
+            lv.custom("one typo, same département",
+                      f"{_FRENCH_PAIR} AND l.pc_dep = r.pc_dep AND {_typo('postcode')}"),
+            lv.custom("same département", f"{_FRENCH_PAIR} AND l.pc_dep = r.pc_dep", weak=True),
+            lv.custom("one typo", f"{_NOT_FRENCH_PAIR} AND {_typo('postcode')}"),
+            lv.custom("same area (first 2 characters)",
+                      f"{_NOT_FRENCH_PAIR} AND left(l.postcode, 2) = left(r.postcode, 2)", weak=True),
             household_level(),
             DIFFERENT,
         ),
@@ -342,10 +359,11 @@ def city_comparison() -> Comparison:
     return Comparison(
         "city",
         (
-            # A postcode agreement already says "same town": the city is neutral then.
+            # A postcode agreement already says "same town" (the same postcode, or two French
+            # postcodes of one town, which the postcode comparison counts): the city is neutral then.
             lv.Level(
                 "missing or implied by the postcode",
-                "l.city IS NULL OR r.city IS NULL OR l.postcode = r.postcode",
+                f"l.city IS NULL OR r.city IS NULL OR l.postcode = r.postcode OR ({_SAME_TOWN})",
                 is_null=True,
             ),
             lv.exact("city"),

@@ -32,11 +32,13 @@ import duckdb
 
 from matching import comparisons as person
 from matching import levels as lv
+from matching import prepare as person_prepare
 from matching.blocking import BlockingRule
 from matching.comparisons import DIFFERENT, Comparison, HouseholdRule
 from matching.settings import TrainingConfig
 from matching.spec import ModelSpec, PreparedKeys
 from matching.sql import one
+from mdm import places
 from warehouse.schema import ddl_text
 
 INPUT_TABLE = "match_input"
@@ -47,10 +49,10 @@ SCHEMA = "match_org"
 
 #: Staging columns `prepare_organisations` reads: a change in one re-prepares the record.
 SOURCE_COLUMNS = ("source", "party_kind", "company", "company_key", "siren", "vat_number", "company_domain", "phone", "street",
-                  "street_key", "postcode", "city", "city_key")
+                  "street_key", "postcode", "city", "city_key", "country")
 
 #: Columns whose change makes an organisation record "changed" for an incremental run.
-HASHED_COLUMNS = ("co", "siren", "vat", "domain", "phone", "street", "postcode", "city")
+HASHED_COLUMNS = ("co", "siren", "vat", "domain", "phone", "street", "postcode", "city", "country")
 
 #: Blocking key -> column of the organisation input.
 BLOCKING_KEYS: dict[str, str] = {
@@ -117,9 +119,11 @@ def prepare_organisations(con: duckdb.DuckDBPyConnection, source: str) -> int:
                CASE WHEN {own} THEN {_fold("coalesce(street_key, street)")} END AS street,
                CASE WHEN {own} THEN nullif(upper(regexp_replace(postcode, '[^0-9A-Za-z]', '', 'g')), '') END
                    AS postcode,
-               CASE WHEN {own} THEN {_fold("coalesce(city_key, city)")} END AS city
+               CASE WHEN {own} THEN {_fold("coalesce(city_key, city)")} END AS city,
+               CASE WHEN {own} THEN nullif(upper(trim(country)), '') END AS country
         FROM {source}
     """)
+    person_prepare.places_table(con, "match_org_base")  # postcodes as places, as for persons
     # rarity weight of each name token: ln(records / records holding it)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE match_org_tokens AS
@@ -146,7 +150,7 @@ def prepare_organisations(con: duckdb.DuckDBPyConnection, source: str) -> int:
         SELECT b.*, n.co_hashes, n.co_tw, n.co_wsum, n.co_rare1, n.co_rare2, n.co_first, n.co_first2,
                CASE WHEN length(regexp_replace(b.phone, '[^0-9]', '', 'g')) >= 8
                     THEN right(regexp_replace(b.phone, '[^0-9]', '', 'g'), 8) END AS phone_tail,
-               s.hashes AS street_hashes, s.num AS street_num, s.name AS street_name,
+               s.hashes AS street_hashes, s.num AS street_num, s.name AS street_name, pl.pc_dep, pl.pc_town,
                md5(concat_ws(chr(31), {", ".join(f"coalesce(CAST(b.{c} AS VARCHAR), '')" for c in HASHED_COLUMNS)}))
                    AS content_hash
         FROM match_org_base b
@@ -160,8 +164,9 @@ def prepare_organisations(con: duckdb.DuckDBPyConnection, source: str) -> int:
                                AND NOT regexp_matches(t, '[0-9]'))[1] AS name
             FROM (SELECT DISTINCT street FROM match_org_base WHERE street IS NOT NULL)
         ) s ON s.street = b.street
+        {person_prepare.PLACES_JOIN}
     """)
-    for table in ("match_org_base", "match_org_tokens", "match_org_names"):
+    for table in ("match_org_base", "match_org_tokens", "match_org_names", person_prepare.PLACES_TABLE):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     row = one(con, f"SELECT count(*) FROM {INPUT_TABLE}")
     return int(row[0]) if row else 0
@@ -280,7 +285,8 @@ SHARED_SITE = HouseholdRule(
 
 
 def prepared_keys() -> PreparedKeys:
-    return PreparedKeys(build=prepare_organisations, source_columns=SOURCE_COLUMNS, version_files=(Path(__file__),))
+    return PreparedKeys(build=prepare_organisations, source_columns=SOURCE_COLUMNS,
+                        version_files=(Path(__file__), Path(places.__file__)))
 
 
 def organisation_spec() -> ModelSpec:

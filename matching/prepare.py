@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from matching.sql import scalar_int
+from mdm import places
 from warehouse.scratch import Scratch
 
 INPUT_TABLE = "match_input"
@@ -29,11 +30,12 @@ INPUT_TABLE = "match_input"
 #: for the stored prepared keys (`matching/prepared.py`).
 SOURCE_COLUMNS = (
     "source", "first_name", "first_name_key", "last_name", "last_name_key", "email", "phone", "street",
-    "street_key", "postcode", "city", "city_key", "birth_date", "national_id",
+    "street_key", "postcode", "city", "city_key", "country", "birth_date", "national_id",
 )
 
 #: Columns of the matching input whose change makes a record "changed" for the incremental run.
-HASHED_COLUMNS = ("fn_raw", "fn", "ln_raw", "ln", "email", "phone", "street", "postcode", "city", "dob", "nid")
+HASHED_COLUMNS = ("fn_raw", "fn", "ln_raw", "ln", "email", "phone", "street", "postcode", "city", "country", "dob",
+                  "nid")
 
 
 def _fold(expr: str) -> str:
@@ -84,6 +86,38 @@ def phonetic(value: str) -> str:
     return " ".join(jellyfish.metaphone(t) for t in value.split(" ") if t)
 
 
+_PLACES_SCHEMA = pa.schema([("postcode", pa.string()), ("city", pa.string()), ("pc_dep", pa.string()),
+                            ("pc_town", pa.string())])
+#: Temp table of `places_table`: the place keys of each distinct French (postcode, town).
+PLACES_TABLE = "match_places"
+#: The join that gives a prepared row `b` (with `country`, `postcode`, `city`) its place keys
+#: `pl.pc_dep`, `pl.pc_town` (NULL for a postcode that is not French).
+PLACES_JOIN = (f"LEFT JOIN {PLACES_TABLE} pl ON b.country = '{places.COUNTRY}' AND pl.postcode = b.postcode"
+               " AND pl.city IS NOT DISTINCT FROM b.city")
+
+
+def places_table(con: duckdb.DuckDBPyConnection, base: str) -> None:
+    """Temp table `PLACES_TABLE`: the département and town (`mdm.places.place_keys`) of each
+    distinct French (postcode, town) of `base`, so the postcode comparison reads places, not strings.
+
+    Computed in Python once per distinct value (a country holds some 6,000 postcodes), so the
+    rules are written once, in `mdm/places.py`, for the matcher and the pair page alike.
+    """
+    rows = con.execute(
+        f"SELECT DISTINCT postcode, city FROM {base} WHERE country = ? AND postcode IS NOT NULL ORDER BY ALL",
+        [places.COUNTRY],
+    ).fetchall()
+    keys = [places.place_keys(postcode, city) for postcode, city in rows]
+    frame = pd.DataFrame({"postcode": [r[0] for r in rows], "city": [r[1] for r in rows],
+                          "pc_dep": [k[0] for k in keys], "pc_town": [k[1] for k in keys]},
+                         columns=["postcode", "city", "pc_dep", "pc_town"])
+    con.register("match_places_arrow", pa.Table.from_pandas(frame, schema=_PLACES_SCHEMA, preserve_index=False))
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {PLACES_TABLE} AS SELECT * FROM match_places_arrow")
+    finally:
+        con.unregister("match_places_arrow")
+
+
 _FEATURES_SCHEMA = pa.schema([("name", pa.string()), ("ph", pa.string()), ("groups", pa.list_(pa.string())),
                               ("canon", pa.string())])
 _STREETS_SCHEMA = pa.schema([("street", pa.string()), ("name", pa.string())])
@@ -114,6 +148,7 @@ def _fold_base(con: duckdb.DuckDBPyConnection, source: str) -> None:
                coalesce(street_key, street) AS street_src,
                nullif(upper(regexp_replace(postcode, '[^0-9A-Za-z]', '', 'g')), '') AS postcode,
                coalesce(city_key, city) AS city_src,
+               nullif(upper(trim(country)), '') AS country,
                birth_date AS dob,
                nullif(upper(regexp_replace(national_id, '[^0-9A-Za-z]', '', 'g')), '') AS nid
         FROM {source}
@@ -131,7 +166,7 @@ def _fold_base(con: duckdb.DuckDBPyConnection, source: str) -> None:
     con.execute("""
         CREATE OR REPLACE TEMP TABLE match_base AS
         SELECT r.record_key, r.source, r.fn_raw, f.name AS fn, r.ln_raw, l.name AS ln, r.email, r.phone,
-               s.text AS street, r.postcode, c.name AS city, r.dob, r.nid
+               s.text AS street, r.postcode, c.name AS city, r.country, r.dob, r.nid
         FROM match_raw r
         LEFT JOIN match_folded f ON f.v = r.fn_src
         LEFT JOIN match_folded l ON l.v = r.ln_src
@@ -202,6 +237,8 @@ _INPUT_SELECT = f"""
            sn.hashes AS street_hashes,
            sn.num AS street_num,
            sn.name AS street_name,
+           pl.pc_dep,
+           pl.pc_town,
            strftime(b.dob, '%Y%m%d') AS dob_str,
            CAST(year(b.dob) AS VARCHAR) AS dob_year,
            strftime(b.dob, '%m%d') AS dob_md,
@@ -211,6 +248,7 @@ _INPUT_SELECT = f"""
     LEFT JOIN match_name_features ff ON ff.name = b.fn
     LEFT JOIN match_name_features lf ON lf.name = b.ln
     LEFT JOIN match_street_names sn ON sn.street = b.street
+    {PLACES_JOIN}
 """
 
 
@@ -240,7 +278,8 @@ def prepare_input(con: duckdb.DuckDBPyConnection, source: str = "staging.valid_c
     """
     with Scratch(con) as scratch:
         _fold_base(con, source)
-        scratch.own("match_base", "match_name_features", "match_street_names")
+        scratch.own("match_base", "match_name_features", "match_street_names", PLACES_TABLE)
+        places_table(con, "match_base")
         _register_distinct_values(con)
         try:
             _per_distinct_value_tables(con)

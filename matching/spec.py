@@ -105,11 +105,13 @@ class EngineSettings(Protocol):
 
 def person_prepared_keys() -> PreparedKeys:
     from matching import prepare
+    from mdm import places
 
     return PreparedKeys(
         build=prepare.prepare_input,
         source_columns=prepare.SOURCE_COLUMNS,
-        version_files=(Path(prepare.__file__), resources.files("matching").joinpath("data", "nicknames.csv")),
+        version_files=(Path(prepare.__file__), Path(places.__file__),
+                       resources.files("matching").joinpath("data", "nicknames.csv")),
     )
 
 

@@ -15,11 +15,9 @@ apart and 300 km away. A steward reads places, so the pair page says which it is
 Only the shape of a French postcode is used (five digits). Anything else is `unknown`: the page
 then says nothing about places rather than something wrong.
 
-The matcher still compares postcodes as strings (`matching/comparisons.py`: exact, one typo, same
-first two characters). The hook it needs: two postcode levels between "exact" and "different",
-"same town or district" and "same département", computed from columns the prepare step would add
-(the département and the district town of each postcode, by these rules); "one typo" would then
-only count inside a département. Until matching has them, this module explains the pair page.
+The matcher compares postcodes the same way (`matching/comparisons.py`, `postcode`): the prepare step
+keeps each record's `place_keys` (its département and its town), computed here once per distinct
+(country, postcode, town), so the pair page and the model read the same facts.
 """
 
 from __future__ import annotations
@@ -27,6 +25,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+#: The country whose postcodes these rules describe (ISO code, as the standardiser writes it; the
+#: overseas départements are France there too).
+COUNTRY = "FR"
 _FIVE_DIGITS = re.compile(r"^\d{5}$")
 #: The towns whose districts have their own postcodes: prefix -> (first, last) district postcode.
 DISTRICT_TOWNS: dict[str, tuple[str, tuple[tuple[int, int], ...]]] = {
@@ -76,20 +77,28 @@ def fold_town(name: str | None) -> str:
     return " ".join(words)
 
 
+def place_keys(postcode: str | None, town: str | None) -> tuple[str | None, str | None]:
+    """(département, town) of a French postcode: two postcodes are one town when their départements
+    and towns are equal. The town is the district town for Paris, Lyon and Marseille ("paris" for
+    75008, whatever the record's town says), else the record's town folded, or None without one.
+    (None, None) when the postcode is not a French one."""
+    dep = departement(postcode)
+    if dep is None:
+        return None, None
+    return dep, district_town(postcode) or fold_town(town) or None
+
+
 def compare(postcode_a: str | None, postcode_b: str | None, town_a: str | None = None,
             town_b: str | None = None) -> str:
     """How two addresses' postcodes relate as places (one of the constants above)."""
-    dep_a, dep_b = departement(postcode_a), departement(postcode_b)
+    (dep_a, place_a), (dep_b, place_b) = place_keys(postcode_a, town_a), place_keys(postcode_b, town_b)
     if dep_a is None or dep_b is None:
         return UNKNOWN
     if (postcode_a or "").strip() == (postcode_b or "").strip():
         return SAME_POSTCODE
     if dep_a != dep_b:
         return OTHER_DEPARTEMENT
-    district_a, district_b = district_town(postcode_a), district_town(postcode_b)
-    if district_a is not None and district_a == district_b:
-        return SAME_TOWN
-    if fold_town(town_a) and fold_town(town_a) == fold_town(town_b):
+    if place_a is not None and place_a == place_b:
         return SAME_TOWN
     return SAME_DEPARTEMENT
 
