@@ -308,6 +308,8 @@ def _record_blocking(r: _Run, blocked: blocking.BlockingResult) -> None:
 
 
 #: Temp tables a run creates on the connection (documented outputs of its steps), dropped at its end.
+#: The view of the source's rows this kind matches (`ModelSpec.records`), when the spec names them.
+SOURCE_VIEW = "match_source"
 RUN_TABLES = (INPUT_TABLE, STALE_TABLE, scoring.SCORED_TABLE, blocking.CANDIDATES_TABLE, decisions.RESCORE_TABLE,
               recluster.SEEDS_TABLE, recluster.TOUCHED_TABLE, decisions.STEWARD_TABLE)
 
@@ -324,7 +326,8 @@ def run(
     force_full: bool = False,
     tf_salt: str = "",
 ) -> MatchOutcome:
-    """Match the records of `source` (a table or view named by code) as `spec` says.
+    """Match the records of `source` (a table or view named by code) as `spec` says (only the rows
+    `spec.records` names, when it names some).
 
     `models_dir`: where this kind's model files live; `steward_decisions`: the stewards' effective
     pair decisions (dicts with record_key_l, record_key_r, decision, ...); `tf_salt`: the secret
@@ -334,6 +337,8 @@ def run(
     levels_fp = levels_fingerprint(spec)
     with Scratch(con) as scratch:
         scratch.own(*RUN_TABLES)
+        if spec.records is not None:
+            source = scratch.view(SOURCE_VIEW, f"SELECT * FROM {source} WHERE {spec.records}")
         t = time.perf_counter()
         decisions.register_steward_decisions(con, steward_decisions)
         active = _prepare(r, source, force_full, levels_fp)

@@ -244,6 +244,8 @@ def evaluate(
     clusters, outcome = match_frame(records, cfg, now, party=party)
     joined = pd.DataFrame({"record_key": records["record_key"], "truth": truth.reset_index(drop=True).to_numpy()})
     joined = joined.merge(clusters, on="record_key", how="left", validate="one_to_one")
+    # A record the party's matcher does not read (an organisation's row, matched as persons) is alone.
+    joined["cluster_id"] = joined["cluster_id"].fillna(joined["record_key"])
     precision, recall, f1 = pairwise_scores(joined["cluster_id"], joined["truth"])
     return Evaluation(
         precision=precision, recall=recall, f1=f1, records=len(joined),

@@ -64,6 +64,8 @@ class ModelSpec:
     `.blocking_stats`, `.term_frequencies`, `.record_links`, `.prepared`; the layout of
     `warehouse/ddl/50_match.sql`, the `g_<comparison>` columns of `candidates` added by the engine).
     `fingerprint`: what a fitted model depends on (comparisons, blocking, training); a change refits.
+    `records`: SQL condition over a row of the source saying which rows are this kind's (None: all):
+    the engine reads no other row, so they are neither compared, nor clustered, nor counted.
     """
 
     kind: str
@@ -75,6 +77,7 @@ class ModelSpec:
     fingerprint: str
     household: HouseholdRule | None = None
     tf_adjust: tuple[str, ...] = ()
+    records: str | None = None
 
     @property
     def tf_comparisons(self) -> list[Comparison]:
@@ -103,6 +106,13 @@ class EngineSettings(Protocol):
     incremental: bool
 
 
+#: The rows the person matcher reads: persons, and contacts (a person named with an organisation).
+#: A row about an organisation alone (a company name or identifier, no names) is no person: the
+#: organisation matcher matches it (`matching/organisations.py`), and sharing an address or a phone
+#: with the people who work there must not make it one of them. A row with no kind is a person.
+PERSON_RECORDS = "party_kind IS DISTINCT FROM 'organisation'"
+
+
 def person_prepared_keys() -> PreparedKeys:
     from matching import prepare
     from mdm import places
@@ -127,4 +137,5 @@ def person_spec(cfg: MatchingConfig) -> ModelSpec:
         fingerprint=cfg.model_fingerprint(),
         household=PERSON_HOUSEHOLD,
         tf_adjust=tuple(cfg.tf_adjust),
+        records=PERSON_RECORDS,
     )

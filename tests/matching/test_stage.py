@@ -337,3 +337,25 @@ def test_empty_input_then_data(match_wh: MatchWarehouse) -> None:
     result = match_wh.run()
     assert result.counts["model_version"] != empty.counts["model_version"]     # refitted on real data
     assert result.counts["clusters"] > 0 and result.counts["auto_matches"] > 0
+
+
+def test_rows_about_an_organisation_alone_are_left_to_the_organisation_matcher(match_wh: MatchWarehouse) -> None:
+    # A one-person business: the firm's row (no names) holds its owner's e-mail, phone and address.
+    shared = {"email": "jm.quennehen@example.org", "phone": "0145454546", "street": "4 rue des Lilas",
+              "postcode": "29200", "city": "Brest"}
+    rows = [person("t:p", first_name="Jean-Marc", last_name="Quennehen", birth_date="1971-03-02", **shared),
+            person("t:o", **shared),
+            person("t:c", first_name="Jean-Marc", last_name="Quennehen", **shared)]
+    match_wh.load(pd.concat([background(60).drop(columns=["person_id"]), frame(*rows)]))
+    match_wh.con.execute("UPDATE staging.customers SET party_kind = 'contact' WHERE record_key = 't:c'")
+    match_wh.run()
+    assert match_wh.same_cluster("t:p", "t:o")       # read as a person, the firm's row joins its owner
+
+    match_wh.con.execute("UPDATE staging.customers SET party_kind = 'organisation' WHERE record_key = 't:o'")
+    result = match_wh.run()
+    clusters = match_wh.clusters()
+    assert "t:o" not in clusters and match_wh.same_cluster("t:p", "t:c")   # a contact is a person
+    assert result.counts["records"] == len(clusters)
+    in_pairs = match_wh.con.execute(
+        "SELECT count(*) FROM match.candidates WHERE 't:o' IN (record_key_l, record_key_r)").fetchone()
+    assert in_pairs == (0,)
