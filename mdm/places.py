@@ -15,9 +15,9 @@ apart and 300 km away. A steward reads places, so the pair page says which it is
 Only the shape of a French postcode is used (five digits). Anything else is `unknown`: the page
 then says nothing about places rather than something wrong.
 
-The matcher compares postcodes the same way (`matching/comparisons.py`, `postcode`): the prepare step
-keeps each record's `place_keys` (its département and its town), computed here once per distinct
-(country, postcode, town), so the pair page and the model read the same facts.
+The matcher compares French postcodes the same way (`matching/comparisons.py`, `postcode`): its
+prepare step keeps each record's `place_keys` (département and town), computed by this module once
+per distinct French (postcode, town), so the pair page and the model read the same facts.
 """
 
 from __future__ import annotations
