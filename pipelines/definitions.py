@@ -1,8 +1,10 @@
 """The one place that lists everything Dagster loads (`dagster-webserver -w workspace.yaml`).
 
 The assets are exactly the `nightly` job's graph (one group), and the default executor is
-in-process like the job's: "Materialize all" in the UI (Dagster's implicit asset job) runs the
-same stages, in the same order, in one process, as `nightly` does.
+in-process like the job's. The job page's "Materialize all" (Jobs > nightly) launches `nightly`;
+the global graph's launches Dagster's implicit asset job `__ASSET_JOB`, which Dagster creates for
+any code location with assets and cannot be told to replace: with the same graph and executor it
+runs the same stages, in the same order, in one process (tests/pipelines/test_dagster_ui.py).
 """
 
 from __future__ import annotations

@@ -29,10 +29,17 @@ def _by_key(value: Any) -> str:
 QUERY_HINT = "SELECT first_name, last_name, email, city FROM golden.customer LIMIT 10"
 
 
-def match_figures(counts: dict) -> dict:
+def match_figures(counts: dict, shared: dict[str, Any] | None = None) -> dict:
     """The match figures of what is published: the match stage's, as they stand after expiry
-    (records expired in the same run no longer count). One definition for the summary and --json."""
-    return {**counts.get("match", {}), **counts.get("expire", {}).get("match_after_expiry", {})}
+    (records expired in the same run no longer count). One definition for the summary and --json.
+
+    `review` is the published file's open-review figure when the run published (`shared`, from
+    `mdm.published_figures.OPEN_REVIEW_SQL`): the pairs a steward can still decide, not the pairs
+    the model sent to review, some of which are settled (their records already in one customer)."""
+    out = {**counts.get("match", {}), **counts.get("expire", {}).get("match_after_expiry", {})}
+    if shared is not None and "pairs_for_review" in shared:
+        out["review"] = shared["pairs_for_review"]
+    return out
 
 
 def shared_figures(config: MdmConfig) -> dict[str, Any] | None:
@@ -71,13 +78,13 @@ def format_summary(config: MdmConfig, summary: RunSummary) -> str:
     validate = counts.get("validate", {})
     merge = counts.get("merge", {})
     expire = counts.get("expire", {})
-    match = match_figures(counts)   # taken after expiry: the figures of what is published
     publish = counts.get("publish", {})
     published = config.paths.published
     shared = shared_figures(config) if publish else None
+    match = match_figures(counts, shared)   # taken after expiry: the figures of what is published
     quarantined = (shared["quarantined_open"], shared["quarantine_reasons"]) if shared else (
         _total(validate.get("quarantined", {})), validate.get("quarantined", {}))
-    review = shared["pairs_for_review"] if shared else int(match.get("review", 0))
+    review = int(match.get("review", 0))
     event_sources = {s.name for s in config.sources if s.records == "events"}
     received = {k: v for k, v in ingest.get("received", {}).items() if k not in event_sources}
     events_read = {k: v for k, v in ingest.get("received", {}).items() if k in event_sources}
@@ -115,9 +122,10 @@ def _run(config: MdmConfig, until: str | None, as_json: bool) -> None:
     summary = run_pipeline(config, until=until)
     if as_json:
         counts = summary.counts()
+        shared = shared_figures(config)
         echo_json({"run_id": summary.run_id, "status": summary.status, "stages": counts,
-                   "published_match": match_figures(counts), "published_figures": shared_figures(config),
-                   "compaction_error": summary.compaction_error})
+                   "published_match": match_figures(counts, shared if counts.get("publish") else None),
+                   "published_figures": shared, "compaction_error": summary.compaction_error})
     else:
         click.echo(format_summary(config, summary))
     if summary.compaction_error:

@@ -1,9 +1,13 @@
 """The matching model, visible: m and u per comparison level, the match-weight histogram, and how
 many pairs sit at each threshold (what Splink users look for first).
 
-Read from what the run stores: the model file (`$MDM_HOME/models/current.json` -> the fitted
-`model-<version>.json`: prior, and per comparison the labels, m and u) and the published
-`match.pairs` (each stored pair's match weight and decision). Only pairs at or above
+Read from what the run stores: the model file that scored the published pairs (`model-<version>.json`
+under `$MDM_HOME/models`: prior, and per comparison the labels, m and u) and the published
+`match.pairs` (each stored pair's match weight and decision). Which version scored them is in the
+published file: the match stage reports its `model_version`, and `ops.runs.summary` keeps it per run;
+the newest run there that matched is the one whose scores the file holds (a later run's stages never
+reach this file). The newest model file (`current.json`) may be newer: a run that failed after
+training, or one not published yet. That one is named on the page, not shown as if it had scored. Only pairs at or above
 `matching.store_threshold` are stored, so the histogram starts there: the mass of clear
 non-matches below it is not kept by any run.
 """
@@ -78,18 +82,48 @@ def thresholds(cur: duckdb.DuckDBPyConnection, matching: Any) -> list[dict[str, 
     return out
 
 
+#: The run whose match stage scored the pairs of this file: the newest run in the published
+#: `ops.runs` that reports a model version (the publishing run, or the last one that matched).
+SCORING_RUN_SQL = """
+SELECT run_id, summary->'match'->>'model_version' FROM ops.runs
+WHERE (summary->'match'->>'model_version') IS NOT NULL
+ORDER BY started_at DESC, run_id DESC LIMIT 1
+"""
+
+
+def scoring_run(cur: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
+    """(run_id, model version) of the run that scored the published pairs; None when the file
+    does not say (a publication from before runs reported it)."""
+    row = cur.execute(SCORING_RUN_SQL).fetchone()
+    return (str(row[0]), str(row[1])) if row else None
+
+
+def load_version(models: Path, version: str) -> MatchModel | None:
+    """The model file of `version`, None when it is no longer kept."""
+    path = models / Path(f"model-{version}.json").name  # a name, never a path from the database
+    return MatchModel.from_json(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def _about(model: MatchModel) -> dict[str, Any]:
+    return {"version": model.version, "trained_at": model.trained_at, "records": model.records,
+            "prior": model.prior, "prior_weight": model.prior_weight}
+
+
 def model_page(cur: duckdb.DuckDBPyConnection, models: Path, matching: Any) -> dict[str, Any]:
-    """Everything the model page shows; `model` is None when no model was fitted yet."""
-    model = load_current(models)
+    """Everything the model page shows: the model that scored the published pairs (`model`, None
+    when no model was fitted yet or its file is gone), the run that used it, and a newer model file
+    when there is one (`newer`: it scores from the next run on)."""
+    scored = scoring_run(cur)
+    current = load_current(models)
+    model = load_version(models, scored[1]) if scored else current
     bins = histogram(cur)
-    tallest = max((b["pairs"] for b in bins), default=0)
     return {
-        "model": None if model is None else {
-            "version": model.version, "trained_at": model.trained_at, "records": model.records,
-            "prior": model.prior, "prior_weight": model.prior_weight,
-        },
+        "model": None if model is None else _about(model),
+        "scored_by": None if scored is None else {"run_id": scored[0], "version": scored[1]},
+        "newer": _about(current) if current is not None and model is not None
+        and current.version != model.version else None,
         "comparisons": model_levels(model) if model is not None else [],
         "histogram": bins,
-        "tallest": tallest,
+        "tallest": max((b["pairs"] for b in bins), default=0),
         "thresholds": thresholds(cur, matching),
     }

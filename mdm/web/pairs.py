@@ -17,14 +17,14 @@ from typing import Any
 
 import duckdb
 
-from mdm.canonical import GOLDEN_FIELDS
+from mdm.canonical import GOLDEN_FIELDS, ORGANISATION_FIELDS
 from mdm.web import search_index
 from mdm.web.diffs import FieldDiff, diff_records
 from mdm.web.explain import Explanation, explain, waterfall, with_places
 from mdm.web.published import Snapshot
 
 RECORD_COLUMNS: tuple[str, ...] = (
-    "record_key", "source", *GOLDEN_FIELDS, "created_at", "updated_at", "last_contact_at",
+    "record_key", "source", *GOLDEN_FIELDS, *ORGANISATION_FIELDS, "created_at", "updated_at", "last_contact_at",
 )
 
 
@@ -148,6 +148,7 @@ def load_pair(
     records = fetch_records(cur, [left, right], snap)
     golden = current_golden(cur, [left, right], snap)
     ordered = [_jsonable(records.get(k, {"record_key": k, "source": k.split(":", 1)[0]})) for k in (left, right)]
+    explanations = with_places(explain(row[2]), ordered)
     view = PairView(
         record_key_l=left,
         record_key_r=right,
@@ -156,8 +157,8 @@ def load_pair(
         model_decision=str(row[3]),
         records=ordered,
         golden_ids=[golden.get(left), golden.get(right)],
-        diffs=diff_records(ordered),
-        explanations=with_places(explain(row[2]), ordered),
+        diffs=diff_records(ordered, compared=tuple(e.comparison for e in explanations)),
+        explanations=explanations,
         latest_decision=latest_decision(store, left, right),
     )
     view.version = pair_version(view, row[2])

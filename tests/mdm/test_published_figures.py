@@ -25,12 +25,24 @@ def test_summary_cli_app_and_report_agree(small_demo: MdmConfig) -> None:
     summary = json.loads(run.output)
     shared = summary["published_figures"]
     assert shared["quarantined_open"] > 0 and shared["golden_customers"] > 0
+    # --json's published_match says the same open-review figure, not the model's review count
+    # (which also holds settled pairs: their two records already in one customer)
+    assert summary["published_match"]["review"] == shared["pairs_for_review"]
+    con = open_published_reader(small_demo.paths)
+    try:
+        (scored,) = con.execute("SELECT count(*) FROM match.pairs WHERE decision = 'review'").fetchone()
+    finally:
+        con.close()
+    assert scored >= shared["pairs_for_review"] > 0
 
     # the printed summary says the same
     text = CliRunner().invoke(mdm, ["run"]).output  # a second run on the same inbox changes nothing
-    again = json.loads(CliRunner().invoke(mdm, ["run", "--json"]).output)["published_figures"]
+    again_run = json.loads(CliRunner().invoke(mdm, ["run", "--json"]).output)
+    again, again_match = again_run["published_figures"], again_run["published_match"]
+    assert again_match["review"] == again["pairs_for_review"]
     assert again == shared
     assert f"quarantined        {shared['quarantined_open']:>7}" in text
+    assert f"({again_match['auto_matches']} auto-matched pairs, {shared['pairs_for_review']} pairs for review)" in text
     assert f"{shared['pairs_for_review']} pairs for review" in text
 
     # mdm quarantine list
@@ -67,3 +79,14 @@ def test_summary_cli_app_and_report_agree(small_demo: MdmConfig) -> None:
         if dimension == "validity" and metric.startswith("quarantined.") and scope != "all":
             reasons[metric.removeprefix("quarantined.")] += int(value)
     assert dict(reasons) == shared["quarantine_reasons"]
+
+
+def test_published_match_review_is_the_open_review_figure() -> None:
+    """The run summary's and --json's review count: the published file's open pairs once published,
+    the match stage's own count before anything is published."""
+    from mdm.cli.run import match_figures
+
+    counts = {"match": {"review": 11, "auto_matches": 40}, "expire": {"match_after_expiry": {"review": 9}}}
+    assert match_figures(counts)["review"] == 9
+    assert match_figures(counts, {"pairs_for_review": 5})["review"] == 5
+    assert match_figures(counts, {"pairs_for_review": 5})["auto_matches"] == 40

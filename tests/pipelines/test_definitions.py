@@ -33,7 +33,7 @@ def test_one_asset_per_stage_in_order() -> None:
 
 
 def test_materialize_all_runs_the_nightly_graph_in_process() -> None:
-    """"Materialize all" in the UI launches Dagster's implicit asset job: it must hold the same
+    """"Materialize all" on the global graph launches Dagster's implicit asset job: it must hold the same
     assets as `nightly` and run them the same way (one process, one writer)."""
     nightly = defs.resolve_job_def("nightly")
     implicit = defs.resolve_implicit_global_asset_job_def()

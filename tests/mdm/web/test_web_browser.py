@@ -9,6 +9,7 @@ import pytest
 
 from mdm.config import MdmConfig
 from mdm.stewardship import store
+from mdm.web.diffs import fields_of
 from tests.mdm.web.web_helpers import ARGS, CHROMIUM, PASSWORD, SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -47,6 +48,14 @@ def test_steward_journey(server: str, web_config: MdmConfig) -> None:
         expect(page.locator("tr.diff-different").first).to_be_visible()
         expect(page.locator("#consequence")).to_contain_text("become one customer of 2 records")
         expect(page.locator("#waterfall")).to_contain_text("Starting point")
+        # every comparison the waterfall lists has its row in the table (birth date too), shown
+        compared = page.locator("#waterfall tr[data-comparison]").evaluate_all(
+            "rows => rows.map(r => r.dataset.comparison)")
+        assert "birth_date" in compared
+        for name in compared:
+            for field in fields_of(name):
+                expect(page.locator(f"table.side-by-side tr[data-field={field}]")).to_be_visible()
+        expect(page.locator("table.side-by-side tr[data-field=birth_date] td").first).to_have_text("12 Mar 1985")
         page.screenshot(path=str(SHOTS / "03_pair.png"), full_page=True)
         page.fill("#comment", "not the same Marie")
         page.locator("body").click()  # leave the text field so the shortcut is a shortcut

@@ -15,6 +15,7 @@ from matching.model import load_current
 from mdm import places
 from mdm.config import MdmConfig
 from mdm.pipeline import run_pipeline
+from mdm.web.diffs import fields_of
 from mdm.web.explain import LEVEL_PREFIX_WORDS, LEVEL_WORDS, waterfall
 from warehouse.connection import open_published_reader
 
@@ -69,6 +70,20 @@ def test_pair_page_shows_the_waterfall(make_client: Callable[..., TestClient]) -
     cells = [int(t) for t in re.findall(r'data-tenths="(-?\d+)"', page.text)]
     assert sum(cells[:-1]) == cells[-1] == data["waterfall"]["total_tenths"]  # prior + steps = total
     assert "Point de départ" in page.text and "jaro" not in page.text.lower()
+
+
+def test_every_comparison_of_the_waterfall_has_its_row(make_client: Callable[..., TestClient]) -> None:
+    """The evidence cites "date of birth: different, -5.0": the side-by-side table shows that row,
+    its dates formatted for the locale (a field neither record has gets its row too: test_diffs)."""
+    client = make_client(lang="fr")
+    page = client.get("/pairs/crm:00000000000000a1/webshop:00000000000000b1").text
+    steps = [name for name, _ in client.get("/pairs/crm:00000000000000a1/webshop:00000000000000b1.json").json()[
+        "waterfall"]["steps"]]
+    assert "birth_date" in steps and set(re.findall(r'data-comparison="([a-z_]+)"', page)) == set(steps)
+    rows = set(re.findall(r'data-field="([a-z_]+)"', page))
+    assert all(set(fields_of(name)) <= rows for name in steps)
+    assert re.search(r'data-field="birth_date">\s*<th scope="row">Date de naissance</th>\s*'
+                     r'<td>12 mars 1985</td><td>21 mars 1958</td>', page)
 
 
 @pytest.mark.slow

@@ -42,6 +42,10 @@ def test_diffs() -> None:
     assert compare_values(["Dupont", "Dupond"]) == "different"
     rows = diff_records([{"first_name": "A", "email": None}, {"first_name": "A", "email": None}])
     assert [(d.field, d.status) for d in rows] == [("first_name", "same")]
+    # a field the evidence talks about has its row even when neither record has it
+    rows = diff_records([{"first_name": "A"}, {"first_name": "A"}], compared=("first_name", "birth_date", "siren"))
+    assert [(d.field, d.status) for d in rows] == [
+        ("first_name", "same"), ("birth_date", "missing"), ("siret", "missing"), ("siren", "missing")]
 
 
 def test_query_kind() -> None:

@@ -83,7 +83,7 @@ def test_pair_page_explains_in_plain_words(make_client: Callable[..., TestClient
     assert status["email"] == "same"
     assert status["phone"] == "partly_missing"
     html = client.get("/pairs/crm:00000000000000a1/webshop:00000000000000b1").text
-    assert '<tr class="diff-different">' in html
+    assert '<tr class="diff-different" data-field="last_name">' in html
     assert 'data-shortcut="m"' in html and 'data-shortcut="n"' in html
 
 

@@ -29,9 +29,11 @@ T1 = datetime(2026, 11, 22, 3, 0, 0)
 #: record_key -> staging values. Keys look like the real ones: '<source>:<16 hex>'.
 RECORDS: dict[str, dict[str, Any]] = {
     "crm:00000000000000a1": {"first_name": "Marie", "last_name": "Dupont", "email": "marie.dupont@example.fr",
-                             "phone": "+33612345678", "postcode": "75011", "city": "Paris"},
+                             "phone": "+33612345678", "postcode": "75011", "city": "Paris",
+                             "birth_date": "1985-03-12"},
     "webshop:00000000000000b1": {"first_name": "Marie", "last_name": "Dupond", "email": "marie.dupont@example.fr",
-                                 "phone": None, "postcode": "75011", "city": "PARIS"},
+                                 "phone": None, "postcode": "75011", "city": "PARIS",
+                                 "birth_date": "1958-03-21"},
     "crm:00000000000000a2": {"first_name": "Jean", "last_name": "Martin", "email": "jean.martin@example.fr",
                              "phone": "+33698765432", "postcode": "69003", "city": "Lyon",
                              "national_id": "1800375115042"},
@@ -86,10 +88,10 @@ def build_published(path: Path, probability_shift: float = 0.0, extra_golden: in
         source = key.split(":")[0]
         con.execute(
             "INSERT INTO staging.customers (record_key, source, load_id, trust_rank, first_name, last_name, email, "
-            "phone, postcode, city, national_id, country, standardised_at) "
-            "VALUES (?, ?, 'load1', 1, ?, ?, ?, ?, ?, ?, ?, 'FR', ?)",
+            "phone, postcode, city, national_id, birth_date, country, standardised_at) "
+            "VALUES (?, ?, 'load1', 1, ?, ?, ?, ?, ?, ?, ?, ?, 'FR', ?)",
             [key, source, rec["first_name"], rec["last_name"], rec["email"], rec["phone"], rec["postcode"],
-             rec["city"], rec.get("national_id"), T1],
+             rec["city"], rec.get("national_id"), rec.get("birth_date"), T1],
         )
     for gid, keys in GOLDEN.items():
         rec = RECORDS[keys[0]]
