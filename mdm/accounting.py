@@ -1,7 +1,8 @@
 """Nothing vanishes: every source record is accounted for exactly once.
 
 A record received in `raw.records` must end up in exactly one place: linked to a golden
-customer (a current `golden.xref` row), in quarantine (open or discarded), held back by the
+customer (a current `golden.xref` row) or, for a row about an organisation alone, which the person
+matcher does not read, to a golden organisation (`golden.organisation_xref`), in quarantine (open or discarded), held back by the
 circuit breaker, or expired (then it is gone from `raw.records` and only its audit entry
 remains). These functions count the places; the pipeline's blocking checks and the end-to-end
 tests assert on them.
@@ -20,7 +21,7 @@ class Accounting:
     standardised: int         # of which in staging.customers
     quarantined: int          # of which in quarantine.rows (open or discarded)
     held: int                 # of which only in loads held by the circuit breaker
-    linked: int               # of which with a current golden.xref row
+    linked: int               # of which with a current golden.xref row (or golden.organisation_xref)
     unaccounted: int          # in none of the above: a bug
     double_counted: int       # linked AND quarantined: a bug
 
@@ -32,7 +33,8 @@ class Accounting:
 ACCOUNTING_SQL = """
 WITH keys AS (SELECT DISTINCT record_key FROM raw.records WHERE source NOT IN (SELECT unnest(?::VARCHAR[]))),
 q AS (SELECT DISTINCT record_key FROM quarantine.rows WHERE status IN ('open', 'discarded')),
-x AS (SELECT DISTINCT record_key FROM golden.xref WHERE valid_to IS NULL),
+x AS (SELECT record_key FROM golden.xref WHERE valid_to IS NULL
+      UNION SELECT record_key FROM golden.organisation_xref),
 held AS (
     SELECT DISTINCT r.record_key FROM raw.records r JOIN raw.loads l USING (load_id)
     WHERE l.status = 'held'
