@@ -190,14 +190,18 @@ def _name(rng: np.random.Generator, pop: P.Population) -> str:
     return f"{trade} {QUALIFIERS[rng.integers(len(QUALIFIERS))]}"
 
 
-def make_companies(pop: P.Population, rng: np.random.Generator) -> list[Company]:
-    """The fair's trade companies (the first twelve of `vocab.COMPANIES`), then generated ones."""
+def make_companies(pop: P.Population, rng: np.random.Generator, count: int | None = None) -> list[Company]:
+    """The fair's trade companies (the first twelve of `vocab.COMPANIES`), then generated ones:
+    one per `PEOPLE_PER_COMPANY` people, or `count` in all (the organisation benchmark's scale)."""
     fair = [(n, d) for n, d in vocab.COMPANIES[:12]]
-    total = len(fair) + max(MIN_COMPANIES, pop.n // PEOPLE_PER_COMPANY)
+    total = count if count is not None else len(fair) + max(MIN_COMPANIES, pop.n // PEOPLE_PER_COMPANY)
     companies: list[Company] = []
     names: set[str] = set()
-    phones = iter(rng.choice(np.arange(100_000_000, 600_000_000), size=total * 5, replace=False))
-    for i in range(total):
+    # landlines 01-05, never two alike (drawn without replacement, O(n) for an integer range)
+    phones = iter(100_000_000 + rng.choice(500_000_000, size=total * 5, replace=False))
+    for i in range(3 * total):  # a name drawn twice is drawn again (one name, one company)
+        if len(companies) == total:
+            break
         owner = -1
         if i < len(fair):
             name, domain = fair[i]

@@ -9,6 +9,10 @@ only, no name: like the person truth it may sit under `$MDM_HOME` without holdin
 names (`company`, `siret`, `vat_number` ...), for `mdm evaluate FILE --truth-column organisation_id`.
 A contact's or a badge's phone and address are the person's, so they are left out there, as the
 organisation matcher leaves them out (docs/organisations.md §3).
+
+`published_scores` measures the pipeline's golden organisations against it, per pair of sources:
+
+    python -m mdm.demo.organisations var/published/mdm.duckdb var/demo_truth_organisations.csv
 """
 
 from __future__ import annotations
@@ -95,3 +99,36 @@ def write_organisation_canonical_csv(records: pd.DataFrame, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     records.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
     return path
+
+
+def published_scores(published: Path, truth_path: Path) -> pd.DataFrame:
+    """Pairwise precision and recall of the published golden organisations against the
+    organisation truth, pooled and per pair of sources (records still published only: expired and
+    quarantined ones are left out). One row per scope: true pairs, found pairs, both."""
+    import duckdb
+
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        predicted = con.execute("SELECT record_key, organisation_id AS predicted FROM golden.organisation_xref").df()
+    finally:
+        con.close()
+    truth = pd.read_csv(truth_path, dtype=str)
+    records = truth.merge(predicted, on="record_key")
+    pairs = records.merge(records, how="cross", suffixes=("_l", "_r"))
+    pairs = pairs[pairs["record_key_l"] < pairs["record_key_r"]]
+    pairs = pairs.assign(
+        scope=[" / ".join(sorted(p)) for p in zip(pairs["source_l"], pairs["source_r"], strict=True)],
+        true=pairs["organisation_id_l"] == pairs["organisation_id_r"],
+        found=pairs["predicted_l"] == pairs["predicted_r"],
+    )
+    pairs = pairs[pairs["true"] | pairs["found"]]
+    per = pairs.groupby("scope")[["true", "found"]].sum()
+    per["both"] = (pairs["true"] & pairs["found"]).groupby(pairs["scope"]).sum()
+    per.loc["all"] = per.sum()
+    return per.assign(precision=per["both"] / per["found"], recall=per["both"] / per["true"]).round(3)
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(published_scores(Path(sys.argv[1]), Path(sys.argv[2])).to_string())
