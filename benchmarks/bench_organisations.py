@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{args.companies} companies, {len(records)} records (generated in {made:.1f} s): matched in "
           f"{result.seconds:.1f} s, peak {peak_mb:.0f} MB; precision={result.precision:.4f} "
           f"recall={result.recall:.4f} f1={result.f1:.4f} clusters={result.clusters}")
-    print({k: v for k, v in result.outcome.counts.items() if k in ("pairs_scored", "auto_matches", "review", "seconds")})
+    if result.outcome is not None:
+        print({k: v for k, v in result.outcome.counts.items() if k in ("pairs_scored", "auto_matches", "review", "seconds")})
 
 
 if __name__ == "__main__":

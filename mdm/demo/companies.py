@@ -25,6 +25,7 @@ generator given (a stream of its own: adding the B2B files leaves the B2C files 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -198,7 +199,7 @@ def make_companies(pop: P.Population, rng: np.random.Generator, count: int | Non
     companies: list[Company] = []
     names: set[str] = set()
     # landlines 01-05, never two alike (drawn without replacement, O(n) for an integer range)
-    phones = iter(100_000_000 + rng.choice(500_000_000, size=total * 5, replace=False))
+    phones = iter((100_000_000 + rng.choice(500_000_000, size=total * 5, replace=False)).tolist())
     for i in range(3 * total):  # a name drawn twice is drawn again (one name, one company)
         if len(companies) == total:
             break
@@ -221,13 +222,13 @@ def make_companies(pop: P.Population, rng: np.random.Generator, count: int | Non
 
 
 def _company(rng: np.random.Generator, org_id: str, name: str, domain: str | None, owner: int, foreign: bool,
-             phones: object) -> Company:
+             phones: Iterator[int]) -> Company:
     if foreign:
         country, _, forms, (postcode, city) = FOREIGN[rng.integers(len(FOREIGN))]
         street, _, _ = _address(rng)
         company = Company(org_id, name, forms[rng.integers(len(forms))], country, None, foreign_vat(country, rng),
                           domain)
-        company.establishments.append(Establishment(1, street, postcode, city, next(phones)))  # type: ignore[call-overload]
+        company.establishments.append(Establishment(1, street, postcode, city, int(next(phones))))
         return company
     form = "EI" if owner >= 0 else list(LEGAL_FORMS)[rng.choice(len(LEGAL_FORMS), p=_p(LEGAL_FORM_WEIGHTS))]
     siren = make_siren(rng, leading_zero=rng.random() < 0.06)
@@ -236,7 +237,7 @@ def _company(rng: np.random.Generator, org_id: str, name: str, domain: str | Non
     count = 1 if rng.random() >= SEVERAL_ESTABLISHMENTS else int(rng.integers(2, 5))
     for k in range(count):
         street, postcode, city = _address(rng)
-        company.establishments.append(Establishment(k + 1, street, postcode, city, next(phones)))  # type: ignore[call-overload]
+        company.establishments.append(Establishment(k + 1, street, postcode, city, int(next(phones))))
     return company
 
 
