@@ -70,7 +70,8 @@ def validation_frame(staging: pd.DataFrame) -> pd.DataFrame:
     """Add the derived columns the rules read (from staging.customers-shaped rows).
 
     - `contact_channel`: 'email' | 'phone' | 'postal' (postcode and city) | None
-    - `identity`: 'name' (first or last name) | 'email' | None
+    - `identity`: 'name' (first or last name) | 'email' | 'organisation' (a company name or a
+      valid company identifier: a record about an organisation names it) | None
     - `postcode_check`, `opt_in_check`, `siret_check`, `national_id_check`: 'ok' | 'invalid' | None
       (nothing given).
     - `field_length_check`: 'too_long' when standardisation blanked an over-long value, else 'ok'.
@@ -91,7 +92,9 @@ def validation_frame(staging: pd.DataFrame) -> pd.DataFrame:
                                                              (postal_ok, "postal")])
     if "identity" not in frame.columns:
         named = (col("last_name").notna() | col("first_name").notna()).to_numpy(dtype=bool)
-        frame["identity"] = _first_label(len(frame), [(named, "name"), (email_ok, "email")])
+        company = (col("company").notna() | col("siren").notna() | col("vat_number").notna()).to_numpy(dtype=bool)
+        frame["identity"] = _first_label(len(frame), [(named, "name"), (email_ok, "email"),
+                                                      (company, "organisation")])
     issues = col("issues")
     for check, field_name, code in (
         ("postcode_check", "postcode", "postcode_invalid"),

@@ -42,7 +42,9 @@ _DERIVED_SQL: dict[str, str] = {
                        "WHEN postcode IS NOT NULL AND city IS NOT NULL THEN 'postal' END "
                        "AS ENUM('email', 'phone', 'postal'))",
     "identity": "CAST(CASE WHEN last_name IS NOT NULL OR first_name IS NOT NULL THEN 'name' "
-                "WHEN email_status = 'valid' THEN 'email' END AS ENUM('name', 'email'))",
+                "WHEN email_status = 'valid' THEN 'email' "
+                "WHEN company IS NOT NULL OR siren IS NOT NULL OR vat_number IS NOT NULL THEN 'organisation' "
+                "END AS ENUM('name', 'email', 'organisation'))",
     "postcode_check": "CAST(CASE WHEN list_contains(issues, 'postcode_invalid') THEN 'invalid' "
                       "WHEN postcode IS NOT NULL THEN 'ok' END AS ENUM('ok', 'invalid'))",
     "opt_in_check": "CAST(CASE WHEN list_contains(issues, 'opt_in_unparseable') THEN 'invalid' "

@@ -18,7 +18,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mdm.demo.people import make_population
+from mdm.demo.companies import make_b2b, write_erp
+from mdm.demo.organisations import (
+    contact_persons,
+    organisation_records,
+    organisation_truth_path,
+    write_organisation_canonical_csv,
+    write_organisation_truth,
+)
+from mdm.demo.people import Population, make_population
 from mdm.demo.records import SourcePlan, build_records
 from mdm.demo.render import date_parts_text, phone_text
 from mdm.demo.textops import cat, objects, where_obj
@@ -69,22 +77,28 @@ NEWSLETTER_FILE = Path("newsletter/abonnes_newsletter.csv")
 class GeneratedDemo:
     files: list[Path]  # files written into the inbox
     truth_path: Path
-    records: int  # rows written over all files
+    records: int  # rows written over all customer files (B2C and ERP)
+    organisation_truth_path: Path | None = None
 
 
-def demo_records(people: int, seed: int, reference_date: date = REFERENCE_DATE) -> pd.DataFrame:
-    """The keyed records of the demo (all sources), with truth and error bits: what the files hold."""
+def demo_people(people: int, seed: int, reference_date: date = REFERENCE_DATE) -> tuple[Population, pd.DataFrame]:
+    """The population and the keyed records of the B2C sources, with truth and error bits."""
     rng = np.random.default_rng(seed)
     population = make_population(people, rng, reference_date)
     records = build_records(population, DEMO_PLANS, rng, seed, reference_date, unacceptable=UNACCEPTABLE_ROWS)
-    return assign_keys(records, DEMO_PLANS, rng)
+    return population, assign_keys(records, DEMO_PLANS, rng)
+
+
+def demo_records(people: int, seed: int, reference_date: date = REFERENCE_DATE) -> pd.DataFrame:
+    """The keyed records of the demo's B2C sources (CRM, fair, web shop, newsletter): what the files hold."""
+    return demo_people(people, seed, reference_date)[1]
 
 
 def generate(inbox: Path, truth_path: Path, people: int = 5000, seed: int = 42,
-             reference_date: date = REFERENCE_DATE) -> GeneratedDemo:
+             reference_date: date = REFERENCE_DATE, organisations_csv: Path | None = None) -> GeneratedDemo:
     """Write the four demo sources into `inbox` and the truth to `truth_path` (keep it outside the inbox)."""
     inbox, truth_path = Path(inbox), Path(truth_path)
-    records = demo_records(people, seed, reference_date)
+    population, records = demo_people(people, seed, reference_date)
     style = np.random.default_rng([seed, 1])  # presentation habits, independent of the records
     files: list[Path] = []
 
@@ -93,9 +107,12 @@ def generate(inbox: Path, truth_path: Path, people: int = 5000, seed: int = 42,
     files.append(inbox / CRM_FILE)
 
     salon = records[records["source"] == "salon"]
+    badges = []
     for part, (file_name, title, _, _) in enumerate(SALON_FILES):
         path = inbox / "salon" / file_name
-        write_salon_xlsx(salon[salon["part"] == part], path, title, style, reference_date)
+        rows = salon[salon["part"] == part]
+        badges.append(write_salon_xlsx(rows, path, title, style, reference_date).assign(
+            record_key=rows["record_key"].to_numpy()))
         files.append(path)
 
     write_webshop_ndjson(records[records["source"] == "webshop"], inbox / WEBSHOP_FILE, style)
@@ -106,8 +123,16 @@ def generate(inbox: Path, truth_path: Path, people: int = 5000, seed: int = 42,
     from mdm.demo.events import write_demo_events
 
     files += write_demo_events(records, inbox, seed, reference_date)
-    write_truth(records, truth_path)
-    return GeneratedDemo(files=files, truth_path=truth_path, records=len(records))
+    b2b = make_b2b(population, seed, reference_date)
+    files += write_erp(b2b, inbox)
+    contacts = contact_persons(b2b)
+    write_truth(pd.concat([records[["record_key", "source", "person"]], contacts], ignore_index=True), truth_path)
+    organisations = organisation_records(b2b, pd.concat(badges, ignore_index=True))
+    write_organisation_truth(organisations, organisation_truth_path(truth_path))
+    if organisations_csv is not None:
+        write_organisation_canonical_csv(organisations, Path(organisations_csv))
+    return GeneratedDemo(files=files, truth_path=truth_path, records=len(records) + len(b2b.tiers) + len(contacts),
+                         organisation_truth_path=organisation_truth_path(truth_path))
 
 
 CANONICAL_COLUMNS = [
@@ -165,8 +190,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--reference-date", type=date.fromisoformat, default=REFERENCE_DATE)
     parser.add_argument("--canonical", type=Path, help="also write the canonical CSV here")
+    parser.add_argument("--canonical-organisations", type=Path,
+                        help="also write the records about organisations, canonical columns + organisation_id, here")
     args = parser.parse_args(argv)
-    result = generate(args.inbox, args.truth, args.people, args.seed, args.reference_date)
+    result = generate(args.inbox, args.truth, args.people, args.seed, args.reference_date,
+                      organisations_csv=args.canonical_organisations)
     if args.canonical:
         write_canonical_csv(args.canonical, args.people, args.seed, args.reference_date)
     print(f"{result.records} records in {len(result.files)} files; truth: {result.truth_path}")

@@ -104,8 +104,9 @@ def salon_rows(rows: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
 
 
 def write_salon_xlsx(rows: pd.DataFrame, path: Path, title: str, rng: np.random.Generator,
-                     reference_date: date) -> None:
-    """A real .xlsx (openpyxl, write-only): a title row, a blank row, then the header and the data."""
+                     reference_date: date) -> pd.DataFrame:
+    """A real .xlsx (openpyxl, write-only): a title row, a blank row, then the header and the data.
+    Returns the cells written (the organisation truth reads which badges name a company)."""
     from openpyxl import Workbook
 
     frame = salon_rows(rows, rng)
@@ -125,6 +126,7 @@ def write_salon_xlsx(rows: pd.DataFrame, path: Path, title: str, rng: np.random.
         sheet.append([_cell(v) for v in values])
     workbook.save(path)
     _pin_zip_timestamps(path, stamp)
+    return frame
 
 
 def _pin_zip_timestamps(path: Path, when: datetime) -> None:

@@ -189,7 +189,31 @@ def b2b_completeness(con: duckdb.DuckDBPyConnection, inp: MeasureInput) -> list[
         out.append(Metric(scope, "completeness", "b2b_valid_siret_pct", _num(siret_pct)))
         out.append(Metric(scope, "completeness", "b2b_vat_pct", _num(vat_pct)))
         out.append(Metric(scope, "completeness", "b2b_named_contact_pct", _num(named_pct)))
-    return out
+    return out + _golden_organisations(con)
+
+
+def _golden_organisations(con: duckdb.DuckDBPyConnection) -> list[Metric]:
+    """The same three shares over golden organisations (scope `golden`): with an establishment
+    (a SIRET that passed its check), with a VAT number (only valid ones survive), with a contact
+    link. No row when there is no golden organisation."""
+    row = con.execute("""
+        SELECT count(*),
+               100.0 * count(*) FILTER (WHERE EXISTS (
+                   SELECT 1 FROM golden.establishment e WHERE e.organisation_id = o.organisation_id)) / count(*),
+               100.0 * count(vat_number) / count(*),
+               100.0 * count(*) FILTER (WHERE EXISTS (
+                   SELECT 1 FROM golden.contact k WHERE k.organisation_id = o.organisation_id)) / count(*)
+        FROM golden.organisation o
+    """).fetchone()
+    if row is None or not row[0]:
+        return []
+    n, siret_pct, vat_pct, named_pct = row
+    return [
+        Metric("golden", "completeness", "organisations", float(n)),
+        Metric("golden", "completeness", "b2b_valid_siret_pct", _num(siret_pct)),
+        Metric("golden", "completeness", "b2b_vat_pct", _num(vat_pct)),
+        Metric("golden", "completeness", "b2b_named_contact_pct", _num(named_pct)),
+    ]
 
 
 # --------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from mdm.reports import charts
 from mdm.reports.data import ReportData, load_report_data
 from mdm.reports.labels import Labels
 from mdm.reports.measures import DIMENSIONS, STAGING_FIELDS
+from mdm.reports.parties import b2b_rows, households
 from mdm.reports.problems import top_problems
 from mdm.reports.segments import contactability, segment_rows
 
@@ -190,6 +191,8 @@ def render_report(
             reachable=lab.fmt_pct(data.get("golden", "completeness", "reachable_pct")),
             segment_rows=segment_rows(data, lab),
             contactability=contactability(data, lab),
+            b2b_rows=b2b_rows(data, lab),
+            households=households(data, lab),
         )
     return _environment().get_template("dq_report.html.j2").render(**context)
 

@@ -27,7 +27,8 @@ def test_list_json(small_demo: MdmConfig) -> None:
     assert code == 0, out
     data = json.loads(out)
     assert {s["name"]: s["files_in_inbox"] for s in data["sources"]} == {
-        "crm": 1, "salon": 2, "webshop": 1, "newsletter": 1, "eshop_orders": 1, "call_centre": 1, "campaigns": 1}
+        "crm": 1, "salon": 2, "webshop": 1, "newsletter": 1, "erp": 1, "erp_contacts": 1, "eshop_orders": 1,
+        "call_centre": 1, "campaigns": 1}
     assert {"csv", "excel", "json", "parquet", "sql"} <= {k["kind"] for k in data["kinds"]}
 
 

@@ -36,7 +36,7 @@ from mdm.privacy import fingerprint
 from mdm.standardise.national_ids import SEPARATORS
 from warehouse.connection import open_reader, open_writer, transaction
 from warehouse.lock import pipeline_lock
-from warehouse.retention import cascade, heal, journal
+from warehouse.retention import cascade, heal, journal, sole_traders
 from warehouse.retention.audit import record_events, summary_event
 from warehouse.retention.identifiers import (
     mailbox,
@@ -293,6 +293,7 @@ def find_person(con: duckdb.DuckDBPyConnection, subject: Subject) -> tuple[list[
         ).fetchall()
         cascade.load_keys(con, sorted(keys | {r[0] for r in members}))
         found = keys | {r[0] for r in members} | set(keys_carrying(con, _identifiers(con, subject)))
+        found |= sole_traders.own_records(con, sorted(golden_ids))
         if found == keys:
             break
         keys = found
@@ -371,6 +372,22 @@ def _audit_request(con: duckdb.DuckDBPyConnection, result: ErasureResult, subjec
     )
 
 
+def _sole_trader_businesses(con: duckdb.DuckDBPyConnection, keys: list[str], golden_ids: list[str],
+                            targets: Targets) -> list[str]:
+    """Add the other records of the person's sole-trader businesses (`sole_traders.py`): other
+    people's contact rows naming the business. After the identifiers and name words are taken
+    (those rows' e-mails, phones and names are another person's), their keys, files and the
+    organisations go to the targets. Returns the keys to erase, loaded in `_retire_keys`."""
+    naming = sole_traders.naming_records(con, golden_ids) - set(keys)
+    targets.add("organisation_id", sole_traders.organisations_of(con, golden_ids))
+    if not naming:
+        return keys
+    keys = sorted(set(keys) | naming)
+    cascade.load_keys(con, keys)
+    targets.add("record_key", naming).add("file", _loaded_files(con))
+    return keys
+
+
 def erase_in_warehouse(
     con: duckdb.DuckDBPyConnection, config: MdmConfig, subject: Subject, result: ErasureResult, at: datetime
 ) -> None:
@@ -388,6 +405,7 @@ def erase_in_warehouse(
     keys = sorted(set(keys) | set(event_keys))
     cascade.load_keys(con, keys)
     targets = _targets(con, config, keys, golden_ids, ids, salt)
+    keys = _sole_trader_businesses(con, keys, golden_ids, targets)
     counted = con.execute(
         "SELECT count(*) FROM golden.customer WHERE golden_id IN (SELECT unnest(?::VARCHAR[]))", [golden_ids]
     ).fetchone()

@@ -46,6 +46,8 @@ def _kind(column: str) -> str | None:
         return "record_key"
     if name in GOLDEN_ID_NAMES or name.endswith("_golden_id"):
         return "golden_id"
+    if name == "organisation_id":
+        return "organisation_id"
     for kind in ("email", "phone", "national_id"):
         if name == kind or name.endswith(f"_{kind}"):
             return kind

@@ -6,6 +6,7 @@ it resume must not itself keep the person. So the journal keeps, per kind, salte
 (`identifiers.suppression_hash`, the suppression list's own) of:
 
 - `record_key`, `golden_id`: rows naming them are removed from every file;
+- `organisation_id`: a sole trader's golden organisation (`sole_traders.py`): rows naming it too;
 - `email` (as written and as its mailbox), `phone`, `national_id`: rows carrying them are removed,
   and free text mentioning them is scrubbed;
 - `token`: the accent-folded words of the person's names, scrubbed from free text (steward
@@ -28,7 +29,7 @@ import phonenumbers
 from mdm.privacy import EMAIL_PATTERN
 from warehouse.retention.identifiers import mailbox, suppression_hash
 
-KINDS = ("record_key", "golden_id", "email", "phone", "national_id", "token", "file")
+KINDS = ("record_key", "golden_id", "organisation_id", "email", "phone", "national_id", "token", "file")
 #: What replaces an erased identifier in free text.
 ERASED = "[erased]"
 #: Column names holding free text a person can be named in (steward comments, hold reasons, file

@@ -13,7 +13,7 @@ from mdm.config import BUNDLED_DEMO_CONFIG, ConfigError, load_config
 def test_bundled_demo_config_is_valid(mdm_home: Path) -> None:
     config = load_config(BUNDLED_DEMO_CONFIG)
     assert [s.name for s in config.sources] == [
-        "crm", "salon", "webshop", "newsletter", "eshop_orders", "call_centre", "campaigns"]
+        "crm", "salon", "webshop", "newsletter", "erp", "erp_contacts", "eshop_orders", "call_centre", "campaigns"]
     assert [s.name for s in config.sources if s.records == "events"] == ["eshop_orders", "call_centre", "campaigns"]
     assert config.paths.home == mdm_home.resolve()
     assert config.paths.published == mdm_home.resolve() / "published" / "mdm.duckdb"
