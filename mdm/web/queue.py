@@ -104,9 +104,11 @@ class QueueFilter:
     source: str | None = None
     min_score: float | None = None
     max_score: float | None = None
+    party: str | None = None  # person | organisation; None: both
 
     def as_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "min_score": self.min_score, "max_score": self.max_score}
+        return {"source": self.source, "min_score": self.min_score, "max_score": self.max_score,
+                "party": self.party}
 
 
 def build_queue(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
@@ -128,16 +130,18 @@ def build_queue(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "ORDER BY s"
     ).fetchall()]
     rows = con.execute(
-        f"SELECT pair_id, rank, source_l, source_r, match_probability, golden_l, golden_r FROM {QUEUE_TABLE}"
+        f"SELECT pair_id, rank, source_l, source_r, match_probability, golden_l, golden_r, party FROM {QUEUE_TABLE}"
     ).fetchall()
-    index = {r[0]: (int(r[1]), r[2], r[3], r[4]) for r in rows}
+    index = {r[0]: (int(r[1]), r[2], r[3], r[4], r[7]) for r in rows}
     goldens = {r[0]: (r[5], r[6]) for r in rows}
     return {"queue_sources": sources, "queue_index": index, "queue_goldens": goldens,
             "queue_by_golden": clusters.by_golden(goldens)}
 
 
-def matches(flt: QueueFilter, source_l: str, source_r: str, probability: float) -> bool:
+def matches(flt: QueueFilter, source_l: str, source_r: str, probability: float, party: str = "person") -> bool:
     """The filter of `_where`, in Python (for the few pairs left out)."""
+    if flt.party and flt.party != party:
+        return False
     if flt.source and flt.source not in (source_l, source_r):
         return False
     if flt.min_score is not None and probability < flt.min_score:
@@ -148,6 +152,9 @@ def matches(flt: QueueFilter, source_l: str, source_r: str, probability: float) 
 def _where(flt: QueueFilter, excluded: list[str]) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
+    if flt.party:
+        clauses.append("party = ?")
+        params.append(flt.party)
     if flt.source:
         clauses.append("(source_l = ? OR source_r = ?)")
         params += [flt.source, flt.source]
@@ -174,7 +181,7 @@ def queue_page(
     excluded: list[str],
     limit: int,
     offset: int = 0,
-    index: dict[str, tuple[int, str, str, float]] | None = None,
+    index: dict[str, tuple[int, str, str, float, str]] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of the queue, most useful first, and how many suggestions match the filter.
 
@@ -224,7 +231,7 @@ def candidates(
     flt: QueueFilter,
     excluded: list[str],
     limit: int = 20,
-    index: dict[str, tuple[int, str, str, float]] | None = None,
+    index: dict[str, tuple[int, str, str, float, str]] | None = None,
 ) -> list[str]:
     """The next few pair ids to try to lease, most useful first."""
     rows, _ = queue_page(cur, flt, excluded, limit, index=index)

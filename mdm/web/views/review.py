@@ -39,8 +39,9 @@ def _float(value: str | None) -> float | None:
 
 def _filter(request: Request) -> QueueFilter:
     q = request.query_params
+    party = q.get("party") if q.get("party") in ("person", "organisation") else None
     return QueueFilter(source=q.get("source") or None, min_score=_float(q.get("min_score")),
-                       max_score=_float(q.get("max_score")))
+                       max_score=_float(q.get("max_score")), party=party)
 
 
 def _excluded(request: Request, user_name: str) -> list[str]:

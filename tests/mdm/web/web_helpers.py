@@ -93,8 +93,9 @@ QUARANTINE: list[tuple[str, str, list[str], dict[str, Any]]] = [
 ]
 
 
-def build_published(path: Path, probability_shift: float = 0.0, extra_golden: int = 0) -> None:
-    """Write a publication with the real DDL and fixture rows, then swap it in like the publisher does."""
+def build_published(path: Path, probability_shift: float = 0.0, extra_golden: int = 0, parties: bool = False) -> None:
+    """Write a publication with the real DDL and fixture rows, then swap it in like the publisher does.
+    `parties`: also organisations, an organisation pair to review and a household (`_parties`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / "publishing-tmp.duckdb"
     if tmp.exists():
@@ -141,7 +142,8 @@ def build_published(path: Path, probability_shift: float = 0.0, extra_golden: in
     for key, source, reasons, payload in QUARANTINE:
         con.execute("INSERT INTO quarantine.rows (record_key, source, load_id, run_id, reasons, payload, status, quarantined_at) VALUES (?, ?, 'load1', 'run1', ?, ?, 'open', ?)",
                     [key, source, reasons, json.dumps(payload), T1])
-    _parties(con)
+    if parties:
+        _parties(con)
     con.execute("INSERT INTO dq.metrics (run_id, \"at\", scope, dimension, metric, value) VALUES ('run1', ?, 'golden', 'completeness', 'email', 0.93)", [T1])
     con.execute("INSERT INTO dq.metrics (run_id, \"at\", scope, dimension, metric, value) VALUES ('run1', ?, 'crm', 'validity', 'phone', 0.81)", [T1])
     con.execute("INSERT INTO ops.runs (run_id, started_at, finished_at, status, summary) VALUES ('run1', ?, ?, 'succeeded', '{}')", [T1, T1])
