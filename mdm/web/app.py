@@ -19,7 +19,17 @@ from mdm.config import MdmConfig
 from mdm.locale_format import N_
 from mdm.web.deps import STATIC_DIR, AppState, Conflict, Forbidden, LoginRequired, current_session, wants_json
 from mdm.web.published import NotPublished, PublicationOutdated
-from mdm.web.views import admin, customers, households, internal, login, organisations, quarantine, reports, review
+from mdm.web.views import (
+    admin,
+    customers,
+    households,
+    internal,
+    login,
+    organisations,
+    quarantine,
+    reports,
+    review,
+)
 
 #: Content Security Policy: nothing from other origins, no inline script.
 CSP = (

@@ -231,7 +231,7 @@ def environment(lang: str) -> Environment:
     # A message built in Python (an error naming a user, say): translated when the catalogue has
     # it, and still escaped on output, unlike `_()`, whose result counts as template markup.
     env.filters["translate"] = translations(lang).gettext
-    env.filters["household_link"] = lambda code: translations(lang).gettext(HOUSEHOLD_LINKS.get(code, code))
+    env.filters["household_link"] = lambda code: translations(lang).gettext(HOUSEHOLD_LINKS.get(code) or str(code))
     labels = Labels(lang)  # field names and quarantine reasons are worded once, for the report and the app
     env.globals.update(lang=lang, languages=LANGUAGES, term=term_function(lang),
                        explanation=explanation_function(lang),

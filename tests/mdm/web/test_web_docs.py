@@ -6,7 +6,17 @@ import re
 from pathlib import Path
 
 from mdm.web.config import WebConfig
-from mdm.web.views import admin, customers, households, internal, login, organisations, quarantine, reports, review
+from mdm.web.views import (
+    admin,
+    customers,
+    households,
+    internal,
+    login,
+    organisations,
+    quarantine,
+    reports,
+    review,
+)
 
 REPO = Path(__file__).resolve().parents[3]
 DOC = (REPO / "docs" / "web-app.md").read_text(encoding="utf-8")
