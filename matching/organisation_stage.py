@@ -5,6 +5,9 @@ Runs after expiry (so expired and erased records are gone) with the same engine 
 that describe an organisation or name one (`party_kind` organisation or contact), then rebuilds the
 golden organisations, their establishments and contact links (`matching/merge/organisations.py`).
 
+Stewards' decisions on organisation pairs (`pair_decisions` with party `organisation`, from the
+review queue) are read as the match stage reads the person ones: they always win over the score.
+
 Always a full run: the words' rarity weights are computed over all organisation records, so
 stored comparison vectors would drift as records arrive. Organisations are far fewer than
 persons; the cost is stated in docs/organisations.md.
@@ -17,6 +20,7 @@ from matching.engine import run as run_engine
 from matching.merge import organisations as golden_organisations
 from mdm.config import get_salt
 from mdm.context import RunContext, StageResult
+from mdm.stewardship.store import connect, effective_pair_decisions
 
 STAGE = "organisations"
 #: The records the organisation matcher reads (a view named by code).
@@ -25,6 +29,11 @@ SOURCE = "org_valid_records"
 
 def run(ctx: RunContext) -> StageResult:
     con = ctx.con
+    store = connect(ctx.config.paths.steward_db)
+    try:
+        steward = effective_pair_decisions(store, party="organisation")
+    finally:
+        store.close()
     con.execute(organisations.schema_ddl())
     con.execute(f"""
         CREATE OR REPLACE TEMP VIEW {SOURCE} AS
@@ -33,7 +42,7 @@ def run(ctx: RunContext) -> StageResult:
     try:
         outcome = run_engine(
             con, organisations.organisation_spec(), ctx.config.matching, ctx.config.paths.models / "organisations",
-            [], ctx.run_id, ctx.now, SOURCE, force_full=True, tf_salt=get_salt(ctx.config),
+            steward, ctx.run_id, ctx.now, SOURCE, force_full=True, tf_salt=get_salt(ctx.config),
         )
     finally:
         con.execute(f"DROP VIEW IF EXISTS {SOURCE}")

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -39,7 +38,7 @@ from matching.settings import TrainingConfig
 from matching.spec import ModelSpec, PreparedKeys
 from matching.sql import one
 from mdm import places
-from warehouse.schema import ddl_text
+from warehouse.schema import matcher_ddl
 
 INPUT_TABLE = "match_input"
 
@@ -304,6 +303,5 @@ def organisation_spec() -> ModelSpec:
 
 
 def schema_ddl() -> str:
-    """The matcher's state tables (`50_match.sql`) under `SCHEMA`: one layout, defined once."""
-    text = ddl_text("50_match.sql")
-    return re.sub(r"\bmatch\.", f"{SCHEMA}.", text).replace("SCHEMA IF NOT EXISTS match;", f"SCHEMA IF NOT EXISTS {SCHEMA};")
+    """The matcher's state tables (`50_match.sql`) under `SCHEMA` (`warehouse.schema.matcher_ddl`)."""
+    return matcher_ddl(SCHEMA)

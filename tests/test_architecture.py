@@ -37,7 +37,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("stage: segment", ("mdm.segments",)),
     ("stage: measure", ("mdm.reports",)),
     ("stage: publish", ("warehouse.publish",)),
-    ("read models", ("mdm.golden_view", "mdm.published_figures")),
+    ("read models", ("mdm.golden_view", "mdm.party_view", "mdm.published_figures")),
     ("composition", ("mdm.pipeline",)),
     ("app: web", ("mdm.web",)),
     ("app: cli", ("mdm.cli", "mdm.demo")),

@@ -9,6 +9,7 @@ last). A schema file stays self-contained: the evaluator applies `50_match.sql` 
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 
 import duckdb
@@ -23,10 +24,25 @@ def ddl_text(name: str) -> str:
     return (resources.files("warehouse") / "ddl" / name).read_text(encoding="utf-8")
 
 
+#: Schemas holding another matcher's state in the layout of `match` (`50_match.sql`): the organisation
+#: matcher's (`matching/organisations.py`). Created with the rest, so every published table exists
+#: in a warehouse even before its stage first ran.
+MATCHER_SCHEMAS: tuple[str, ...] = ("match_org",)
+
+
+def matcher_ddl(schema: str) -> str:
+    """The matcher's state tables (`50_match.sql`) under `schema`: one layout, defined once."""
+    text = ddl_text("50_match.sql")
+    return re.sub(r"\bmatch\.", f"{schema}.", text).replace("SCHEMA IF NOT EXISTS match;",
+                                                           f"SCHEMA IF NOT EXISTS {schema};")
+
+
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every schema and table that does not exist yet."""
     for name in ddl_files():
         con.execute(ddl_text(name))
+    for schema in MATCHER_SCHEMAS:
+        con.execute(matcher_ddl(schema))
 
 
 def describe(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:

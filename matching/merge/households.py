@@ -18,6 +18,12 @@ mailbox) links nobody: that is an institution, not a home.
 ID most of its members held (ties: the older ID), each previous ID goes to one household only (the
 one holding most of its former members); a household nobody claims gets a new UUID.
 
+**Stewards' corrections** (`household_actions` in the stewardship store, from the web app): "these
+two do not live together" removes the links between a customer and the members they leave; "these
+two live together" adds one (`linked_by` `steward`). Both are standing: every run applies every
+correction not withdrawn, a newer one winning over an older one on the same two customers, and a
+golden ID merged away is followed to its survivor.
+
 Tables (`warehouse/ddl/65_household.sql`): `golden.household` (one row per household: counts,
 how its members are linked, first seen, last changed; no name or address of its own) and
 `golden.household_member` (household -> golden customer). An erased customer's member row goes
@@ -28,6 +34,7 @@ regroups the rest.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -38,6 +45,7 @@ from scipy.sparse.csgraph import connected_components
 
 from matching.merge.stable_ids import claim_ids
 from mdm.context import RunContext, StageResult
+from mdm.stewardship import store
 
 #: A channel shared by more golden customers than this is an institution, not a home.
 MAX_HOUSEHOLD_SIZE = 8
@@ -68,16 +76,56 @@ _CHANNELS = f"""
 _MEMBERS = pa.schema([("golden_id", pa.string()), ("component", pa.int64()), ("linked_by", pa.list_(pa.string()))])
 
 
-def _links(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """(golden_id, other, channel): each customer linked to the first holder of a shared value."""
-    return con.execute(f"""
-        WITH ch AS ({_CHANNELS}),
-        shared AS (
-            SELECT channel, value, list(golden_id ORDER BY golden_id) AS ids FROM ch
-            GROUP BY channel, value HAVING count(DISTINCT golden_id) BETWEEN 2 AND {MAX_HOUSEHOLD_SIZE}
-        )
-        SELECT unnest(ids[2:]) AS golden_id, ids[1] AS other, channel FROM shared
-    """).df()
+#: Typed steward corrections: (golden_id, other, together), one row per pair of customers.
+_CORRECTIONS = pa.schema([("golden_id", pa.string()), ("other", pa.string()), ("together", pa.bool_())])
+
+
+def corrections(actions: list[dict[str, Any]]) -> pa.Table:
+    """The stewards' household actions as pairs (golden_id < other), the newest action on a pair
+    winning: `apart` gives one pair per member left, `together` one pair."""
+    latest: dict[tuple[str, str], bool] = {}
+    for action in sorted(actions, key=lambda a: int(a["id"])):
+        for other in action["other_ids"]:
+            a, b = sorted((str(action["golden_id"]), str(other)))
+            if a != b:
+                latest[(a, b)] = action["action"] == "together"
+    return pa.table({"golden_id": [k[0] for k in latest], "other": [k[1] for k in latest],
+                     "together": list(latest.values())}, schema=_CORRECTIONS)
+
+
+def _links(con: duckdb.DuckDBPyConnection, fixes: pa.Table) -> pd.DataFrame:
+    """(golden_id, other, channel): every two customers sharing a value, less the pairs stewards
+    put apart, plus the pairs they put together (channel `steward`). IDs merged away are followed."""
+    con.register("hh_fixes_in", fixes)
+    try:
+        return con.execute(f"""
+            WITH ch AS ({_CHANNELS}),
+            shared AS (
+                SELECT channel, value FROM ch
+                GROUP BY channel, value HAVING count(DISTINCT golden_id) BETWEEN 2 AND {MAX_HOUSEHOLD_SIZE}
+            ),
+            pairs AS (
+                SELECT DISTINCT a.golden_id, b.golden_id AS other, a.channel
+                FROM ch a JOIN shared USING (channel, value) JOIN ch b USING (channel, value)
+                WHERE a.golden_id < b.golden_id
+            ),
+            fixes AS (
+                SELECT least(x, y) AS golden_id, greatest(x, y) AS other, together FROM (
+                    SELECT coalesce(aa.golden_id, f.golden_id) AS x, coalesce(ab.golden_id, f.other) AS y, f.together
+                    FROM hh_fixes_in f
+                    LEFT JOIN golden.alias aa ON aa.alias_id = f.golden_id
+                    LEFT JOIN golden.alias ab ON ab.alias_id = f.other
+                ) WHERE x <> y
+                  AND x IN (SELECT golden_id FROM golden.customer) AND y IN (SELECT golden_id FROM golden.customer)
+            )
+            SELECT p.* FROM pairs p
+            WHERE NOT EXISTS (SELECT 1 FROM fixes f WHERE f.golden_id = p.golden_id AND f.other = p.other
+                              AND NOT f.together)
+            UNION ALL
+            SELECT golden_id, other, 'steward' FROM fixes WHERE together
+        """).df()
+    finally:
+        con.unregister("hh_fixes_in")
 
 
 def _components(links: pd.DataFrame) -> pd.DataFrame:
@@ -95,9 +143,12 @@ def _components(links: pd.DataFrame) -> pd.DataFrame:
     return members.assign(linked_by=members["golden_id"].map(channels))
 
 
-def build(con: duckdb.DuckDBPyConnection, now: datetime) -> dict[str, int]:
-    """Rebuild `golden.household` and `golden.household_member` from the current golden customers."""
-    members = pa.Table.from_pandas(_components(_links(con)), schema=_MEMBERS, preserve_index=False)
+def build(con: duckdb.DuckDBPyConnection, now: datetime, actions: list[dict[str, Any]] | None = None
+          ) -> dict[str, int]:
+    """Rebuild `golden.household` and `golden.household_member` from the current golden customers
+    and the stewards' corrections in force (`actions`: `store.household_actions_in_force`)."""
+    links = _links(con, corrections(actions or []))
+    members = pa.Table.from_pandas(_components(links), schema=_MEMBERS, preserve_index=False)
     con.register("hh_new", members)
     try:
         con.execute("""
@@ -167,5 +218,16 @@ def _write(con: duckdb.DuckDBPyConnection, now: datetime) -> dict[str, int]:
 
 
 def run(ctx: RunContext) -> StageResult:
-    """Stage entry point (see `mdm.pipeline.STAGES`)."""
-    return StageResult("households", counts=build(ctx.con, ctx.now))
+    """Stage entry point (see `mdm.pipeline.STAGES`): every correction in force is applied; the
+    pending ones are marked applied by this run (from then on they can no longer be withdrawn)."""
+    store_con = store.connect(ctx.config.paths.steward_db)
+    try:
+        actions = store.household_actions_in_force(store_con)
+        counts = build(ctx.con, ctx.now, actions)
+        pending = [int(a["id"]) for a in actions if a["state"] == "pending"]
+        if pending:
+            with store.transaction(store_con):
+                store.mark_applied(store_con, "household_actions", pending, ctx.run_id)
+    finally:
+        store_con.close()
+    return StageResult("households", counts={**counts, "steward_corrections": len(actions)})

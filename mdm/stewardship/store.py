@@ -5,9 +5,12 @@ during a run. Stewards must keep working then, so the web app and the CLI write 
 here (WAL tolerates a writer beside readers) and the pipeline reads them at the start of the
 stages they steer:
 
-- `pair_decisions`      -> matching (match / non_match between two source records; latest wins)
+- `pair_decisions`      -> matching (match / non_match between two source records; latest wins),
+                           per party: `person` pairs steer the `match` stage, `organisation` pairs
+                           the `organisations` stage (the same two records can be a pair of both)
 - `golden_actions`      -> merge (steward split / merge of golden customers)
 - `quarantine_actions`  -> validate (release a corrected row / discard it)
+- `household_actions`   -> households (two customers live apart / together: standing corrections)
 
 Rows are never updated in place except to mark them applied, undone or withdrawn, so nothing is
 lost.
@@ -33,7 +36,8 @@ CREATE TABLE IF NOT EXISTS pair_decisions (
     decided_at   TEXT NOT NULL,       -- ISO timestamp
     comment      TEXT,
     pair_version TEXT,                -- fingerprint of the pair as the steward saw it
-    undone_at    TEXT                 -- set when the steward undid it; ignored from then on
+    undone_at    TEXT,                -- set when the steward undid it; ignored from then on
+    party        TEXT NOT NULL DEFAULT 'person'  -- person | organisation: which matcher it steers
 );
 CREATE INDEX IF NOT EXISTS pair_decisions_pair ON pair_decisions (record_key_l, record_key_r);
 CREATE TABLE IF NOT EXISTS golden_actions (
@@ -57,6 +61,18 @@ CREATE TABLE IF NOT EXISTS quarantine_actions (
     requested_at      TEXT NOT NULL,
     applied_run_id    TEXT
 );
+CREATE TABLE IF NOT EXISTS household_actions (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    action          TEXT NOT NULL CHECK (action IN ('apart', 'together')),
+    golden_id       TEXT NOT NULL,    -- apart: the customer who leaves; together: one of the two
+    other_ids       TEXT NOT NULL,    -- JSON list: apart: the members they leave; together: [the other]
+    household_id    TEXT,             -- apart: the household as the steward saw it
+    user_name       TEXT NOT NULL,
+    requested_at    TEXT NOT NULL,
+    applied_run_id  TEXT,             -- the first run that applied it (it stays in force after)
+    withdrawn_at    TEXT,
+    withdrawn_by    TEXT
+);
 """
 
 
@@ -77,7 +93,11 @@ def open_wal(path: Path, schema: str) -> sqlite3.Connection:
 ADDED_COLUMNS: list[tuple[str, str, str]] = [
     ("golden_actions", "withdrawn_at", "TEXT"),
     ("golden_actions", "withdrawn_by", "TEXT"),
+    ("pair_decisions", "party", "TEXT NOT NULL DEFAULT 'person'"),
 ]
+
+#: The kinds of party a pair decision steers (`pair_decisions.party`).
+PARTIES = ("person", "organisation")
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -114,27 +134,35 @@ def add_pair_decision(
     at: datetime,
     comment: str | None = None,
     pair_version: str | None = None,
+    party: str = "person",
 ) -> int:
+    if party not in PARTIES:
+        raise ValueError(f"not a party: {party}")
     left, right = ordered_pair(key_a, key_b)
     cur = con.execute(
         "INSERT INTO pair_decisions (record_key_l, record_key_r, decision, user_name, decided_at, comment,"
-        " pair_version) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (left, right, decision, user_name, at.isoformat(), comment, pair_version),
+        " pair_version, party) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (left, right, decision, user_name, at.isoformat(), comment, pair_version, party),
     )
     return int(cur.lastrowid or 0)
 
 
-def effective_pair_decisions(con: sqlite3.Connection) -> list[dict[str, Any]]:
-    """The latest not-undone decision per pair: what the matcher must obey."""
+#: SQL condition on `pair_decisions d`: the latest not-undone decision on its pair, for its party.
+LATEST_DECISION = """d.undone_at IS NULL
+          AND d.id = (SELECT max(id) FROM pair_decisions x
+                      WHERE x.record_key_l = d.record_key_l AND x.record_key_r = d.record_key_r
+                        AND x.party = d.party AND x.undone_at IS NULL)"""
+
+
+def effective_pair_decisions(con: sqlite3.Connection, party: str = "person") -> list[dict[str, Any]]:
+    """The latest not-undone decision per pair of this party: what its matcher must obey."""
     rows = con.execute(
-        """
+        f"""
         SELECT record_key_l, record_key_r, decision, user_name, decided_at, comment
         FROM pair_decisions d
-        WHERE undone_at IS NULL
-          AND id = (SELECT max(id) FROM pair_decisions x
-                    WHERE x.record_key_l = d.record_key_l AND x.record_key_r = d.record_key_r
-                      AND x.undone_at IS NULL)
-        """
+        WHERE d.party = ? AND {LATEST_DECISION}
+        """,
+        (party,),
     ).fetchall()
     return [dict(r) for r in rows]
 
@@ -208,7 +236,7 @@ def pending_quarantine_actions(con: sqlite3.Connection) -> list[dict[str, Any]]:
 
 
 def mark_applied(con: sqlite3.Connection, table: str, ids: list[int], run_id: str) -> None:
-    if table not in ("golden_actions", "quarantine_actions"):
+    if table not in ("golden_actions", "quarantine_actions", "household_actions"):
         raise ValueError(f"not an action table: {table}")
     con.executemany(f"UPDATE {table} SET applied_run_id = ? WHERE id = ?", [(run_id, i) for i in ids])
 
@@ -227,5 +255,68 @@ def undo_pair_decision(con: sqlite3.Connection, decision_id: int, user_name: str
     cur = con.execute(
         "UPDATE pair_decisions SET undone_at = ? WHERE id = ? AND user_name = ? AND undone_at IS NULL",
         (at.isoformat(), decision_id, user_name),
+    )
+    return cur.rowcount > 0
+
+
+# --- households: standing corrections ------------------------------------------------------------
+
+def add_household_action(
+    con: sqlite3.Connection,
+    action: str,
+    golden_id: str,
+    other_ids: list[str],
+    user_name: str,
+    at: datetime,
+    household_id: str | None = None,
+) -> int:
+    """`apart`: `golden_id` no longer shares a household with `other_ids` (the members they leave);
+    `together`: `golden_id` and `other_ids[0]` share one. Kept in force by every later run."""
+    if action not in ("apart", "together") or not other_ids:
+        raise ValueError("a household action is apart or together, with at least one other customer")
+    cur = con.execute(
+        "INSERT INTO household_actions (action, golden_id, other_ids, household_id, user_name, requested_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (action, golden_id, json.dumps(sorted(set(other_ids))), household_id, user_name, at.isoformat()),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def _household_rows(rows: list[sqlite3.Row]) -> list[dict[str, Any]]:
+    out = []
+    for r in rows:
+        item = dict(r)
+        item["other_ids"] = json.loads(item["other_ids"])
+        item["state"] = ("withdrawn" if item["withdrawn_at"] else "applied" if item["applied_run_id"]
+                         else "pending")
+        out.append(item)
+    return out
+
+
+def household_actions_in_force(con: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Every household correction not withdrawn, oldest first: the households stage applies them
+    all on every run (a newer one wins over an older one on the same two customers)."""
+    return _household_rows(con.execute(
+        "SELECT * FROM household_actions WHERE withdrawn_at IS NULL ORDER BY id").fetchall())
+
+
+def household_actions_about(con: sqlite3.Connection, golden_ids: list[str]) -> list[dict[str, Any]]:
+    """Every household correction naming one of these customers (any state), newest first."""
+    wanted = list(dict.fromkeys(golden_ids))
+    if not wanted:
+        return []
+    marks = ", ".join("?" for _ in wanted)
+    return _household_rows(con.execute(
+        f"SELECT a.* FROM household_actions a WHERE a.golden_id IN ({marks}) OR EXISTS ("
+        f" SELECT 1 FROM json_each(a.other_ids) j WHERE j.value IN ({marks})) ORDER BY a.id DESC",
+        [*wanted, *wanted]).fetchall())
+
+
+def withdraw_household_action(con: sqlite3.Connection, action_id: int, user_name: str, at: datetime) -> bool:
+    """Withdraw a correction no run has applied yet (kept, marked withdrawn). False if too late."""
+    cur = con.execute(
+        "UPDATE household_actions SET withdrawn_at = ?, withdrawn_by = ? "
+        "WHERE id = ? AND applied_run_id IS NULL AND withdrawn_at IS NULL",
+        (at.isoformat(), user_name, action_id),
     )
     return cur.rowcount > 0

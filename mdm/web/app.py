@@ -19,7 +19,17 @@ from mdm.config import MdmConfig
 from mdm.locale_format import N_
 from mdm.web.deps import STATIC_DIR, AppState, Conflict, Forbidden, LoginRequired, current_session, wants_json
 from mdm.web.published import NotPublished, PublicationOutdated
-from mdm.web.views import admin, customers, internal, login, quarantine, reports, review
+from mdm.web.views import (
+    admin,
+    customers,
+    households,
+    internal,
+    login,
+    organisations,
+    quarantine,
+    reports,
+    review,
+)
 
 #: Content Security Policy: nothing from other origins, no inline script.
 CSP = (
@@ -50,7 +60,7 @@ def create_app(config: MdmConfig) -> FastAPI:
                   lifespan=lifespan)
     app.state.mdm = state
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    for module in (internal, login, review, customers, quarantine, reports, admin):
+    for module in (internal, login, review, customers, households, organisations, quarantine, reports, admin):
         app.include_router(module.router)
 
     @app.middleware("http")

@@ -44,6 +44,7 @@ FLASH: dict[str, str] = {
     "split_requested": N_("Split requested. It will be applied by the next run."),
     "merge_requested": N_("Merge requested. It will be applied by the next run."),
     "request_withdrawn": N_("Request withdrawn. No run will apply it."),
+    "household_requested": N_("Household correction saved. The next run applies it, and every run after keeps it."),
     "released": N_("Row released with your corrections. The next run validates it again."),
     "discarded": N_("Row discarded. The next run removes it from quarantine."),
     "bulk_release": N_("Rows released. The next run validates them again; those that still fail come back here."),

@@ -41,6 +41,11 @@ FIELD_WORDS: dict[str, str] = {
     "siret": N_("SIRET"),
     "vat_number": N_("VAT number"),
     "national_id": N_("national ID"),
+    "company_name": N_("company name"),
+    "company_head": N_("start of the company name"),
+    "siren": N_("SIREN"),
+    "vat": N_("VAT number"),
+    "domain": N_("web domain"),
 }
 
 
@@ -84,6 +89,20 @@ LEVEL_WORDS: dict[str, str] = {
     "shared by a household, another person (not counted)": N_("shared by another person of the household"),
     "different": N_("different"),
     "missing": N_("missing on one side"),
+    # organisations (matching/organisations.py)
+    "exact (legal form and small words aside)": N_("identical once the legal form and small words are set aside"),
+    "rare words nearly all shared (weighted overlap >= 0.8)": N_("nearly all their distinctive words in common"),
+    "one name within the other (weighted containment >= 0.8)": N_("one name contained in the other"),
+    "similar spelling (jaro-winkler >= 0.92)": N_("spelt almost the same"),
+    "many rare words shared (weighted overlap >= 0.5)": N_("many distinctive words in common"),
+    "half of the lighter name shared (weighted containment >= 0.5)": N_("half of the shorter name in common"),
+    "some words shared (weighted overlap >= 0.25)": N_("a few words in common"),
+    "disagrees, but the same legal unit (another establishment: not counted)": N_(
+        "differs, but the same legal unit (another establishment): not counted"),
+    "missing, or the whole name (see company_name)": N_("not compared: the name is short, or counted as a whole"),
+    "same first two words": N_("the same first two words"),
+    "same first word": N_("the same first word"),
+    "same legal unit (SIREN)": N_("the same legal unit (SIREN)"),
 }
 #: Labels that start like this, whatever their figures ("a generation apart (25 years or more)").
 LEVEL_PREFIX_WORDS: dict[str, str] = {"a generation apart": N_("a generation apart")}

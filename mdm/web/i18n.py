@@ -164,14 +164,25 @@ def reason_help_function(lang: str, labels: Labels) -> Callable[[dict[str, Any]]
 
 
 def request_words_function(lang: str) -> Callable[[dict[str, Any]], str]:
-    """A steward's split or merge request as a sentence: who asked for what, when, and what became of it."""
+    """A steward's split, merge or household request as a sentence: who asked for what, when, and
+    what became of it (a household correction, once applied, stays in force on every run)."""
     t = translations(lang)
     fmt = LocaleFormat(lang)
 
     def words(a: dict[str, Any]) -> str:
         at = fmt.datetime(a.get("requested_at"))
         keys = a.get("record_keys") or []
-        if a.get("action") == "split":
+        if a.get("action") == "apart":
+            text = t.ngettext("%(user)s asked on %(at)s that customer %(one)s no longer share a household with %(num)s other",
+                              "%(user)s asked on %(at)s that customer %(one)s no longer share a household with %(num)s others",
+                              len(a.get("other_ids") or [])) % {
+                "user": a.get("user_name"), "at": at, "one": a.get("golden_id"),
+                "num": fmt.number(len(a.get("other_ids") or []))}
+        elif a.get("action") == "together":
+            text = t.gettext("%(user)s asked on %(at)s that customers %(one)s and %(other)s share a household") % {
+                "user": a.get("user_name"), "at": at, "one": a.get("golden_id"),
+                "other": ", ".join(a.get("other_ids") or [])}
+        elif a.get("action") == "split":
             asked = t.ngettext("%(user)s asked on %(at)s that %(num)s record leave this customer",
                                "%(user)s asked on %(at)s that %(num)s records leave this customer", len(keys))
             text = asked % {"user": a.get("user_name"), "at": at, "num": fmt.number(len(keys))}
@@ -186,6 +197,15 @@ def request_words_function(lang: str) -> Callable[[dict[str, Any]], str]:
         return text + t.gettext("; waiting for the next run.")
 
     return words
+
+
+#: What links the members of a household (`golden.household.linked_by`), in words.
+HOUSEHOLD_LINKS: dict[str, str] = {
+    "landline": N_("a landline"),
+    "email": N_("a family e-mail"),
+    "address_and_surname": N_("the address and surname"),
+    "steward": N_("a steward's decision"),
+}
 
 
 @cache
@@ -211,6 +231,7 @@ def environment(lang: str) -> Environment:
     # A message built in Python (an error naming a user, say): translated when the catalogue has
     # it, and still escaped on output, unlike `_()`, whose result counts as template markup.
     env.filters["translate"] = translations(lang).gettext
+    env.filters["household_link"] = lambda code: translations(lang).gettext(HOUSEHOLD_LINKS.get(code) or str(code))
     labels = Labels(lang)  # field names and quarantine reasons are worded once, for the report and the app
     env.globals.update(lang=lang, languages=LANGUAGES, term=term_function(lang),
                        explanation=explanation_function(lang),

@@ -120,11 +120,11 @@ def current_golden(cur: duckdb.DuckDBPyConnection, keys: list[str], snap: Snapsh
     return {r[0]: r[1] for r in rows}
 
 
-def latest_decision(store: sqlite3.Connection, left: str, right: str) -> dict[str, Any] | None:
+def latest_decision(store: sqlite3.Connection, left: str, right: str, party: str = "person") -> dict[str, Any] | None:
     row = store.execute(
         "SELECT id, decision, user_name, decided_at, comment FROM pair_decisions "
-        "WHERE record_key_l = ? AND record_key_r = ? AND undone_at IS NULL ORDER BY id DESC LIMIT 1",
-        (left, right),
+        "WHERE record_key_l = ? AND record_key_r = ? AND undone_at IS NULL AND party = ? ORDER BY id DESC LIMIT 1",
+        (left, right, party),
     ).fetchone()
     return dict(row) if row else None
 

@@ -13,6 +13,10 @@ Settled pairs never enter it: a pair whose records are already in one customer (
 records) has nothing left to decide. Pairs already decided in the stewardship store (waiting for
 the next run), pairs those "match" decisions settle (`mdm.web.clusters`), pairs reserved by another
 steward (a lease) or skipped by this steward are left out per request.
+
+Organisation suggestions (the organisation matcher's review pairs, `match_org.pairs`) share the
+queue and its ranking, marked `party = 'organisation'`, with the pair id `org|LEFT|RIGHT` (the same
+two records can be a person pair too) and the size of the organisations a match would join.
 """
 
 from __future__ import annotations
@@ -27,8 +31,33 @@ from mdm.web import clusters
 
 QUEUE_TABLE = "memory.main.review_queue"
 EXCLUDED_VIEW = "web_excluded_pairs"
-PAGE_COLUMNS: tuple[str, ...] = ("rank", "pair_id", "record_key_l", "record_key_r", "source_l", "source_r",
+#: Prefix of an organisation suggestion's pair id.
+ORG_PREFIX = "org|"
+PAGE_COLUMNS: tuple[str, ...] = ("rank", "party", "pair_id", "record_key_l", "record_key_r", "source_l", "source_r",
                                  "match_probability", "match_weight", "merged_size", "priority", "name_l", "name_r")
+
+#: The organisation suggestions, in the layout of the person ones (no golden customers: they never
+#: settle person pairs).
+ORG_QUEUE_SQL = f"""
+    UNION ALL
+    SELECT 'organisation' AS party, p.record_key_l, p.record_key_r,
+           '{ORG_PREFIX}' || p.record_key_l || '|' || p.record_key_r AS pair_id,
+           split_part(p.record_key_l, ':', 1), split_part(p.record_key_r, ':', 1),
+           p.match_probability, p.match_weight, NULL::VARCHAR, NULL::VARCHAR,
+           CASE WHEN ol.organisation_id IS NOT NULL AND ol.organisation_id = orr.organisation_id
+                THEN coalesce(ol.record_count, 1)
+                ELSE coalesce(ol.record_count, 1) + coalesce(orr.record_count, 1) END,
+           sl.company, sr.company
+    FROM pub.match_org.pairs p
+    LEFT JOIN (SELECT x.record_key, o.organisation_id, o.record_count FROM pub.golden.organisation_xref x
+               JOIN pub.golden.organisation o USING (organisation_id)) ol ON ol.record_key = p.record_key_l
+    LEFT JOIN (SELECT x.record_key, o.organisation_id, o.record_count FROM pub.golden.organisation_xref x
+               JOIN pub.golden.organisation o USING (organisation_id)) orr ON orr.record_key = p.record_key_r
+    LEFT JOIN pub.staging.customers sl ON sl.record_key = p.record_key_l
+    LEFT JOIN pub.staging.customers sr ON sr.record_key = p.record_key_r
+    WHERE p.decision = 'review'
+      AND NOT (ol.organisation_id IS NOT NULL AND ol.organisation_id IS NOT DISTINCT FROM orr.organisation_id)
+"""
 
 BUILD_SQL = f"""
 CREATE OR REPLACE TABLE {QUEUE_TABLE} AS
@@ -38,7 +67,7 @@ WITH cur AS (
     WHERE x.valid_to IS NULL
 ),
 q AS (
-    SELECT p.record_key_l, p.record_key_r,
+    SELECT 'person' AS party, p.record_key_l, p.record_key_r,
            p.record_key_l || '|' || p.record_key_r AS pair_id,
            split_part(p.record_key_l, ':', 1) AS source_l,
            split_part(p.record_key_r, ':', 1) AS source_r,
@@ -56,6 +85,7 @@ q AS (
     LEFT JOIN pub.staging.customers sr ON sr.record_key = p.record_key_r
     WHERE p.decision = 'review'
       AND NOT (cl.golden_id IS NOT NULL AND cl.golden_id IS NOT DISTINCT FROM cr.golden_id)
+    {{organisations}}
 )
 , ranked AS (
     SELECT *,
@@ -74,9 +104,11 @@ class QueueFilter:
     source: str | None = None
     min_score: float | None = None
     max_score: float | None = None
+    party: str | None = None  # person | organisation; None: both
 
     def as_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "min_score": self.min_score, "max_score": self.max_score}
+        return {"source": self.source, "min_score": self.min_score, "max_score": self.max_score,
+                "party": self.party}
 
 
 def build_queue(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
@@ -87,22 +119,29 @@ def build_queue(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     cost anything per request. The table is stored in rank order, so a rank range reads only the
     row groups that hold it.
     """
-    con.execute(BUILD_SQL)
+    has_org = bool(con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'pub' AND schema_name = 'match_org' "
+        "AND table_name = 'pairs'").fetchall()[0][0]) and bool(con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'pub' AND schema_name = 'golden' "
+        "AND table_name = 'organisation_xref'").fetchall()[0][0])
+    con.execute(BUILD_SQL.replace("{organisations}", ORG_QUEUE_SQL if has_org else ""))
     sources = [r[0] for r in con.execute(
         f"SELECT DISTINCT s FROM (SELECT source_l AS s FROM {QUEUE_TABLE} UNION SELECT source_r FROM {QUEUE_TABLE}) "
         "ORDER BY s"
     ).fetchall()]
     rows = con.execute(
-        f"SELECT pair_id, rank, source_l, source_r, match_probability, golden_l, golden_r FROM {QUEUE_TABLE}"
+        f"SELECT pair_id, rank, source_l, source_r, match_probability, golden_l, golden_r, party FROM {QUEUE_TABLE}"
     ).fetchall()
-    index = {r[0]: (int(r[1]), r[2], r[3], r[4]) for r in rows}
+    index = {r[0]: (int(r[1]), r[2], r[3], r[4], r[7]) for r in rows}
     goldens = {r[0]: (r[5], r[6]) for r in rows}
     return {"queue_sources": sources, "queue_index": index, "queue_goldens": goldens,
             "queue_by_golden": clusters.by_golden(goldens)}
 
 
-def matches(flt: QueueFilter, source_l: str, source_r: str, probability: float) -> bool:
+def matches(flt: QueueFilter, source_l: str, source_r: str, probability: float, party: str = "person") -> bool:
     """The filter of `_where`, in Python (for the few pairs left out)."""
+    if flt.party and flt.party != party:
+        return False
     if flt.source and flt.source not in (source_l, source_r):
         return False
     if flt.min_score is not None and probability < flt.min_score:
@@ -113,6 +152,9 @@ def matches(flt: QueueFilter, source_l: str, source_r: str, probability: float) 
 def _where(flt: QueueFilter, excluded: list[str]) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
+    if flt.party:
+        clauses.append("party = ?")
+        params.append(flt.party)
     if flt.source:
         clauses.append("(source_l = ? OR source_r = ?)")
         params += [flt.source, flt.source]
@@ -139,7 +181,7 @@ def queue_page(
     excluded: list[str],
     limit: int,
     offset: int = 0,
-    index: dict[str, tuple[int, str, str, float]] | None = None,
+    index: dict[str, tuple[int, str, str, float, str]] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of the queue, most useful first, and how many suggestions match the filter.
 
@@ -189,7 +231,7 @@ def candidates(
     flt: QueueFilter,
     excluded: list[str],
     limit: int = 20,
-    index: dict[str, tuple[int, str, str, float]] | None = None,
+    index: dict[str, tuple[int, str, str, float, str]] | None = None,
 ) -> list[str]:
     """The next few pair ids to try to lease, most useful first."""
     rows, _ = queue_page(cur, flt, excluded, limit, index=index)
@@ -197,7 +239,7 @@ def candidates(
 
 
 def split_pair_id(pair_id: str) -> tuple[str, str]:
-    left, sep, right = pair_id.partition("|")
+    left, sep, right = pair_id.removeprefix(ORG_PREFIX).partition("|")
     if not sep or not left or not right:
         raise ValueError("not a pair id")
     return left, right

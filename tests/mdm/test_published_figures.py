@@ -58,7 +58,7 @@ def test_summary_cli_app_and_report_agree(small_demo: MdmConfig) -> None:
         home = client.get("/.json").json()
         assert home["golden_customers"] == shared["golden_customers"]
         assert home["open_quarantine"] == shared["quarantined_open"]
-        assert home["pending_review"] == shared["pairs_for_review"] == client.get("/review.json").json()["total"]
+        assert home["pending_review"] == shared["pairs_for_review"] == client.get("/review.json?party=person").json()["total"]
         choices = client.get("/quarantine.json").json()["choices"]["reasons"]
         assert {c["value"]: c["rows"] for c in choices} == shared["quarantine_reasons"]
     app.state.mdm.published.close()

@@ -29,6 +29,9 @@ STATEMENTS = {
     f" OR mdm_hash('golden_id', other_golden_id) {_IN_GOLDEN}"
     " OR EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(golden_actions.record_keys)"
     f" THEN golden_actions.record_keys ELSE '[]' END) j WHERE mdm_hash('record_key', j.value) {_IN_KEYS})",
+    "household_actions": f"DELETE FROM household_actions WHERE mdm_hash('golden_id', golden_id) {_IN_GOLDEN}"
+    " OR EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(household_actions.other_ids)"
+    f" THEN household_actions.other_ids ELSE '[]' END) j WHERE mdm_hash('golden_id', j.value) {_IN_GOLDEN})",
 }
 
 

@@ -13,7 +13,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from mdm import golden_view
+from mdm import golden_view, party_view
 from mdm.clock import now
 from mdm.locale_format import N_
 from mdm.stewardship import store
@@ -52,6 +52,9 @@ def _page(request: Request, golden_id: str, extra: dict[str, Any] | None = None)
     with st.reader() as (cur, snap):
         salt = audit_salt(st.config.paths.home, st.config.privacy.salt_env)
         data = customer_page(cur, golden_id, salt, snap)
+        if data is not None:
+            data["household"] = jsonable(party_view.household_of(cur, data["golden_id"]))
+            data["organisations"] = party_view.organisations_of(cur, data["golden_id"])
         if data is not None and merge_q:
             found = search(cur, merge_q, limit=st.config.web.page_size, snap=snap)
             found["results"] = [r for r in found["results"] if r["golden_id"] != golden_id]
@@ -60,8 +63,10 @@ def _page(request: Request, golden_id: str, extra: dict[str, Any] | None = None)
         return None
     with st.store() as con:
         requests = golden_view.requests_about(con, [golden_id])
-    data["requests"] = requests
+        household_requests = store.household_actions_about(con, [golden_id])
+    data["requests"] = sorted(requests + household_requests, key=lambda r: str(r["requested_at"]), reverse=True)
     data["pending_actions"] = [r for r in requests if r["state"] == "pending"]
+    data["pending_household"] = [r for r in household_requests if r["state"] == "pending"]
     data.update(extra or {})
     return data
 

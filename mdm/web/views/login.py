@@ -123,7 +123,10 @@ def home(request: Request, session: FiguresSession) -> Response:
             figures["golden_customers"] = shared["golden_customers"]
             figures["source_records"] = cur.execute("SELECT count(*) FROM staging.customers").fetchone()[0]  # type: ignore[index]
             # the queue holds exactly `pairs_for_review` (a test compares them), counted once per publication
-            figures["pending_review"] = cur.execute("SELECT count(*) FROM memory.main.review_queue").fetchone()[0]  # type: ignore[index]
+            figures["pending_review"] = cur.execute(  # type: ignore[index]
+                "SELECT count(*) FROM memory.main.review_queue WHERE party = 'person'").fetchone()[0]
+            figures["pending_organisation_review"] = cur.execute(  # type: ignore[index]
+                "SELECT count(*) FROM memory.main.review_queue WHERE party = 'organisation'").fetchone()[0]
             figures["open_quarantine"] = shared["quarantined_open"]
             figures["quarantine_reasons"] = shared["quarantine_reasons"]
             figures["last_run"] = last_publication(cur)

@@ -25,7 +25,7 @@ from mdm.web.deps import (
     wants_json,
 )
 from mdm.web.pairs import PairView, current_golden, explain_change, latest_decision, load_pair, record_names
-from mdm.web.queue import QueueFilter, candidates, pair_id_of, queue_page
+from mdm.web.queue import ORG_PREFIX, QueueFilter, candidates, pair_id_of, queue_page, split_pair_id
 
 router = APIRouter()
 
@@ -39,8 +39,9 @@ def _float(value: str | None) -> float | None:
 
 def _filter(request: Request) -> QueueFilter:
     q = request.query_params
+    party = q.get("party") if q.get("party") in ("person", "organisation") else None
     return QueueFilter(source=q.get("source") or None, min_score=_float(q.get("min_score")),
-                       max_score=_float(q.get("max_score")))
+                       max_score=_float(q.get("max_score")), party=party)
 
 
 def _excluded(request: Request, user_name: str) -> list[str]:
@@ -49,11 +50,10 @@ def _excluded(request: Request, user_name: str) -> list[str]:
     at = now()
     with st.store() as con:
         rows = con.execute(
-            "SELECT record_key_l, record_key_r, decision FROM pair_decisions d WHERE undone_at IS NULL AND id = "
-            "(SELECT max(id) FROM pair_decisions x WHERE x.record_key_l = d.record_key_l"
-            " AND x.record_key_r = d.record_key_r AND x.undone_at IS NULL)").fetchall()
-    decided = [f"{r[0]}|{r[1]}" for r in rows]
-    matched = [(str(r[0]), str(r[1])) for r in rows if r[2] == "match"]
+            f"SELECT record_key_l, record_key_r, decision, party FROM pair_decisions d WHERE {store.LATEST_DECISION}"
+        ).fetchall()
+    decided = [(ORG_PREFIX if r[3] == "organisation" else "") + f"{r[0]}|{r[1]}" for r in rows]
+    matched = [(str(r[0]), str(r[1])) for r in rows if r[2] == "match" and r[3] == "person"]
     if matched:
         with st.reader() as (cur, snap):
             golden_of = current_golden(cur, sorted({k for pair in matched for k in pair}), snap)
@@ -63,8 +63,15 @@ def _excluded(request: Request, user_name: str) -> list[str]:
         return decided + leases.leased_by_others(con, user_name, at) + leases.skipped_by(con, user_name, at)
 
 
-def pair_url(left: str, right: str) -> str:
-    return f"/pairs/{quote(left, safe=':')}/{quote(right, safe=':')}"
+def pair_url(left: str, right: str, party: str = "person") -> str:
+    prefix = "/organisations/pairs" if party == "organisation" else "/pairs"
+    return f"{prefix}/{quote(left, safe=':')}/{quote(right, safe=':')}"
+
+
+def url_of(pair_id: str) -> str:
+    """The page of a queued pair id (an organisation pair's id starts with `org|`)."""
+    left, right = split_pair_id(pair_id)
+    return pair_url(left, right, "organisation" if pair_id.startswith(ORG_PREFIX) else "person")
 
 
 @router.get("/review")
@@ -81,7 +88,7 @@ def review_queue(request: Request, session: StewardSession) -> Response:
         rows, total = queue_page(cur, flt, excluded, size, (page - 1) * size, index=snap.cache.get("queue_index"))
         sources = snap.cache.get("queue_sources", [])
     for r in rows:
-        r["url"] = pair_url(r["record_key_l"], r["record_key_r"])
+        r["url"] = pair_url(r["record_key_l"], r["record_key_r"], r["party"])
     data = {"filter": flt.as_dict(), "page": page, "page_size": size, "total": total, "sources": sources,
             "suggestions": rows}
     return respond(request, "review_queue.html", data, session)
@@ -103,10 +110,9 @@ def review_next(request: Request, session: StewardSession) -> Response:
         with st.web_db() as con:
             for pair_id in ids:
                 if leases.claim(con, pair_id, user, at, st.config.web.lease_minutes) == user:
-                    left, right = pair_id.split("|", 1)
                     if wants_json(request):
-                        return JSONResponse({"pair_id": pair_id, "url": pair_url(left, right)})
-                    return redirect(pair_url(left, right) + _filter_query(flt), _passed_on(request))
+                        return JSONResponse({"pair_id": pair_id, "url": url_of(pair_id)})
+                    return redirect(url_of(pair_id) + _filter_query(flt), _passed_on(request))
     if wants_json(request):
         return JSONResponse({"pair_id": None, "url": None})
     return redirect("/review" + _filter_query(flt), "queue_empty")
@@ -219,10 +225,11 @@ async def undo(request: Request, session: StewardPost) -> Response:
         if wants_json(request):
             return JSONResponse({"undone": None})
         return redirect("/review", "nothing_to_undo")
-    pair_id = f"{last['record_key_l']}|{last['record_key_r']}"
+    party = last.get("party") or "person"
+    pair_id = (ORG_PREFIX if party == "organisation" else "") + f"{last['record_key_l']}|{last['record_key_r']}"
     with st.web_db() as wcon:
         leases.claim(wcon, pair_id, user, now(), st.config.web.lease_minutes)
-    url = pair_url(last["record_key_l"], last["record_key_r"])
+    url = pair_url(last["record_key_l"], last["record_key_r"], party)
     if wants_json(request):
         return JSONResponse({"undone": int(last["id"]), "pair_id": pair_id, "url": url})
     return redirect(url, "decision_undone")

@@ -38,8 +38,7 @@ def con() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     apply_schema(con)
     con.executemany(f"INSERT INTO staging.customers ({COLS}) VALUES ({', '.join('?' * 20)})", ROWS)
-    con.execute("CREATE SCHEMA match_org")
-    con.execute("CREATE TABLE match_org.clusters (record_key VARCHAR, cluster_id VARCHAR)")
+    con.execute("CREATE OR REPLACE TABLE match_org.clusters (record_key VARCHAR, cluster_id VARCHAR)")
     con.executemany("INSERT INTO match_org.clusters VALUES (?, ?)", CLUSTERS)
     for key, gid in (("fair:1", "g-marie"), ("fair:2", "g-paul")):
         con.execute("INSERT INTO golden.xref VALUES (?, 'fair', ?, ?, NULL)", [key, gid, T1])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import pytest
@@ -115,3 +117,58 @@ def test_report_counts_households(con: duckdb.DuckDBPyConnection) -> None:
     v = {m.metric: m.value for m in measure(con, MeasureInput("r", T1))}
     assert v == {"households": 2.0, "customers_in_households": 5.0, "reachable_per_household": 2.5,
                  "households_several_consents": 1.0}
+
+
+def _action(i: int, action: str, golden_id: str, others: list[str]) -> dict[str, object]:
+    return {"id": i, "action": action, "golden_id": golden_id, "other_ids": others}
+
+
+def test_a_steward_takes_a_member_out_and_puts_two_customers_together(con: duckdb.DuckDBPyConnection) -> None:
+    households.build(con, T1)
+    before = {tuple(v): k for k, v in _groups(con).items()}
+    # Zoé shares Léa's landline but lives elsewhere; Paul (same building) lives with the Martins
+    actions = [_action(1, "apart", "g6", ["g4", "g5"]), _action(2, "together", "g3", ["g1"])]
+    counts = households.build(con, T2, actions)
+    groups = sorted(_groups(con).values())
+    assert groups == [["g1", "g2", "g3"], ["g4", "g5"]]
+    assert counts["households"] == 2
+    # the households keep their IDs (most of their members stayed)
+    assert _groups(con)[before[("g4", "g5", "g6")]] == ["g4", "g5"]
+    linked = dict(con.execute("SELECT golden_id, linked_by FROM golden.household_member").fetchall())
+    assert linked["g3"] == ["steward"] and "steward" in linked["g1"]
+    # kept on the next run: the same corrections give the same households
+    households.build(con, T2, actions)
+    assert sorted(_groups(con).values()) == groups
+
+
+def test_the_newest_correction_on_a_pair_wins_and_merged_ids_are_followed(con: duckdb.DuckDBPyConnection) -> None:
+    actions = [_action(1, "apart", "g2", ["g1"]), _action(2, "together", "g1", ["g2"])]
+    households.build(con, T1, actions)
+    assert ["g1", "g2"] in _groups(con).values()
+    # g7 was merged into g3 since the steward asked: the correction follows the survivor
+    con.execute("INSERT INTO golden.alias (alias_id, golden_id, since, reason) VALUES ('g7', 'g3', ?, 'merge')", [T1])
+    households.build(con, T2, [_action(3, "together", "g7", ["g8"])])
+    assert ["g3", "g8"] in _groups(con).values()
+
+
+def test_the_stage_applies_the_store_and_marks_pending_corrections(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    from mdm.stewardship import store
+
+    db = tmp_path / "steward.sqlite"
+    s = store.connect(db)
+    first = store.add_household_action(s, "apart", "g6", ["g4", "g5"], "alice", T1, household_id="h")
+    withdrawn = store.add_household_action(s, "together", "g3", ["g1"], "bob", T1)
+    assert store.withdraw_household_action(s, withdrawn, "bob", T2)
+    ctx = SimpleNamespace(con=con, now=T2, run_id="run-2",
+                          config=SimpleNamespace(paths=SimpleNamespace(steward_db=db)))
+    result = households.run(ctx)  # type: ignore[arg-type]
+    assert result.counts["steward_corrections"] == 1
+    assert sorted(_groups(con).values()) == [["g1", "g2"], ["g4", "g5"]]
+    state = {a["id"]: a["state"] for a in store.household_actions_about(s, ["g6", "g3"])}
+    assert state == {first: "applied", withdrawn: "withdrawn"}
+    assert not store.withdraw_household_action(s, first, "alice", T2)  # applied: too late to withdraw
+    households.run(ctx)  # type: ignore[arg-type]
+    assert sorted(_groups(con).values()) == [["g1", "g2"], ["g4", "g5"]]  # still in force
+    s.close()

@@ -6,7 +6,17 @@ import re
 from pathlib import Path
 
 from mdm.web.config import WebConfig
-from mdm.web.views import admin, customers, internal, login, quarantine, reports, review
+from mdm.web.views import (
+    admin,
+    customers,
+    households,
+    internal,
+    login,
+    organisations,
+    quarantine,
+    reports,
+    review,
+)
 
 REPO = Path(__file__).resolve().parents[3]
 DOC = (REPO / "docs" / "web-app.md").read_text(encoding="utf-8")
@@ -14,11 +24,12 @@ DOC = (REPO / "docs" / "web-app.md").read_text(encoding="utf-8")
 
 def _doc_form(path: str) -> str:
     """`/pairs/{left}/{right}` is documented as `/pairs/LEFT/RIGHT`."""
-    return re.sub(r"\{(\w+)\}", lambda m: {"golden_id": "ID"}.get(m.group(1), m.group(1).upper()), path)
+    return re.sub(r"\{(\w+)\}", lambda m: {"golden_id": "ID", "organisation_id": "ID"}.get(m.group(1), m.group(1).upper()), path)
 
 
 def test_every_page_is_documented() -> None:
-    paths = {str(getattr(r, "path", "")) for m in (admin, customers, internal, login, quarantine, reports, review)
+    paths = {str(getattr(r, "path", "")) for m in (admin, customers, households, internal, login, organisations, quarantine, reports,
+                                                                 review)
              for r in m.router.routes if "GET" in getattr(r, "methods", set())}
     missing = sorted(p for p in paths if p not in ("/login",) and f"`{_doc_form(p)}" not in DOC)
     assert not missing, f"pages missing from docs/web-app.md: {missing}"

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from matching import comparisons as matcher
 from matching.model import load_current
+from matching.organisations import organisation_spec
 from mdm import places
 from mdm.config import MdmConfig
 from mdm.pipeline import run_pipeline
@@ -23,6 +24,7 @@ from warehouse.connection import open_published_reader
 def test_every_matcher_level_has_plain_words() -> None:
     labels = {level.label for build in matcher._FACTORIES.values() for level in build().levels}
     labels.add(matcher.HOUSEHOLD_LABEL)
+    labels |= {level.label for c in organisation_spec().comparisons for level in c.levels}  # organisation pairs too
     unsaid = [label for label in labels
               if label not in LEVEL_WORDS and not any(label.startswith(p) for p in LEVEL_PREFIX_WORDS)]
     assert unsaid == []

@@ -20,7 +20,7 @@ def test_decision_applied_right_away_by_the_real_pipeline(small_demo: MdmConfig)
     app = create_app(small_demo)
     with TestClient(app) as client:
         assert login(client, "stella", PASSWORD).status_code == 303
-        queue = client.get("/review.json").json()
+        queue = client.get("/review.json", params={"party": "person"}).json()
         if queue["suggestions"]:
             pair = queue["suggestions"][0]
         else:  # nothing left to review: reject an automatic match instead (any pair can be decided)

@@ -70,14 +70,34 @@ PAIRS: list[tuple[str, str, float, str]] = [
     ("crm:00000000000000a3", "webshop:00000000000000b3", 0.88, "review"),  # settled: one customer already
     ("crm:00000000000000a4", "newsletter:00000000000000c4", 0.70, "review"),
 ]
+ORG_A = "0a0a0a0a-0000-4000-8000-00000000000a"
+ORG_B = "0b0b0b0b-0000-4000-8000-00000000000b"
+HOUSEHOLD = "4040a0a0-0000-4000-8000-000000000040"
+#: organisation records: record_key -> (organisation, party_kind, company, legal_form, siren, siret, vat, street,
+#: postcode, city, phone, first, last, role)
+ORG_RECORDS: dict[str, tuple[Any, ...]] = {
+    "erp:00000000000000e1": (ORG_A, "organisation", "Véranda Confort SARL", "SARL", "732829320", "73282932000074",
+                             "FR44732829320", "3 rue Foch", "75011", "Paris", "+33143000000", None, None, None),
+    "erp:00000000000000e2": (ORG_A, "organisation", "Véranda Confort SARL", "SARL", "732829320", "73282932000082",
+                             None, "9 quai Rambaud", "69002", "Lyon", "+33478000000", None, None, None),
+    "fair:00000000000000f1": (ORG_A, "contact", "Véranda Confort", None, None, None, None, None, None, None, None,
+                              "Marie", "Dupont", "Acheteuse"),
+    "crm:00000000000000e3": (ORG_B, "organisation", "VERANDA CONFORT LYON", None, None, None, None, "9 quai Rambaud",
+                             "69002", "Lyon", None, None, None, None),
+}
+ORG_CONTRIB = {"company_name": {"level": "one name within the other (weighted containment >= 0.8)", "weight": 3.2},
+               "siren": {"level": "missing", "weight": 0.0},
+               "street": {"level": "exact", "weight": 4.1},
+               "phone": {"level": "missing", "weight": 0.0}}
 QUARANTINE: list[tuple[str, str, list[str], dict[str, Any]]] = [
     ("crm:00000000000000q1", "crm", ["email_invalid"], {"Nom": "Durand", "Courriel": "durand@@example", "Code client": "Q1"}),
     ("webshop:00000000000000q2", "webshop", ["required_missing"], {"customer_id": "Q2", "last_name": XSS}),
 ]
 
 
-def build_published(path: Path, probability_shift: float = 0.0, extra_golden: int = 0) -> None:
-    """Write a publication with the real DDL and fixture rows, then swap it in like the publisher does."""
+def build_published(path: Path, probability_shift: float = 0.0, extra_golden: int = 0, parties: bool = False) -> None:
+    """Write a publication with the real DDL and fixture rows, then swap it in like the publisher does.
+    `parties`: also organisations, an organisation pair to review and a household (`_parties`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / "publishing-tmp.duckdb"
     if tmp.exists():
@@ -124,6 +144,8 @@ def build_published(path: Path, probability_shift: float = 0.0, extra_golden: in
     for key, source, reasons, payload in QUARANTINE:
         con.execute("INSERT INTO quarantine.rows (record_key, source, load_id, run_id, reasons, payload, status, quarantined_at) VALUES (?, ?, 'load1', 'run1', ?, ?, 'open', ?)",
                     [key, source, reasons, json.dumps(payload), T1])
+    if parties:
+        _parties(con)
     con.execute("INSERT INTO dq.metrics (run_id, \"at\", scope, dimension, metric, value) VALUES ('run1', ?, 'golden', 'completeness', 'email', 0.93)", [T1])
     con.execute("INSERT INTO dq.metrics (run_id, \"at\", scope, dimension, metric, value) VALUES ('run1', ?, 'crm', 'validity', 'phone', 0.81)", [T1])
     con.execute("INSERT INTO ops.runs (run_id, started_at, finished_at, status, summary) VALUES ('run1', ?, ?, 'succeeded', '{}')", [T1, T1])
@@ -131,6 +153,45 @@ def build_published(path: Path, probability_shift: float = 0.0, extra_golden: in
                 [T1, json.dumps({"golden_id": "33333333-3333-4333-8333-333333333333"})])
     con.close()
     os.replace(tmp, path)
+
+
+def _parties(con: duckdb.DuckDBPyConnection) -> None:
+    """Two organisations (one with two establishments and a contact, Marie Dupont), an organisation
+    pair to review between them, and a household (Jean Martin and Luc Petit, a shared landline)."""
+    from matching.organisations import schema_ddl
+
+    con.execute(schema_ddl())
+    for key, (org, kind, company, form, siren, siret, vat, street, pc, city, phone, first, last, role) in ORG_RECORDS.items():
+        con.execute(
+            "INSERT INTO staging.customers (record_key, source, load_id, trust_rank, party_kind, company, legal_form, siren,"
+            " siret, vat_number, street, postcode, city, phone, first_name, last_name, contact_role, country,"
+            " standardised_at) VALUES (?, ?, 'load1', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'FR', ?)",
+            [key, key.split(":")[0], kind, company, form, siren, siret, vat, street, pc, city, phone, first, last, role, T1])
+        con.execute("INSERT INTO golden.organisation_xref (record_key, source, organisation_id) VALUES (?, ?, ?)",
+                    [key, key.split(":")[0], org])
+    con.execute(
+        "INSERT INTO golden.organisation (organisation_id, name, legal_form, siren, vat_number, street, postcode, city,"
+        " country, phone, record_count, sources, first_seen_at, updated_at, sole_trader) VALUES"
+        " (?, 'Véranda Confort SARL', 'SARL', '732829320', 'FR44732829320', '3 rue Foch', '75011', 'Paris', 'FR',"
+        " '+33143000000', 3, ['erp', 'fair'], ?, ?, FALSE),"
+        " (?, 'VERANDA CONFORT LYON', NULL, NULL, NULL, '9 quai Rambaud', '69002', 'Lyon', 'FR', NULL, 1, ['crm'], ?, ?,"
+        " FALSE)", [ORG_A, T0, T1, ORG_B, T0, T1])
+    for field in ("name", "legal_form", "siren", "vat_number", "address"):
+        con.execute("INSERT INTO golden.organisation_lineage VALUES (?, ?, 'erp:00000000000000e1')", [ORG_A, field])
+    con.execute("INSERT INTO golden.organisation_lineage VALUES (?, 'name', 'crm:00000000000000e3')", [ORG_B])
+    con.execute("INSERT INTO golden.establishment (siret, organisation_id, street, postcode, city, record_count) VALUES"
+                " ('73282932000074', ?, '3 rue Foch', '75011', 'Paris', 1),"
+                " ('73282932000082', ?, '9 quai Rambaud', '69002', 'Lyon', 1)", [ORG_A, ORG_A])
+    con.execute("INSERT INTO golden.contact (organisation_id, golden_id, role, source, record_key) VALUES"
+                " (?, '11111111-1111-4111-8111-111111111111', 'Acheteuse', 'fair', 'fair:00000000000000f1')", [ORG_A])
+    p = 0.55
+    con.execute("INSERT INTO match_org.pairs (run_id, record_key_l, record_key_r, match_weight, match_probability,"
+                " contributions, decision) VALUES ('run1', 'crm:00000000000000e3', 'erp:00000000000000e2', ?, ?, ?, 'review')",
+                [math.log2(p / (1 - p)), p, json.dumps(ORG_CONTRIB)])
+    con.execute("INSERT INTO golden.household (household_id, members, reachable_members, consenting_members, linked_by,"
+                " first_seen_at, updated_at) VALUES (?, 2, 2, 0, ['landline'], ?, ?)", [HOUSEHOLD, T0, T1])
+    for gid in ("33333333-3333-4333-8333-333333333333", "55555555-5555-4555-8555-555555555555"):
+        con.execute("INSERT INTO golden.household_member VALUES (?, ?, ['landline'])", [HOUSEHOLD, gid])
 
 
 PASSWORD = "correct horse battery"
