@@ -33,6 +33,9 @@ class Extraction:
     paths: list[str]
     select_sql: str
     params: list[Any]
+    #: The source column each path reads, in the same order (`_v[i]` is `columns[i - 1]`): the event
+    #: landing builds `_v` from Arrow columns instead of JSON paths (sources/event_landing.py).
+    columns: list[str]
 
 
 def source_columns(spec: Any) -> list[str]:
@@ -54,11 +57,13 @@ def source_columns(spec: Any) -> list[str]:
 def build_extraction(mapping: dict[str, Any]) -> Extraction:
     """One select-list item per mapped canonical field; `_v` is the extracted list."""
     paths: list[str] = []
+    columns: list[str] = []
     position: dict[str, int] = {}
 
     def slot(column: str) -> str:
         if column not in position:
             paths.append(json_path(column))
+            columns.append(column)
             position[column] = len(paths)
         return f"nullif(trim(_v[{position[column]}]), '')"
 
@@ -78,4 +83,4 @@ def build_extraction(mapping: dict[str, Any]) -> Extraction:
         else:
             (column,) = source_columns(spec)
             items.append(f"{slot(column)} AS {field}")
-    return Extraction(paths=paths, select_sql=", ".join(items), params=params)
+    return Extraction(paths=paths, select_sql=", ".join(items), params=params, columns=columns)
