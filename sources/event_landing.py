@@ -42,19 +42,15 @@ def insert_event_rows(
     """One set-based INSERT of a whole sheet of events into `raw.event_rows`.
 
     The mapped source columns become `_c1.._cN` (names from the file never reach the SQL text),
-    and `_v` is the list the mapping's SQL reads (`_v[i]`), as `json_extract_string` builds it
-    for customer rows. A mapped column absent from the file (an `optional_columns` one) is NULL.
+    which the mapping's SQL reads where a customer row's reads `_v[i]` from its JSON payload. A
+    mapped column absent from the file (an `optional_columns` one) is NULL.
     """
-    extraction = build_extraction(dict(source.mapping))
+    extraction = build_extraction(dict(source.mapping), value_sql="_c{}")
     columns, key_sql, params = keyed_batch(source, table)
     present = set(table.column_names)
-    slots = []
     for index, column in enumerate(extraction.columns, start=1):
-        if column in present:
-            columns[f"_c{index}"] = table.column(column).combine_chunks()
-            slots.append(f"_c{index}")
-        else:
-            slots.append("NULL::VARCHAR")
+        present_column = table.column(column).combine_chunks() if column in present else None
+        columns[f"_c{index}"] = present_column if present_column is not None else pa.nulls(table.num_rows, pa.string())
     fields = [f for f in EVENT_FIELDS if f in source.mapping]
     key_refs = [name for name in columns if name.startswith("_k")]
     event_key = f"nullif(concat_ws(chr(31), {', '.join(key_refs)}), '')" if source.key_columns else "NULL::VARCHAR"
@@ -67,7 +63,7 @@ def insert_event_rows(
                                         event_key, {", ".join(fields)})
             SELECT _key, ?, ?, ?, ?, _row, ?, _event_key, {", ".join(fields)}
             FROM (SELECT {key_sql} AS _key, _row, {event_key} AS _event_key, {mapped}
-                  FROM (SELECT *, [{", ".join(slots) or "NULL::VARCHAR"}]::VARCHAR[] AS _v FROM {_BATCH}))
+                  FROM {_BATCH})
             """,
             [source.name, load_id, file, sheet, ingested_at, *params, *extraction.params],
         )

@@ -83,7 +83,7 @@ def _add_released(ctx: RunContext, source: SourceConfig) -> None:
     version from the source (another hash) wins over the correction, as for customer rows."""
     released = (
         "SELECT q.record_key, q.load_id, q.source_payload_hash AS payload_hash, q.payload ->> '$.event_key' AS event_key, "
-        + ", ".join(f"q.payload ->> '$.{f}' AS {f}" for f in FIELDS)
+        + ", ".join(f"nullif(trim(q.payload ->> '$.{f}'), '') AS {f}" for f in FIELDS)
         + " FROM quarantine.rows q WHERE q.source = ? AND q.status = 'released' "
         "AND NOT EXISTS (SELECT 1 FROM events.staged s WHERE s.record_key = q.record_key)"
     )
@@ -140,7 +140,7 @@ def parse_rows(ctx: RunContext, source: SourceConfig, events: EventsConfig) -> N
         WITH mapped AS (
             SELECT record_key, load_id, payload_hash,
                    struct_pack(event_key := event_key, {", ".join(f"{f} := {f}" for f in FIELDS)}) AS source_fields,
-                   {", ".join(f"nullif(trim({f}), '') AS {f}" for f in FIELDS)}
+                   {", ".join(FIELDS)}
             FROM {ROWS}
         ), typed AS (
             SELECT *,

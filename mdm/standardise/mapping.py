@@ -54,8 +54,10 @@ def source_columns(spec: Any) -> list[str]:
     raise ConfigError(f"unsupported mapping value {json.dumps(spec, ensure_ascii=False)}")
 
 
-def build_extraction(mapping: dict[str, Any]) -> Extraction:
-    """One select-list item per mapped canonical field; `_v` is the extracted list."""
+def build_extraction(mapping: dict[str, Any], value_sql: str = "_v[{}]") -> Extraction:
+    """One select-list item per mapped canonical field; `_v` is the extracted list. `value_sql`
+    gives the SQL of the i-th source column (1-based): the event landing names columns `_c{}`
+    directly, as building a list per row to index it again costs twice as much there."""
     paths: list[str] = []
     columns: list[str] = []
     position: dict[str, int] = {}
@@ -65,7 +67,7 @@ def build_extraction(mapping: dict[str, Any]) -> Extraction:
             paths.append(json_path(column))
             columns.append(column)
             position[column] = len(paths)
-        return f"nullif(trim(_v[{position[column]}]), '')"
+        return f"nullif(trim({value_sql.format(position[column])}), '')"
 
     items: list[str] = []
     params: list[Any] = []
