@@ -242,9 +242,9 @@ def write_rows(ctx: RunContext, source: SourceConfig, events: EventsConfig) -> d
         f"INSERT INTO events.quarantined_refs SELECT record_key, ref_record_key FROM {PARSED} "
         "WHERE len(reasons) > 0 AND ref_record_key IS NOT NULL"
     )
-    # A good version supersedes an open quarantine row of the same event.
+    # A good version supersedes an open (or discarded) quarantine row of the same event.
     con.execute(
-        f"UPDATE quarantine.rows SET status = 'superseded', resolved_at = ? WHERE status = 'open' "
+        f"UPDATE quarantine.rows SET status = 'superseded', resolved_at = ? WHERE status IN ('open', 'discarded') "
         f"AND record_key IN (SELECT record_key FROM {PARSED} WHERE len(reasons) = 0)",
         [ctx.now],
     )
