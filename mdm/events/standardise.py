@@ -276,11 +276,23 @@ def quarantine_reasons(ctx: RunContext) -> dict[str, int]:
 
 
 def mark_loads_read(ctx: RunContext, source: SourceConfig) -> None:
+    """Mark the source's new loads read, and empty the landing of their rows.
+
+    Why the landing is emptied: every row read is now in `events.staged` (parsed) or in
+    `quarantine.rows` (its fields as received, `payload`), or was a version already staged; nothing
+    reads a landed row twice. Keeping ten million rows a second time would only make every
+    compaction and erasure scan copy or read them again (docs/events.md).
+    """
     ctx.con.execute(
         "INSERT INTO events.processed_loads (load_id, run_id, processed_at) "
         "SELECT load_id, ?, ? FROM raw.loads l WHERE source = ? AND status NOT IN ('failed', 'held') "
         "AND NOT EXISTS (SELECT 1 FROM events.processed_loads p WHERE p.load_id = l.load_id)",
         [ctx.run_id, ctx.now, source.name],
+    )
+    ctx.con.execute(
+        "DELETE FROM raw.event_rows WHERE source = ? "
+        "AND load_id IN (SELECT load_id FROM events.processed_loads)",
+        [source.name],
     )
 
 

@@ -323,7 +323,11 @@ def _loaded_files(con: duckdb.DuckDBPyConnection) -> list[str]:
         SELECT DISTINCT content_hash FROM raw.loads WHERE content_hash IS NOT NULL AND load_id IN (
             SELECT load_id FROM raw.records WHERE record_key IN (SELECT record_key FROM {cascade.KEYS_TABLE})
             UNION ALL
-            SELECT load_id FROM raw.event_rows WHERE record_key IN (SELECT record_key FROM {cascade.KEYS_TABLE}))
+            SELECT load_id FROM raw.event_rows WHERE record_key IN (SELECT record_key FROM {cascade.KEYS_TABLE})
+            UNION ALL  -- an event read from the landing names its load where it went
+            SELECT load_id FROM events.staged WHERE record_key IN (SELECT record_key FROM {cascade.KEYS_TABLE})
+            UNION ALL
+            SELECT load_id FROM quarantine.rows WHERE record_key IN (SELECT record_key FROM {cascade.KEYS_TABLE}))
         """
     ).fetchall()
     return [r[0] for r in rows]
