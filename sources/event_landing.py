@@ -4,7 +4,7 @@ Why not `raw.records`: a customer row keeps its whole payload as JSON (the stand
 the stewards read any column of it), but an event source can send ten million rows a night, and
 writing a JSON document per row, then parsing it again in the events stage, was most of the cost
 (about 15 µs a row). Here the connector's Arrow table goes straight into DuckDB: the source's
-`mapping:` is applied at load (the customers' own mapping code, `mdm.standardise.mapping`), the
+`mapping:` is applied at load (the customers' own mapping code, `sources.mapping`), the
 record key is computed as for any source (`sources.batch_keys.keyed_batch`), and only the mapped
 fields are kept. Columns nobody mapped are not stored at all, which also keeps less about people.
 
@@ -23,9 +23,9 @@ import duckdb
 import pyarrow as pa
 
 from mdm.canonical import EVENT_FIELDS
-from mdm.standardise.mapping import build_extraction
 from sources.batch_keys import keyed_batch
 from sources.config import SourceConfig
+from sources.mapping import build_extraction
 
 _BATCH = "_mdm_event_landing"
 

@@ -1,5 +1,8 @@
 """A source's `mapping:` -> one DuckDB expression per canonical field over `raw.records.payload`.
 
+It lives with the sources because both landings use it: the standardise stage over a customer
+row's JSON payload, the event landing (`sources.event_landing`) over an event file's columns.
+
 The payload is a JSON object {source column: text}; nested JSON arrives flattened to dotted keys
 (`address.postcode`), which the JSON path quotes so the dot is literal. All mapped columns are
 read in ONE `json_extract_string(payload, [paths])` call (the JSON is parsed once per row), with
