@@ -158,7 +158,7 @@ def child_run(out_path: Path) -> None:
         for name in STAGES:
             rss_before = round(_status_kb("VmRSS") / 1024, 1)
             meter.start()
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), time.process_time()
             try:
                 result = execute_stage(ctx, name)
             except Exception as exc:  # keep the figures so far; the traceback goes to stderr
@@ -171,12 +171,15 @@ def child_run(out_path: Path) -> None:
             seconds = time.perf_counter() - t0
             stages[name] = {
                 "seconds": round(seconds, 2),
+                # CPU of the whole process, DuckDB's threads included: comparable across machine loads
+                "cpu_seconds": round(time.process_time() - cpu0, 2),
                 "peak_rss_mb": meter.peak_mb(),
                 "rss_before_mb": rss_before,  # what earlier stages left resident (DuckDB cache, heap)
                 "rss_after_mb": round(_status_kb("VmRSS") / 1024, 1),
                 "counts": result.counts,
             }
-            print(f"  {name:<12} {seconds:8.2f} s  {stages[name]['peak_rss_mb']:8.0f} MB", flush=True)
+            print(f"  {name:<12} {seconds:8.2f} s  {stages[name]['peak_rss_mb']:8.0f} MB  "
+                  f"cpu {stages[name]['cpu_seconds']:8.2f} s", flush=True)
         _record_run_end(ctx, "succeeded")
     # As `mdm run` does once the writer is closed: rewrite the files if records were retired, so
     # that their bytes leave the disk (a no-op on a night that retired nobody).

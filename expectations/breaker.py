@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from expectations.config import CircuitBreakerConfig
+from mdm.canonical import EVENT_FIELDS
 from mdm.context import RunContext
 
 ROW_COUNT_DROPPED = "row_count_dropped"
@@ -58,6 +59,8 @@ def profile_load(ctx: RunContext, load_id: str, source: str) -> None:
     DuckDB (`json_each`), and shares of filled cells are what the checks compare.
     """
     total = int(ctx.con.execute("SELECT count(*) FROM raw.records WHERE load_id = ?", [load_id]).fetchall()[0][0])
+    if total == 0 and _profile_event_load(ctx, load_id, source):
+        return
     step = max(1, -(-total // PROFILE_SAMPLE_ROWS))
     payloads = ctx.con.execute(
         "SELECT payload FROM raw.records WHERE load_id = ? AND coalesce(row_number, 0) % ? = 0 LIMIT ?",
@@ -78,6 +81,23 @@ def profile_load(ctx: RunContext, load_id: str, source: str) -> None:
         "INSERT INTO dq.load_profiles (load_id, source, column_name, row_count, non_empty) VALUES (?, ?, ?, ?, ?)",
         rows,
     )
+
+
+def _profile_event_load(ctx: RunContext, load_id: str, source: str) -> bool:
+    """An event load (`raw.event_rows`, one column per canonical event field): exact counts in one
+    set-based scan, per mapped field. False when the load has no event rows either."""
+    filled = ", ".join(f"count(*) FILTER (WHERE nullif(trim({f}), '') IS NOT NULL)" for f in EVENT_FIELDS)
+    row = ctx.con.execute(f"SELECT count(*), {filled} FROM raw.event_rows WHERE load_id = ?", [load_id]).fetchall()[0]
+    total = int(row[0])
+    if total == 0:
+        return False
+    rows = [(load_id, source, "", total, total)]
+    rows += [(load_id, source, f, total, int(n)) for f, n in zip(EVENT_FIELDS, row[1:], strict=True) if n]
+    ctx.con.executemany(
+        "INSERT INTO dq.load_profiles (load_id, source, column_name, row_count, non_empty) VALUES (?, ?, ?, ?, ?)",
+        rows,
+    )
+    return True
 
 
 def _profile(ctx: RunContext, load_id: str) -> dict[str, tuple[int, int]]:

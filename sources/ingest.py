@@ -29,7 +29,6 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from mdm.clock import now
 from mdm.context import RunContext, StageResult
@@ -42,10 +41,11 @@ from sources.base import (
     SourceError,
     SourceItem,
 )
+from sources.batch_keys import keyed_batch
 from sources.config import IngestLimits, SourceConfig
+from sources.event_landing import insert_event_rows
 from sources.inbox import confined
 from sources.inbox import content_hash as file_content_hash
-from sources.keys import record_key_sql
 from sources.limits import check_shape, too_big
 from sources.registry import Registry, UnknownKind, load_registry
 
@@ -240,28 +240,6 @@ def save_state(con: duckdb.DuckDBPyConnection, source: str, state: dict[str, Any
     )
 
 
-def key_parts(table: pa.Table, columns: list[str]) -> list[pa.Array]:
-    """Key columns normalised like `sources.keys.normalise_key_part` (text, stripped)."""
-    return [pc.utf8_trim_whitespace(table.column(c).combine_chunks()) for c in columns]
-
-
-def _add_parts(columns: dict[str, pa.Array], prefix: str, parts: list[pa.Array]) -> list[str]:
-    refs = []
-    for index, part in enumerate(parts):
-        columns[f"{prefix}{index}"] = part
-        refs.append(f"{prefix}{index}")
-    return refs
-
-
-def _any_all_empty(parts: list[pa.Array]) -> bool:
-    """True when at least one row has every key part empty or null."""
-    empty = None
-    for part in parts:
-        blank = pc.fill_null(pc.equal(part, ""), True)
-        empty = blank if empty is None else pc.and_(empty, blank)
-    return bool(empty is not None and pc.any(empty).as_py())
-
-
 def insert_records(
     con: duckdb.DuckDBPyConnection,
     source: SourceConfig,
@@ -271,26 +249,14 @@ def insert_records(
     table: pa.Table,
     ingested_at: Any,
 ) -> None:
-    """One set-based INSERT of a whole sheet into raw.records, with lineage and record keys.
-
-    The record key uses the source's key columns; a row whose key columns are all empty (and
-    every row of a source without key columns) is keyed on all its values instead.
-    """
+    """One set-based INSERT of a whole sheet into raw.records (an event source's rows go to
+    `raw.event_rows` instead: `sources.event_landing`), with lineage and record keys."""
+    if source.records == "events":
+        insert_event_rows(con, source, load_id, file, sheet, table, ingested_at)
+        return
     names = table.column_names
-    keys = key_parts(table, source.key_columns or names)
-    columns: dict[str, pa.Array] = {
-        "_payload": pa.StructArray.from_arrays([table.column(n).combine_chunks() for n in names], names=names),
-        "_row": pa.array(range(1, table.num_rows + 1), type=pa.int64()),
-    }
-    key_refs = _add_parts(columns, "_k", keys)
-    key_sql = record_key_sql("?", key_refs)
-    params: list[Any] = [source.name]
-    if source.key_columns and _any_all_empty(keys):
-        # Only when some row has no key at all: key those rows on their whole content instead.
-        row_refs = _add_parts(columns, "_r", key_parts(table, names))
-        all_empty = " AND ".join(f"coalesce({ref}, '') = ''" for ref in key_refs)
-        key_sql = f"CASE WHEN {all_empty} THEN {record_key_sql('?', row_refs)} ELSE {key_sql} END"
-        params = [source.name, source.name]
+    columns, key_sql, params = keyed_batch(source, table)
+    columns["_payload"] = pa.StructArray.from_arrays([table.column(n).combine_chunks() for n in names], names=names)
     staged = pa.table(columns)
     con.register(_STAGED_VIEW, staged)
     try:

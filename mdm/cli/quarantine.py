@@ -154,10 +154,14 @@ def _source_columns(config: MdmConfig, source: str, corrections: dict[str, Any],
         mapping = config.source(source).mapping
     except KeyError:
         return corrections
+    # An event row's payload holds its canonical fields (docs/events.md): a file column maps back to one.
+    from_column = {str(spec): field for field, spec in mapping.items() if isinstance(spec, str) and field in payload}
     out: dict[str, Any] = {}
     for column, value in corrections.items():
         target = column
-        if column not in payload and column in mapping:
+        if column not in payload and column in from_column:
+            target = from_column[column]
+        elif column not in payload and column in mapping:
             spec = mapping[column]
             plain = spec if isinstance(spec, str) else (spec.get("column") if isinstance(spec, dict) else None)
             if plain is None:

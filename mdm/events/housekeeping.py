@@ -2,7 +2,7 @@
 
 Retention's cascade removes an expired customer record's events from `events.staged` and the
 timeline (they name it in `customer_record_key` / `ref_record_key`), but the raw row of such an
-event names only its own key. This sweep deletes the raw rows of event sources that are in
+event names only its own key. This sweep deletes the raw rows of event sources (`raw.event_rows`) that are in
 neither `events.staged` nor `quarantine.rows` once their load has been read: nothing else could
 bring them back into play.
 """
@@ -19,6 +19,18 @@ def sweep_orphans(ctx: RunContext) -> int:
         return 0
     row = ctx.con.execute(
         """
+        DELETE FROM raw.event_rows r
+        WHERE r.source IN (SELECT unnest(?::VARCHAR[]))
+          AND r.load_id IN (SELECT load_id FROM events.processed_loads)
+          AND NOT EXISTS (SELECT 1 FROM events.staged s WHERE s.record_key = r.record_key)
+          AND NOT EXISTS (SELECT 1 FROM quarantine.rows q WHERE q.record_key = r.record_key)
+        """,
+        [sources],
+    ).fetchall()
+    swept = int(row[0][0]) if row else 0
+    # Event rows landed before `raw.event_rows` existed are in raw.records.
+    row = ctx.con.execute(
+        """
         DELETE FROM raw.records r
         WHERE r.source IN (SELECT unnest(?::VARCHAR[]))
           AND r.load_id IN (SELECT load_id FROM events.processed_loads)
@@ -27,4 +39,4 @@ def sweep_orphans(ctx: RunContext) -> int:
         """,
         [sources],
     ).fetchall()
-    return int(row[0][0]) if row else 0
+    return swept + (int(row[0][0]) if row else 0)

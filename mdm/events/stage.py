@@ -8,6 +8,9 @@ cross-reference changed since the last run move their events. See docs/events.md
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from mdm.context import RunContext, StageResult
@@ -29,28 +32,47 @@ def event_sources(ctx: RunContext) -> list[SourceConfig]:
 
 
 def run(ctx: RunContext) -> StageResult:
-    """Stage entry point (see `mdm.runner`)."""
+    """Stage entry point (see `mdm.runner`). `counts.seconds` times each phase (benchmarks)."""
     settings = events_config(ctx)
     counts: dict[str, Any] = {"received": {}, "quarantined": {}, "quarantine_reasons": {}}
-    followed = resolve.follow_moves(ctx.con, ctx.now)
+    seconds: dict[str, float] = {}
+    with phase(seconds, "follow_moves"):
+        followed = resolve.follow_moves(ctx.con, ctx.now)
     for source in event_sources(ctx):
-        if standardise.select_new_rows(ctx, source):
-            standardise.parse_rows(ctx, source, settings)
-            written = standardise.write_rows(ctx, source, settings)
+        with phase(seconds, "select"):
+            selected = standardise.select_new_rows(ctx, source)
+        if selected:
+            with phase(seconds, "parse"):
+                standardise.parse_rows(ctx, source, settings)
+            with phase(seconds, "write"):
+                written = standardise.write_rows(ctx, source, settings)
             counts["received"][source.name] = written["staged"]
             counts["quarantined"][source.name] = written["quarantined"]
             for reason, n in standardise.quarantine_reasons(ctx).items():
                 counts["quarantine_reasons"][reason] = counts["quarantine_reasons"].get(reason, 0) + n
-        standardise.mark_loads_read(ctx, source)
+        with phase(seconds, "mark_read"):
+            standardise.mark_loads_read(ctx, source)
         standardise.drop_temp(ctx)  # temp tables live on the connection; a failed stage is rolled back
-    counts["resolved"] = resolve.resolve(ctx.con)
+    with phase(seconds, "resolve"):
+        counts["resolved"] = resolve.resolve(ctx.con)
     counts["held"] = resolve.held_counts(ctx.con)
     counts["moved_with_their_record"] = followed["moved"]
     counts["back_to_held"] = followed["unlinked"]
     row = ctx.con.execute("SELECT count(*) FROM golden.customer_event").fetchall()
     counts["timeline_events"] = int(row[0][0])
+    counts["seconds"] = {k: round(v, 2) for k, v in seconds.items()}
     warnings = []
     held = sum(counts["held"].values())
     if held:
         warnings.append(f"{held} event(s) held: their customer is not found yet (retried every run)")
     return StageResult(stage=STAGE, counts=counts, warnings=warnings)
+
+
+@contextmanager
+def phase(seconds: dict[str, float], name: str) -> Iterator[None]:
+    """Add the wall time of the block to `seconds[name]` (a stage's own phase timings)."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - started

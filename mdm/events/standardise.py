@@ -1,8 +1,8 @@
-"""Event rows from `raw.records` -> `events.staged`, or quarantine with reason codes. Set-based SQL.
+"""Event rows from `raw.event_rows` -> `events.staged`, or quarantine with reason codes. Set-based SQL.
 
 An event source's new loads are read once (`events.processed_loads`); each event's latest version
-is mapped (`mdm.standardise.mapping`, the customers' own mapping code), parsed in DuckDB and
-checked. A row failing a check goes to `quarantine.rows` with its reasons, like a customer row; a
+(its fields were mapped at load, `sources.event_landing`) is parsed in DuckDB and checked, and so
+is an event a steward released from quarantine (with the fields as corrected). A row failing a check goes to `quarantine.rows` with its reasons, like a customer row; a
 good row replaces its previous version in `events.staged`, unresolved until `resolve.py` finds
 its customer. E-mails and phones go through the customers' own standardisers (on distinct values
 only), so an event's e-mail is compared in the same form as the records'.
@@ -14,11 +14,11 @@ from typing import Any
 
 import pandas as pd
 
+from mdm.canonical import EVENT_FIELDS
 from mdm.context import RunContext
 from mdm.events.config import EventsConfig
 from mdm.standardise.booleans import FALSE_WORDS, TRUE_WORDS
 from mdm.standardise.emails import standardise_emails
-from mdm.standardise.mapping import build_extraction
 from mdm.standardise.phones import standardise_phones
 from sources.config import SourceConfig
 from sources.keys import record_key_sql
@@ -41,26 +41,62 @@ REASONS: dict[str, str] = {
 _SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP"}
 
 
+#: The canonical text fields of an event row, as landed (`raw.event_rows`) or as a steward corrected
+#: them (`quarantine.rows.payload` of an event: a JSON object of these fields).
+FIELDS = EVENT_FIELDS
+#: The hash of an event version: its fields, NULL told apart from empty.
+_HASH_SQL = "md5(concat_ws(chr(31), " + ", ".join(f"coalesce({f}, chr(30))" for f in FIELDS) + "))"
+
+
 def select_new_rows(ctx: RunContext, source: SourceConfig) -> int:
-    """`ROWS`: the latest version of each event in the source's loads not read yet. Returns how many."""
+    """`ROWS`: the latest version of each event in the source's loads not read yet, plus the events
+    a steward released from quarantine since (with their corrections). Returns how many."""
+    fields = ", ".join(f"r.{f}" for f in FIELDS)
     ctx.con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {ROWS} AS
-        SELECT r.record_key, r.load_id, md5(r.payload::VARCHAR) AS payload_hash, r.payload
-        FROM raw.records r JOIN raw.loads l ON l.load_id = r.load_id
-        WHERE r.source = ? AND l.status NOT IN ('failed', 'held')
-          AND NOT EXISTS (SELECT 1 FROM events.processed_loads p WHERE p.load_id = l.load_id)
-        QUALIFY row_number() OVER (
-            PARTITION BY r.record_key ORDER BY l.started_at DESC, r.load_id DESC, r.row_number DESC) = 1
+        SELECT record_key, load_id, {_HASH_SQL} AS payload_hash, * EXCLUDE (record_key, load_id) FROM (
+            SELECT r.record_key, r.load_id, r.event_key, {fields}
+            FROM raw.event_rows r JOIN raw.loads l ON l.load_id = r.load_id
+            WHERE r.source = ? AND l.status NOT IN ('failed', 'held')
+              AND NOT EXISTS (SELECT 1 FROM events.processed_loads p WHERE p.load_id = l.load_id)
+            QUALIFY row_number() OVER (
+                PARTITION BY r.record_key ORDER BY l.started_at DESC, r.load_id DESC, r.row_number DESC) = 1)
         """,
         [source.name],
     )
-    # A version already staged as it is (the same export sent again under another name) is left alone.
+    _add_released(ctx, source)
+    # A version already staged as it is (the same export sent again under another name) is left
+    # alone, and so is a version a steward discarded (until the source sends a different one).
     ctx.con.execute(
         f"DELETE FROM {ROWS} t WHERE EXISTS (SELECT 1 FROM events.staged s "
-        "WHERE s.record_key = t.record_key AND s.payload_hash = t.payload_hash)"
+        "WHERE s.record_key = t.record_key AND s.payload_hash = t.payload_hash) "
+        "OR EXISTS (SELECT 1 FROM quarantine.rows q WHERE q.record_key = t.record_key AND q.status = 'discarded' "
+        "AND q.source_payload_hash = t.payload_hash)"
     )
     return int(ctx.con.execute(f"SELECT count(*) FROM {ROWS}").fetchall()[0][0])
+
+
+def _add_released(ctx: RunContext, source: SourceConfig) -> None:
+    """Released events of this source not staged since: their corrected fields replace the version
+    the steward corrected (same source hash), or join `ROWS` when no new version came. A newer
+    version from the source (another hash) wins over the correction, as for customer rows."""
+    released = (
+        "SELECT q.record_key, q.load_id, q.source_payload_hash AS payload_hash, q.payload ->> '$.event_key' AS event_key, "
+        + ", ".join(f"nullif(trim(q.payload ->> '$.{f}'), '') AS {f}" for f in FIELDS)
+        + " FROM quarantine.rows q WHERE q.source = ? AND q.status = 'released' "
+        "AND NOT EXISTS (SELECT 1 FROM events.staged s WHERE s.record_key = q.record_key)"
+    )
+    ctx.con.execute(
+        f"DELETE FROM {ROWS} t WHERE EXISTS (SELECT 1 FROM ({released}) q "
+        "WHERE q.record_key = t.record_key AND q.payload_hash = t.payload_hash)",
+        [source.name],
+    )
+    ctx.con.execute(
+        f"INSERT INTO {ROWS} BY NAME SELECT * FROM ({released}) q "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {ROWS} t WHERE t.record_key = q.record_key)",
+        [source.name],
+    )
 
 
 def _timestamp_sql(date_format: str | None) -> tuple[str, list[Any]]:
@@ -93,12 +129,6 @@ _AMOUNT_SQL = (
 
 def parse_rows(ctx: RunContext, source: SourceConfig, events: EventsConfig) -> None:
     """`PARSED`: one row per candidate with typed event fields and `reasons` (empty = good)."""
-    mapping = dict(source.mapping)
-    extraction = build_extraction(mapping)
-    fields = ("customer_key", "email", "phone", "event_type", "occurred_at", "channel", "amount", "currency",
-              "initiated_by_customer")
-    absent = ", ".join(f"NULL::VARCHAR AS {f}" for f in fields if f not in mapping)
-    select = ", ".join(s for s in (extraction.select_sql, absent) if s)
     ts_sql, ts_params = _timestamp_sql(source.date_format)
     key_sql = (f"CASE WHEN customer_key IS NOT NULL THEN {record_key_sql('?', ['customer_key'])} END"
                if source.customer_source else "NULL::VARCHAR")
@@ -108,8 +138,10 @@ def parse_rows(ctx: RunContext, source: SourceConfig, events: EventsConfig) -> N
         f"""
         CREATE OR REPLACE TEMP TABLE {PARSED} AS
         WITH mapped AS (
-            SELECT record_key, load_id, payload_hash, payload, {select}
-            FROM (SELECT *, json_extract_string(payload, ?::VARCHAR[]) AS _v FROM {ROWS})
+            SELECT record_key, load_id, payload_hash,
+                   struct_pack(event_key := event_key, {", ".join(f"{f} := {f}" for f in FIELDS)}) AS source_fields,
+                   {", ".join(FIELDS)}
+            FROM {ROWS}
         ), typed AS (
             SELECT *,
                    nullif(lower(trim(event_type)), '') AS type_word,
@@ -122,7 +154,7 @@ def parse_rows(ctx: RunContext, source: SourceConfig, events: EventsConfig) -> N
                    {key_sql} AS ref_record_key
             FROM mapped
         )
-        SELECT record_key, load_id, payload_hash, payload, ref_record_key, email AS email_raw, phone AS phone_raw,
+        SELECT record_key, load_id, payload_hash, source_fields, ref_record_key, email AS email_raw, phone AS phone_raw,
                coalesce((?::VARCHAR[])[list_position(?::VARCHAR[], type_word)], type_word) AS event_type,
                ts AS occurred_at,
                nullif(lower(trim(channel)), '') AS channel,
@@ -145,7 +177,7 @@ def parse_rows(ctx: RunContext, source: SourceConfig, events: EventsConfig) -> N
                ], lambda r: r IS NOT NULL) AS reasons
         FROM typed
         """,
-        [*extraction.params, extraction.paths, *ts_params, *key_params,
+        [*ts_params, *key_params,
          [events.type_names[n] for n in names], names, events.default_currency,
          sorted(TRUE_WORDS), sorted(FALSE_WORDS), ctx.now, events.future_tolerance_days],
     )
@@ -210,9 +242,9 @@ def write_rows(ctx: RunContext, source: SourceConfig, events: EventsConfig) -> d
         f"INSERT INTO events.quarantined_refs SELECT record_key, ref_record_key FROM {PARSED} "
         "WHERE len(reasons) > 0 AND ref_record_key IS NOT NULL"
     )
-    # A good version supersedes an open quarantine row of the same event.
+    # A good version supersedes an open (or discarded) quarantine row of the same event.
     con.execute(
-        f"UPDATE quarantine.rows SET status = 'superseded', resolved_at = ? WHERE status = 'open' "
+        f"UPDATE quarantine.rows SET status = 'superseded', resolved_at = ? WHERE status IN ('open', 'discarded') "
         f"AND record_key IN (SELECT record_key FROM {PARSED} WHERE len(reasons) = 0)",
         [ctx.now],
     )
@@ -220,7 +252,7 @@ def write_rows(ctx: RunContext, source: SourceConfig, events: EventsConfig) -> d
         f"""
         INSERT INTO quarantine.rows (record_key, source, load_id, run_id, reasons, payload, status,
             quarantined_at, source_payload_hash)
-        SELECT record_key, ?, load_id, ?, reasons, payload, 'open', ?, payload_hash
+        SELECT record_key, ?, load_id, ?, reasons, to_json(source_fields), 'open', ?, payload_hash
         FROM {PARSED} WHERE len(reasons) > 0
         ON CONFLICT (record_key) DO UPDATE SET load_id = excluded.load_id, run_id = excluded.run_id,
             reasons = excluded.reasons, payload = excluded.payload, status = 'open',
@@ -244,11 +276,23 @@ def quarantine_reasons(ctx: RunContext) -> dict[str, int]:
 
 
 def mark_loads_read(ctx: RunContext, source: SourceConfig) -> None:
+    """Mark the source's new loads read, and empty the landing of their rows.
+
+    Why the landing is emptied: every row read is now in `events.staged` (parsed) or in
+    `quarantine.rows` (its fields as received, `payload`), or was a version already staged; nothing
+    reads a landed row twice. Keeping ten million rows a second time would only make every
+    compaction and erasure scan copy or read them again (docs/events.md).
+    """
     ctx.con.execute(
         "INSERT INTO events.processed_loads (load_id, run_id, processed_at) "
         "SELECT load_id, ?, ? FROM raw.loads l WHERE source = ? AND status NOT IN ('failed', 'held') "
         "AND NOT EXISTS (SELECT 1 FROM events.processed_loads p WHERE p.load_id = l.load_id)",
         [ctx.run_id, ctx.now, source.name],
+    )
+    ctx.con.execute(
+        "DELETE FROM raw.event_rows WHERE source = ? "
+        "AND load_id IN (SELECT load_id FROM events.processed_loads)",
+        [source.name],
     )
 
 

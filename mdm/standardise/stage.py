@@ -31,8 +31,8 @@ import pyarrow as pa
 
 from mdm.context import RunContext, StageResult
 from mdm.standardise.frame import SourceRules, standardise_frame
-from mdm.standardise.mapping import build_extraction
 from sources.config import SourceConfig
+from sources.mapping import build_extraction
 
 log = logging.getLogger("mdm.standardise")
 

@@ -160,7 +160,8 @@ def test_demo_inbox_loads_whole_and_once(small_demo: MdmConfig) -> None:
     assert all(n > 0 for n in first.counts["received"].values()), first.counts
     files = sorted(p for p in small_demo.paths.inbox.rglob("*") if p.is_file())
     assert first.counts["loads"] == len(files)
-    per_source = query(small_demo, "SELECT source, count(*), count(DISTINCT record_key) FROM raw.records GROUP BY 1")
+    per_source = query(small_demo, "SELECT source, count(*), count(DISTINCT record_key) FROM raw.records GROUP BY 1 "
+                       "UNION ALL SELECT source, count(*), count(DISTINCT record_key) FROM raw.event_rows GROUP BY 1")
     assert {s: n for s, n, _ in per_source} == first.counts["received"]
     assert all(n == distinct for _, n, distinct in per_source), "record keys must be unique within a load"
     sheets = query(small_demo, "SELECT DISTINCT sheet FROM raw.records WHERE source = 'salon'")

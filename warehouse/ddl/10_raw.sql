@@ -22,6 +22,29 @@ CREATE TABLE IF NOT EXISTS raw.records (
     ingested_at TIMESTAMP NOT NULL,
     payload     JSON NOT NULL              -- {source column (dotted path for nested JSON): value as text}
 );
+-- Event rows as received, one column per canonical event field (sources/event_landing.py): an
+-- event source's rows land here instead of raw.records, because a JSON payload per row was the
+-- cost of a 10-million-event ingest. Only mapped fields are kept (as text, as the connector read
+-- them); the events stage parses and validates them (mdm/events/standardise.py).
+CREATE TABLE IF NOT EXISTS raw.event_rows (
+    record_key            VARCHAR NOT NULL,  -- '<source>:<16 hex>' of the event's key columns
+    source                VARCHAR NOT NULL,
+    load_id               VARCHAR NOT NULL,
+    file                  VARCHAR,
+    sheet                 VARCHAR,
+    row_number            BIGINT,
+    ingested_at           TIMESTAMP NOT NULL,
+    event_key             VARCHAR,           -- the key columns' values as sent (an order number), shown to stewards
+    customer_key          VARCHAR,
+    email                 VARCHAR,
+    phone                 VARCHAR,
+    event_type            VARCHAR,
+    occurred_at           VARCHAR,
+    channel               VARCHAR,
+    amount                VARCHAR,
+    currency              VARCHAR,
+    initiated_by_customer VARCHAR
+);
 -- What an incremental source remembers between loads (e.g. the SQL watermark). Owned by sources/.
 CREATE TABLE IF NOT EXISTS raw.source_state (
     source      VARCHAR PRIMARY KEY,

@@ -138,8 +138,9 @@ def normalise_request(kind: str, value: str, region: str = "FR") -> Subject:
 def _direct_keys(con: duckdb.DuckDBPyConnection, subject: Subject) -> list[str]:
     """Record keys that carry the identifier itself (before widening to the golden customers)."""
     if subject.kind == "record_key":
-        sql = "SELECT record_key FROM staging.customers WHERE record_key = ? UNION SELECT record_key FROM raw.records WHERE record_key = ?"
-        return [r[0] for r in con.execute(sql, [subject.value, subject.value]).fetchall()]
+        sql = ("SELECT record_key FROM staging.customers WHERE record_key = ? UNION SELECT record_key FROM raw.records "
+               "WHERE record_key = ? UNION SELECT record_key FROM raw.event_rows WHERE record_key = ?")
+        return [r[0] for r in con.execute(sql, [subject.value] * 3).fetchall()]
     if subject.kind == "golden_id":
         sql = """
             SELECT x.record_key FROM golden.xref x
@@ -164,7 +165,8 @@ def _payload_match(value: str) -> str:
 
 def keys_carrying(con: duckdb.DuckDBPyConnection, ids: Identifiers) -> list[str]:
     """Record keys of every record carrying one of the identifiers: in staging (e-mail as written
-    or standardised, by mailbox; phone; national id), in a raw payload (any field, any load) or in
+    or standardised, by mailbox; phone; national id), in a raw payload (any field, any load), in a raw
+    event row (its e-mail, phone or customer key) or in
     a quarantined row's payload (as received or as a steward corrected it). Set-based: the
     identifiers go into temp lists, one query scans each layer once."""
     lists = {
@@ -184,6 +186,9 @@ def keys_carrying(con: duckdb.DuckDBPyConnection, ids: Identifiers) -> list[str]
            OR national_id IN (SELECT v FROM _erase_national_ids)
         UNION
         SELECT r.record_key FROM raw.records r, json_each(r.payload) j WHERE {_payload_match("(j.value ->> '$')")}
+        UNION
+        SELECT record_key FROM raw.event_rows
+        WHERE {_payload_match("email")} OR {_payload_match("phone")} OR {_payload_match("customer_key")}
         UNION
         SELECT q.record_key FROM quarantine.rows q, json_each(q.payload) j WHERE {_payload_match("(j.value ->> '$')")}
         """
@@ -317,7 +322,13 @@ def _loaded_files(con: duckdb.DuckDBPyConnection) -> list[str]:
     rows = con.execute(
         f"""
         SELECT DISTINCT content_hash FROM raw.loads WHERE content_hash IS NOT NULL AND load_id IN (
-            SELECT load_id FROM raw.records WHERE record_key IN (SELECT record_key FROM {cascade.KEYS_TABLE}))
+            SELECT load_id FROM raw.records WHERE record_key IN (SELECT record_key FROM {cascade.KEYS_TABLE})
+            UNION ALL
+            SELECT load_id FROM raw.event_rows WHERE record_key IN (SELECT record_key FROM {cascade.KEYS_TABLE})
+            UNION ALL  -- an event read from the landing names its load where it went
+            SELECT load_id FROM events.staged WHERE record_key IN (SELECT record_key FROM {cascade.KEYS_TABLE})
+            UNION ALL
+            SELECT load_id FROM quarantine.rows WHERE record_key IN (SELECT record_key FROM {cascade.KEYS_TABLE}))
         """
     ).fetchall()
     return [r[0] for r in rows]

@@ -25,10 +25,11 @@ def subject_kind(con: duckdb.DuckDBPyConnection, subject: str) -> str | None:
           WHEN EXISTS (SELECT 1 FROM golden.customer WHERE golden_id = ?)
             OR EXISTS (SELECT 1 FROM golden.alias WHERE alias_id = ?) THEN 'golden_id'
           WHEN EXISTS (SELECT 1 FROM staging.customers WHERE record_key = ?)
-            OR EXISTS (SELECT 1 FROM raw.records WHERE record_key = ?) THEN 'record_key'
+            OR EXISTS (SELECT 1 FROM raw.records WHERE record_key = ?)
+            OR EXISTS (SELECT 1 FROM raw.event_rows WHERE record_key = ?) THEN 'record_key'
         END
         """,
-        [subject, subject, subject, subject],
+        [subject, subject, subject, subject, subject],
     ).fetchone()
     return row[0] if row else None
 

@@ -63,6 +63,7 @@ def test_the_last_contact_the_person_started_keeps_them(events_home: Callable[..
     # Marc's record went, and with it his events, raw rows included.
     assert home.query("SELECT count(*) FROM events.staged WHERE ref_record_key = ?", [record_key("crm", ["C4"])]) \
         == [(0,)]
-    assert home.query("SELECT count(*) FROM raw.records WHERE source = 'callcentre'") == [(2,)]
+    assert home.query("SELECT count(*) FROM events.staged WHERE source = 'callcentre'") == [(2,)]
+    assert home.query("SELECT count(*) FROM raw.event_rows") == [(0,)]  # the landing is emptied once read
     audit = home.query("SELECT detail FROM audit.events WHERE kind = 'retention_run'")
     assert json.loads(audit[-1][0])["due_by_trigger"] == {"created_at": 1}

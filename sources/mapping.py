@@ -1,5 +1,8 @@
 """A source's `mapping:` -> one DuckDB expression per canonical field over `raw.records.payload`.
 
+It lives with the sources because both landings use it: the standardise stage over a customer
+row's JSON payload, the event landing (`sources.event_landing`) over an event file's columns.
+
 The payload is a JSON object {source column: text}; nested JSON arrives flattened to dotted keys
 (`address.postcode`), which the JSON path quotes so the dot is literal. All mapped columns are
 read in ONE `json_extract_string(payload, [paths])` call (the JSON is parsed once per row), with
@@ -33,6 +36,9 @@ class Extraction:
     paths: list[str]
     select_sql: str
     params: list[Any]
+    #: The source column each path reads, in the same order (`_v[i]` is `columns[i - 1]`): the event
+    #: landing builds `_v` from Arrow columns instead of JSON paths (sources/event_landing.py).
+    columns: list[str]
 
 
 def source_columns(spec: Any) -> list[str]:
@@ -51,16 +57,20 @@ def source_columns(spec: Any) -> list[str]:
     raise ConfigError(f"unsupported mapping value {json.dumps(spec, ensure_ascii=False)}")
 
 
-def build_extraction(mapping: dict[str, Any]) -> Extraction:
-    """One select-list item per mapped canonical field; `_v` is the extracted list."""
+def build_extraction(mapping: dict[str, Any], value_sql: str = "_v[{}]") -> Extraction:
+    """One select-list item per mapped canonical field; `_v` is the extracted list. `value_sql`
+    gives the SQL of the i-th source column (1-based): the event landing names columns `_c{}`
+    directly, as building a list per row to index it again costs twice as much there."""
     paths: list[str] = []
+    columns: list[str] = []
     position: dict[str, int] = {}
 
     def slot(column: str) -> str:
         if column not in position:
             paths.append(json_path(column))
+            columns.append(column)
             position[column] = len(paths)
-        return f"nullif(trim(_v[{position[column]}]), '')"
+        return f"nullif(trim({value_sql.format(position[column])}), '')"
 
     items: list[str] = []
     params: list[Any] = []
@@ -78,4 +88,4 @@ def build_extraction(mapping: dict[str, Any]) -> Extraction:
         else:
             (column,) = source_columns(spec)
             items.append(f"{slot(column)} AS {field}")
-    return Extraction(paths=paths, select_sql=", ".join(items), params=params)
+    return Extraction(paths=paths, select_sql=", ".join(items), params=params, columns=columns)
