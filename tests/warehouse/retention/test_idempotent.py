@@ -130,8 +130,14 @@ def test_run_after_an_erasure_publishes_what_the_erasure_left(small_demo: MdmCon
     run_pipeline(small_demo)
     con = duckdb.connect()
     con.execute(f"ATTACH '{small_demo.paths.published}' AS pub (READ_ONLY)")
+    # A person in no household and a contact of no organisation: an erasure takes the person out of
+    # every published file but regroups nobody there; the households and organisations they were part
+    # of are regrouped by the next run (docs/retention.md, "What the next run changes"). The choice
+    # is by e-mail, not by golden ID (a uuid4), so that every run of this test erases the same person.
     row = con.execute("SELECT email FROM pub.golden.customer WHERE record_count >= 3 AND email IS NOT NULL"
-                      " ORDER BY golden_id LIMIT 1").fetchone()
+                      " AND golden_id NOT IN (SELECT golden_id FROM pub.golden.household_member)"
+                      " AND golden_id NOT IN (SELECT golden_id FROM pub.golden.contact)"
+                      " ORDER BY email LIMIT 1").fetchone()
     con.close()
     assert row is not None
     erase(small_demo, "email", row[0])
