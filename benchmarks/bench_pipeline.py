@@ -187,7 +187,7 @@ def child_run(out_path: Path) -> None:
 
     meter.start()
     t0 = time.perf_counter()
-    compacted = compact_warehouse(config.paths)
+    compacted = compact_warehouse(config.paths, memory_limit=config.warehouse.memory_limit)
     seconds = time.perf_counter() - t0
     stages["compact"] = {"seconds": round(seconds, 2), "peak_rss_mb": meter.peak_mb(), "counts": compacted}
     print(f"  {'compact':<12} {seconds:8.2f} s  {stages['compact']['peak_rss_mb']:8.0f} MB", flush=True)

@@ -106,7 +106,7 @@ def after_run(config: MdmConfig) -> str | None:
     erased (deleted rows leave no bytes behind), then resume erasures left pending (a published
     file was locked, say). Returns why the compaction failed, in plain words, or None; the next
     run retries it."""
-    error = compact_after_run(config.paths)
+    error = compact_after_run(config.paths, config.warehouse.memory_limit)
     try:
         resume_pending(config)
     except Exception as exc:  # noqa: BLE001 - the run succeeded; the erasure stays pending

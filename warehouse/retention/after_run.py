@@ -38,7 +38,7 @@ def clean_leftovers(home: Path) -> list[Path]:
     return removed
 
 
-def compact_after_run(paths: Paths) -> str | None:
+def compact_after_run(paths: Paths, memory_limit: str | None = None) -> str | None:
     """Compact after a successful run; None when done, else why it failed (plain words).
 
     Forced when the marker says an earlier compaction did not finish, so its work is retried
@@ -49,7 +49,7 @@ def compact_after_run(paths: Paths) -> str | None:
         retry = marker.exists()
         clean_leftovers(paths.home)
         marker.touch()
-        compact_warehouse(paths, force=retry)
+        compact_warehouse(paths, force=retry, memory_limit=memory_limit)
         marker.unlink(missing_ok=True)
         return None
     except Exception as exc:

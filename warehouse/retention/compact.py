@@ -27,15 +27,18 @@ log = logging.getLogger("mdm.retention")
 
 
 
-def rewrite_duckdb(path: Path) -> int:
-    """Rewrite one DuckDB file in place; returns the bytes saved (may be negative)."""
+def rewrite_duckdb(path: Path, memory_limit: str | None = None) -> int:
+    """Rewrite one DuckDB file in place; returns the bytes saved (may be negative).
+
+    `memory_limit` is the pipeline's (`warehouse.memory_limit`): without it the copy takes DuckDB's
+    default, 80 % of RAM (8.1 GB at 1M records and 10M events, above every other stage)."""
     if not path.exists():
         return 0
     before = path.stat().st_size
     tmp = path.with_name(path.name + ".compact")
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    con = duckdb.connect(str(path))
+    con = duckdb.connect(str(path), config={"memory_limit": memory_limit} if memory_limit else {})
     try:
         con.execute("CHECKPOINT")
         source = con.execute("SELECT current_database()").fetchone()
@@ -96,7 +99,7 @@ def _pending(paths: Paths) -> int:
         con.close()
 
 
-def compact_warehouse(paths: Paths, force: bool = False) -> dict[str, int]:
+def compact_warehouse(paths: Paths, force: bool = False, memory_limit: str | None = None) -> dict[str, int]:
     """After a run's last commit, under the pipeline lock, with no connection open on the files:
     purge retired records from the published copies, then rewrite the warehouse and the archive.
 
@@ -108,6 +111,6 @@ def compact_warehouse(paths: Paths, force: bool = False) -> dict[str, int]:
         return {"published_rows_removed": 0}
     result = {"published_rows_removed": purge_published_copies(paths)}
     for path in (paths.warehouse, paths.archive):
-        result[path.name] = rewrite_duckdb(path)
+        result[path.name] = rewrite_duckdb(path, memory_limit)
     log.info("compacted the warehouse; %d row(s) removed from published copies", result["published_rows_removed"])
     return result

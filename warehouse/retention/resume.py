@@ -104,7 +104,7 @@ def resume_pending(config: MdmConfig) -> list[Completion]:
     completions = [_outside_steps(config, entry) for entry in entries]
     shared = Completion("", "")  # steps done once for all requests
     _step(shared, "warehouse free text", lambda: _scrub_warehouse(config, entries))
-    _step(shared, "compaction", lambda: compact_warehouse(config.paths, force=True))
+    _step(shared, "compaction", lambda: compact_warehouse(config.paths, force=True, memory_limit=config.warehouse.memory_limit))
     con = open_writer(config.paths)
     try:
         with transaction(con):

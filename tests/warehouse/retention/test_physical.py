@@ -66,3 +66,18 @@ def test_expiry_also_leaves_older_published_versions(warehouse, find_bytes):
     assert compact_warehouse(warehouse.config.paths) == {"published_rows_removed": 0}
     assert warehouse.config.paths.warehouse.stat().st_ino == inode
     assert "warehouse.duckdb" in compact_warehouse(warehouse.config.paths, force=True)
+
+
+def test_compaction_under_a_memory_limit_keeps_every_row(tmp_path):
+    """The rewrite runs with the pipeline's `warehouse.memory_limit` (DuckDB spills beyond it)."""
+    from warehouse.retention.compact import rewrite_duckdb
+
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE t AS SELECT range AS i, repeat('x', 200) AS pad FROM range(200000)")
+    con.execute("DELETE FROM t WHERE i % 2 = 0")
+    con.close()
+    rewrite_duckdb(path, memory_limit="64MB")
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("SELECT count(*), sum(i) FROM t").fetchall() == [(100000, sum(range(1, 200000, 2)))]
+    con.close()
