@@ -17,26 +17,18 @@ def sweep_orphans(ctx: RunContext) -> int:
     sources = [s.name for s in ctx.config.sources if s.records == "events"]
     if not sources:
         return 0
-    row = ctx.con.execute(
-        """
-        DELETE FROM raw.event_rows r
-        WHERE r.source IN (SELECT unnest(?::VARCHAR[]))
-          AND r.load_id IN (SELECT load_id FROM events.processed_loads)
-          AND NOT EXISTS (SELECT 1 FROM events.staged s WHERE s.record_key = r.record_key)
-          AND NOT EXISTS (SELECT 1 FROM quarantine.rows q WHERE q.record_key = r.record_key)
-        """,
-        [sources],
-    ).fetchall()
-    swept = int(row[0][0]) if row else 0
+    swept = 0
     # Event rows landed before `raw.event_rows` existed are in raw.records.
-    row = ctx.con.execute(
-        """
-        DELETE FROM raw.records r
-        WHERE r.source IN (SELECT unnest(?::VARCHAR[]))
-          AND r.load_id IN (SELECT load_id FROM events.processed_loads)
-          AND NOT EXISTS (SELECT 1 FROM events.staged s WHERE s.record_key = r.record_key)
-          AND NOT EXISTS (SELECT 1 FROM quarantine.rows q WHERE q.record_key = r.record_key)
-        """,
-        [sources],
-    ).fetchall()
-    return swept + (int(row[0][0]) if row else 0)
+    for table in ("raw.event_rows", "raw.records"):
+        row = ctx.con.execute(
+            f"""
+            DELETE FROM {table} r
+            WHERE r.source IN (SELECT unnest(?::VARCHAR[]))
+              AND r.load_id IN (SELECT load_id FROM events.processed_loads)
+              AND NOT EXISTS (SELECT 1 FROM events.staged s WHERE s.record_key = r.record_key)
+              AND NOT EXISTS (SELECT 1 FROM quarantine.rows q WHERE q.record_key = r.record_key)
+            """,
+            [sources],
+        ).fetchall()
+        swept += int(row[0][0]) if row else 0
+    return swept
