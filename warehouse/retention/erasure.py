@@ -36,6 +36,7 @@ from mdm.privacy import fingerprint
 from mdm.standardise.national_ids import SEPARATORS
 from warehouse.connection import open_reader, open_writer, transaction
 from warehouse.lock import pipeline_lock
+from matching.merge import organisation_history
 from warehouse.retention import cascade, heal, journal, sole_traders
 from warehouse.retention.audit import record_events, summary_event
 from warehouse.retention.identifiers import (
@@ -390,7 +391,9 @@ def _sole_trader_businesses(con: duckdb.DuckDBPyConnection, keys: list[str], gol
     (those rows' e-mails, phones and names are another person's), their keys, files and the
     organisations go to the targets. Returns the keys to erase, loaded in `_retire_keys`."""
     naming = sole_traders.naming_records(con, golden_ids) - set(keys)
-    targets.add("organisation_id", sole_traders.organisations_of(con, golden_ids))
+    businesses = sole_traders.organisations_of(con, golden_ids)
+    targets.add("organisation_id", businesses)
+    organisation_history.forget(con, businesses)  # their versions name the person too
     if not naming:
         return keys
     keys = sorted(set(keys) | naming)
