@@ -211,8 +211,8 @@ def test_organisation_page_shows_a_changed_address_after_the_next_run(small_demo
         assert (latest["version"], latest["change"], latest["valid_to"]) == (2, "changed", None)
         assert {"field": "street", "before": before, "after": "7 impasse des Versions"} in latest["changes"]
         assert (first["version"], first["change"]) == (1, "created") and first["valid_to"] is not None
-        html = client.get(f"/organisations/{organisation_id}").text
-        assert "7 impasse des Versions" in html and before in html and "changed" in html
+        html = client.get(f"/organisations/{organisation_id}", headers={"Accept-Language": "en"}).text
+        assert "7 impasse des Versions" in html and before in html and "changed" in html and "What changed" in html
         french = client.get(f"/organisations/{organisation_id}", headers={"Accept-Language": "fr"}).text
         assert "modifiée" in french and "7 impasse des Versions" in french
     app.state.mdm.published.close()
