@@ -28,6 +28,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from matching.merge import organisation_history
 from mdm.clock import now as clock_now
 from mdm.config import MdmConfig, get_salt
 from mdm.context import RunContext
@@ -36,7 +37,6 @@ from mdm.privacy import fingerprint
 from mdm.standardise.national_ids import SEPARATORS
 from warehouse.connection import open_reader, open_writer, transaction
 from warehouse.lock import pipeline_lock
-from matching.merge import organisation_history
 from warehouse.retention import cascade, heal, journal, sole_traders
 from warehouse.retention.audit import record_events, summary_event
 from warehouse.retention.identifiers import (
