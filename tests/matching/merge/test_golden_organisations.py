@@ -79,6 +79,7 @@ def test_ids_outlive_a_rerun(con: duckdb.DuckDBPyConnection) -> None:
     first = con.execute("SELECT DISTINCT first_seen_at FROM golden.organisation").fetchall()
     assert first == [(T1,)]
 
+
 def _versions(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     return con.execute("""
         SELECT h.name, h.version, h.change, h.changed, h.city, h.valid_from, h.valid_to, h.run_id
@@ -87,11 +88,9 @@ def _versions(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     """).fetchall()
 
 
-
 def _run(con: duckdb.DuckDBPyConnection, at: datetime, run_id: str) -> dict[str, int]:
     organisations.build(con, at)
     return organisation_history.write(con, at, run_id)
-
 
 
 def test_created_then_nothing_then_changed(con: duckdb.DuckDBPyConnection) -> None:
@@ -105,7 +104,6 @@ def test_created_then_nothing_then_changed(con: duckdb.DuckDBPyConnection) -> No
         ("Véranda Confort SARL", 1, "created", [], "Paris", T1, T3, "r1"),
         ("Véranda Confort SARL", 2, "changed", ["street", "city"], "Paris 11e", T3, None, "r3"),
     ]
-
 
 
 def test_gone_and_forgotten(con: duckdb.DuckDBPyConnection) -> None:
