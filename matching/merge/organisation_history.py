@@ -7,7 +7,8 @@ set-based after the rebuild by comparing each organisation with its open version
 - any of `VERSIONED` differs: the open version is closed and a `changed` version names the columns
   that differ (`changed`);
 - an open version whose organisation is no longer built: closed, and a `gone` version (values NULL)
-  says when.
+  says when; unless it was a sole trader's, whose versions are deleted (its name is a person's,
+  and no record we hold backs it any more: the person's retention, not ours).
 
 A run with nothing new adds nothing. A sole trader's versions carry a person's name: erasing them
 goes through `forget` (called by the erasure, `warehouse/retention/erasure.py`), and published
@@ -49,6 +50,16 @@ def write(con: duckdb.DuckDBPyConnection, now: datetime, run_id: str | None) -> 
         WHERE h.valid_to IS NULL AND h.change <> 'gone'
           AND h.organisation_id NOT IN (SELECT organisation_id FROM golden.organisation)
     """)
+    # a sole trader no record describes any more (expired, erased): its versions name a person
+    # that nothing we hold backs any more, so they go rather than end with 'gone'
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE org_history_forget AS
+        SELECT n.organisation_id FROM org_history_new n JOIN {TABLE} h
+            ON h.organisation_id = n.organisation_id AND h.valid_to IS NULL AND h.sole_trader
+        WHERE n.change = 'gone'
+    """)
+    con.execute(f"DELETE FROM {TABLE} WHERE organisation_id IN (SELECT organisation_id FROM org_history_forget)")
+    con.execute("DELETE FROM org_history_new WHERE organisation_id IN (SELECT organisation_id FROM org_history_forget)")
     con.execute(f"""
         UPDATE {TABLE} SET valid_to = ?
         WHERE valid_to IS NULL AND organisation_id IN (SELECT organisation_id FROM org_history_new)
@@ -63,11 +74,14 @@ def write(con: duckdb.DuckDBPyConnection, now: datetime, run_id: str | None) -> 
     """, [now, now, run_id])
     counts = one(con, """
         SELECT count(*) FILTER (WHERE change = 'created'), count(*) FILTER (WHERE change = 'changed'),
-               count(*) FILTER (WHERE change = 'gone') FROM org_history_new
+               count(*) FILTER (WHERE change = 'gone'), (SELECT count(*) FROM org_history_forget)
+        FROM org_history_new
     """)
     con.execute("DROP TABLE IF EXISTS org_history_new")
+    con.execute("DROP TABLE IF EXISTS org_history_forget")
     assert counts is not None
-    return {"created": int(counts[0]), "changed": int(counts[1]), "gone": int(counts[2])}
+    return {"created": int(counts[0]), "changed": int(counts[1]), "gone": int(counts[2]),
+            "forgotten": int(counts[3])}
 
 
 def forget(con: duckdb.DuckDBPyConnection, organisation_ids: list[str]) -> int:

@@ -94,12 +94,12 @@ def _run(con: duckdb.DuckDBPyConnection, at: datetime, run_id: str) -> dict[str,
 
 
 def test_created_then_nothing_then_changed(con: duckdb.DuckDBPyConnection) -> None:
-    assert _run(con, T1, "r1") == {"created": 2, "changed": 0, "gone": 0}
-    assert _run(con, T2, "r2") == {"created": 0, "changed": 0, "gone": 0}  # nothing new: no version
+    assert _run(con, T1, "r1") == {"created": 2, "changed": 0, "gone": 0, "forgotten": 0}
+    assert _run(con, T2, "r2") == {"created": 0, "changed": 0, "gone": 0, "forgotten": 0}  # nothing new: no version
     assert con.execute("SELECT count(*) FROM golden.organisation_history").fetchone() == (2,)
     # the head office moved
     con.execute("UPDATE staging.customers SET street = '8 rue Oberkampf', city = 'Paris 11e' WHERE record_key = 'erp:1'")
-    assert _run(con, T3, "r3") == {"created": 0, "changed": 1, "gone": 0}
+    assert _run(con, T3, "r3") == {"created": 0, "changed": 1, "gone": 0, "forgotten": 0}
     assert _versions(con) == [
         ("Véranda Confort SARL", 1, "created", [], "Paris", T1, T3, "r1"),
         ("Véranda Confort SARL", 2, "changed", ["street", "city"], "Paris 11e", T3, None, "r3"),
@@ -107,15 +107,17 @@ def test_created_then_nothing_then_changed(con: duckdb.DuckDBPyConnection) -> No
 
 
 def test_gone_and_forgotten(con: duckdb.DuckDBPyConnection) -> None:
+    """An organisation no longer built ends with 'gone'; a sole trader's versions are deleted instead
+    (its name is a person's); `forget` (the owner's erasure) deletes one organisation's versions."""
     _run(con, T1, "r1")
-    paul = con.execute("SELECT organisation_id FROM golden.organisation WHERE name = 'Paul Roux EI'").fetchone()
-    assert paul is not None
-    con.execute("DELETE FROM match_org.clusters WHERE cluster_id = 'c2'")
-    assert _run(con, T2, "r2") == {"created": 0, "changed": 0, "gone": 1}
-    gone = con.execute("SELECT version, change, name, valid_from, valid_to FROM golden.organisation_history"
-                       " WHERE organisation_id = ? ORDER BY version", [paul[0]]).fetchall()
-    assert gone == [(1, "created", "Paul Roux EI", T1, T2), (2, "gone", None, T2, T2)]
-    assert _run(con, T3, "r3") == {"created": 0, "changed": 0, "gone": 0}
-    assert organisation_history.forget(con, [paul[0]]) == 2
-    assert con.execute("SELECT count(*) FROM golden.organisation_history WHERE organisation_id = ?",
-                       [paul[0]]).fetchone() == (0,)
+    ids = dict(con.execute("SELECT name, organisation_id FROM golden.organisation").fetchall())
+    veranda, paul = ids["Véranda Confort SARL"], ids["Paul Roux EI"]
+    con.execute("DELETE FROM match_org.clusters")  # their records expired
+    assert _run(con, T2, "r2") == {"created": 0, "changed": 0, "gone": 1, "forgotten": 1}
+    rows = con.execute("SELECT organisation_id, version, change, name, valid_from, valid_to, run_id"
+                       " FROM golden.organisation_history ORDER BY organisation_id, version").fetchall()
+    assert rows == [(veranda, 1, "created", "Véranda Confort SARL", T1, T2, "r1"),
+                    (veranda, 2, "gone", None, T2, T2, "r2")]
+    assert _run(con, T3, "r3") == {"created": 0, "changed": 0, "gone": 0, "forgotten": 0}
+    assert organisation_history.forget(con, [veranda, paul]) == 2
+    assert con.execute("SELECT count(*) FROM golden.organisation_history").fetchone() == (0,)
