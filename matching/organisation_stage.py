@@ -3,7 +3,9 @@
 Runs after expiry (so expired and erased records are gone) with the same engine as persons
 (`matching.engine.run` with `matching.organisations.organisation_spec`), over the valid records
 that describe an organisation or name one (`party_kind` organisation or contact), then rebuilds the
-golden organisations, their establishments and contact links (`matching/merge/organisations.py`).
+golden organisations, their establishments and contact links (`matching/merge/organisations.py`),
+and adds a version to `golden.organisation_history` for each one whose values changed
+(`matching/merge/organisation_history.py`).
 
 Stewards' decisions on organisation pairs (`pair_decisions` with party `organisation`, from the
 review queue) are read as the match stage reads the person ones: they always win over the score.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from matching import organisations
 from matching.engine import run as run_engine
+from matching.merge import organisation_history
 from matching.merge import organisations as golden_organisations
 from mdm.config import get_salt
 from mdm.context import RunContext, StageResult
@@ -49,5 +52,6 @@ def run(ctx: RunContext) -> StageResult:
     for warning in outcome.warnings:
         ctx.log.warning("organisations: %s", warning)
     counts = golden_organisations.build(con, ctx.now)
+    history = organisation_history.write(con, ctx.now, ctx.run_id)
     match = {k: outcome.counts.get(k) for k in ("records", "pairs_scored", "auto_matches", "review", "clusters")}
-    return StageResult(stage=STAGE, counts={**counts, "match": match}, warnings=outcome.warnings)
+    return StageResult(stage=STAGE, counts={**counts, "history": history, "match": match}, warnings=outcome.warnings)

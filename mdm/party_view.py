@@ -22,6 +22,11 @@ ORGANISATION_COLUMNS: tuple[str, ...] = (
     "postcode", "city", "country", "phone", "record_count", "sources", "sole_trader", "first_seen_at",
     "updated_at",
 )
+#: Columns of golden.organisation_history a version shows (matching/merge/organisation_history.py VERSIONED).
+HISTORY_COLUMNS: tuple[str, ...] = (
+    "name", "legal_form", "siren", "vat_number", "website", "company_domain", "street", "postcode", "city",
+    "country", "phone", "sole_trader", "record_count", "sources",
+)
 #: The organisation fields a steward compares on an organisation pair, in display order.
 ORGANISATION_FIELDS: tuple[str, ...] = (
     "company", "legal_form", "siren", "siret", "vat_number", "website", "company_domain", "street", "postcode",
@@ -127,7 +132,24 @@ def organisation(con: duckdb.DuckDBPyConnection, organisation_id: str) -> dict[s
                 for group, columns in LINEAGE_COLUMNS.items() if any(org[c] is not None for c in columns)]
     return {"organisation": org, "identity": identity, "lineage": lineage,
             "establishments": establishments, "contacts": contacts, "records": records,
-            "decisions": organisation_decisions(con, [r["record_key"] for r in records])}
+            "decisions": organisation_decisions(con, [r["record_key"] for r in records]),
+            "versions": organisation_versions(con, organisation_id)}
+
+
+def organisation_versions(con: duckdb.DuckDBPyConnection, organisation_id: str) -> list[dict[str, Any]]:
+    """The versions of an organisation's values, newest first, each with what changed from the
+    one before (`changes`: field, before, after), from `golden.organisation_history`. A publication
+    older than that table has none."""
+    if not has_tables(con, "golden.organisation_history"):
+        return []
+    versions = _rows(con, f"""
+        SELECT version, change, changed, valid_from, valid_to, run_id, {", ".join(HISTORY_COLUMNS)}
+        FROM golden.organisation_history WHERE organisation_id = ? ORDER BY version""", [organisation_id])
+    previous: dict[str, Any] = {}
+    for v in versions:  # a handful of versions of one organisation
+        v["changes"] = [{"field": c, "before": previous.get(c), "after": v[c]} for c in v["changed"]]
+        previous = v
+    return versions[::-1]
 
 
 def organisation_decisions(con: duckdb.DuckDBPyConnection, keys: list[str]) -> list[dict[str, Any]]:

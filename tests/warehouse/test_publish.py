@@ -141,7 +141,8 @@ def test_publish_writes_checked_commented_file_and_parquet(pipeline: Pipeline) -
     assert sorted(p.name for p in parquet.iterdir()) == [
         "alias.parquet", "contact.parquet", "customer.parquet", "customer_event.parquet", "customer_summary.parquet",
         "establishment.parquet", "history.parquet", "household.parquet", "household_member.parquet", "lineage.parquet",
-        "organisation.parquet", "organisation_lineage.parquet", "organisation_xref.parquet", "xref.parquet",
+        "organisation.parquet", "organisation_history.parquet", "organisation_lineage.parquet", "organisation_xref.parquet",
+        "xref.parquet",
     ]
     assert duckdb.execute(f"SELECT count(*) FROM '{parquet / 'customer.parquet'}'").fetchall() == [(50,)]
     leftovers = [p.name for p in pipeline.config.paths.published_dir.iterdir() if p.name.endswith(".tmp")]

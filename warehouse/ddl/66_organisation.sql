@@ -45,3 +45,31 @@ CREATE TABLE IF NOT EXISTS golden.contact (
     source          VARCHAR NOT NULL,
     record_key      VARCHAR NOT NULL      -- the record naming both
 );
+-- One row per version of a golden organisation's values (matching/merge/organisation_history.py).
+-- The organisations above are rebuilt every run; this table is not: a run adds a version only for
+-- an organisation that is new ('created'), whose values differ from its open version ('changed'),
+-- or that no longer exists ('gone', values NULL). The open version has valid_to NULL.
+-- A new table on an existing warehouse: CREATE IF NOT EXISTS is its migration.
+CREATE TABLE IF NOT EXISTS golden.organisation_history (
+    organisation_id VARCHAR NOT NULL,
+    version         INTEGER NOT NULL,     -- 1, 2, ... per organisation
+    change          VARCHAR NOT NULL,     -- created | changed | gone
+    changed         VARCHAR[] NOT NULL,   -- the columns that differ from the previous version
+    name            VARCHAR,
+    legal_form      VARCHAR,
+    siren           VARCHAR,
+    vat_number      VARCHAR,
+    website         VARCHAR,
+    company_domain  VARCHAR,
+    street          VARCHAR,
+    postcode        VARCHAR,
+    city            VARCHAR,
+    country         VARCHAR,
+    phone           VARCHAR,
+    sole_trader     BOOLEAN,
+    record_count    INTEGER,
+    sources         VARCHAR[],
+    valid_from      TIMESTAMP NOT NULL,
+    valid_to        TIMESTAMP,
+    run_id          VARCHAR
+);

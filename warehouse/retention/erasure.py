@@ -28,6 +28,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from matching.merge import organisation_history
 from mdm.clock import now as clock_now
 from mdm.config import MdmConfig, get_salt
 from mdm.context import RunContext
@@ -390,7 +391,9 @@ def _sole_trader_businesses(con: duckdb.DuckDBPyConnection, keys: list[str], gol
     (those rows' e-mails, phones and names are another person's), their keys, files and the
     organisations go to the targets. Returns the keys to erase, loaded in `_retire_keys`."""
     naming = sole_traders.naming_records(con, golden_ids) - set(keys)
-    targets.add("organisation_id", sole_traders.organisations_of(con, golden_ids))
+    businesses = sole_traders.organisations_of(con, golden_ids)
+    targets.add("organisation_id", businesses)
+    organisation_history.forget(con, businesses)  # their versions name the person too
     if not naming:
         return keys
     keys = sorted(set(keys) | naming)

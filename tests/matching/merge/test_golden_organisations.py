@@ -1,4 +1,5 @@
-"""Golden organisations from the organisation matcher's clusters: survivorship, establishments, contacts, IDs."""
+"""Golden organisations from the organisation matcher's clusters: survivorship, establishments, contacts, IDs,
+and their versions (created, changed with what changed, gone; nothing on a quiet run)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from datetime import datetime
 import duckdb
 import pytest
 
-from matching.merge import organisations
+from matching.merge import organisation_history, organisations
 from warehouse.schema import apply_schema
 
 T1 = datetime(2026, 12, 1)
 T2 = datetime(2026, 12, 2)
+T3 = datetime(2026, 12, 3)
 COLS = ("record_key, source, load_id, trust_rank, party_kind, first_name, last_name, company, company_key, "
         "legal_form, siren, siret, vat_number, street, postcode, city, phone, contact_role, issues, standardised_at")
 # Véranda Confort: head office (ERP), an establishment in Lyon (ERP), a CRM row, a fair badge naming Marie Durand
@@ -76,3 +78,46 @@ def test_ids_outlive_a_rerun(con: duckdb.DuckDBPyConnection) -> None:
     assert dict(con.execute("SELECT record_key, organisation_id FROM golden.organisation_xref").fetchall()) == before
     first = con.execute("SELECT DISTINCT first_seen_at FROM golden.organisation").fetchall()
     assert first == [(T1,)]
+
+
+def _versions(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    return con.execute("""
+        SELECT h.name, h.version, h.change, h.changed, h.city, h.valid_from, h.valid_to, h.run_id
+        FROM golden.organisation_history h JOIN golden.organisation_xref x USING (organisation_id)
+        WHERE x.record_key = 'erp:1' ORDER BY h.version
+    """).fetchall()
+
+
+def _run(con: duckdb.DuckDBPyConnection, at: datetime, run_id: str) -> dict[str, int]:
+    organisations.build(con, at)
+    return organisation_history.write(con, at, run_id)
+
+
+def test_created_then_nothing_then_changed(con: duckdb.DuckDBPyConnection) -> None:
+    assert _run(con, T1, "r1") == {"created": 2, "changed": 0, "gone": 0, "forgotten": 0}
+    assert _run(con, T2, "r2") == {"created": 0, "changed": 0, "gone": 0, "forgotten": 0}  # nothing new: no version
+    assert con.execute("SELECT count(*) FROM golden.organisation_history").fetchone() == (2,)
+    # the head office moved
+    con.execute("UPDATE staging.customers SET street = '8 rue Oberkampf', city = 'Paris 11e' WHERE record_key = 'erp:1'")
+    assert _run(con, T3, "r3") == {"created": 0, "changed": 1, "gone": 0, "forgotten": 0}
+    assert _versions(con) == [
+        ("Véranda Confort SARL", 1, "created", [], "Paris", T1, T3, "r1"),
+        ("Véranda Confort SARL", 2, "changed", ["street", "city"], "Paris 11e", T3, None, "r3"),
+    ]
+
+
+def test_gone_and_forgotten(con: duckdb.DuckDBPyConnection) -> None:
+    """An organisation no longer built ends with 'gone'; a sole trader's versions are deleted instead
+    (its name is a person's); `forget` (the owner's erasure) deletes one organisation's versions."""
+    _run(con, T1, "r1")
+    ids = dict(con.execute("SELECT name, organisation_id FROM golden.organisation").fetchall())
+    veranda, paul = ids["Véranda Confort SARL"], ids["Paul Roux EI"]
+    con.execute("DELETE FROM match_org.clusters")  # their records expired
+    assert _run(con, T2, "r2") == {"created": 0, "changed": 0, "gone": 1, "forgotten": 1}
+    rows = con.execute("SELECT organisation_id, version, change, name, valid_from, valid_to, run_id"
+                       " FROM golden.organisation_history ORDER BY organisation_id, version").fetchall()
+    assert rows == [(veranda, 1, "created", "Véranda Confort SARL", T1, T2, "r1"),
+                    (veranda, 2, "gone", None, T2, T2, "r2")]
+    assert _run(con, T3, "r3") == {"created": 0, "changed": 0, "gone": 0, "forgotten": 0}
+    assert organisation_history.forget(con, [veranda, paul]) == 2
+    assert con.execute("SELECT count(*) FROM golden.organisation_history").fetchone() == (0,)

@@ -164,3 +164,55 @@ def test_a_manager_cannot_correct_a_household(make_client: Callable[..., TestCli
     token = csrf_of(client, "/")
     assert client.post(f"/customers/{JEAN}/household/apart", data={"csrf_token": token}).status_code == 403
     assert client.get("/organisations").status_code == 403
+
+
+def _head_office_row(config: MdmConfig, lines: list[str]) -> tuple[int, str]:
+    """The ERP account line whose record supplies its organisation's address, and that organisation."""
+    from warehouse.connection import open_published_reader
+
+    con = open_published_reader(config.paths)
+    try:
+        for i, line in enumerate(lines[1:], start=1):  # the demo's ERP accounts, a few dozen
+            siret = line.split(";")[4]
+            row = con.execute("""
+                SELECT l.organisation_id FROM golden.organisation_lineage l JOIN staging.customers s USING (record_key)
+                WHERE l.field = 'address' AND s.source = 'erp' AND s.siret = ?""", [siret]).fetchone()
+            if row:
+                return i, str(row[0])
+    finally:
+        con.close()
+    raise AssertionError("some ERP account supplies its organisation's address")
+
+
+@pytest.mark.slow
+def test_organisation_page_shows_a_changed_address_after_the_next_run(small_demo: MdmConfig) -> None:
+    """Run, change an ERP account's address in a new delivery, run again: the organisation page
+    lists a second version saying the street changed (from -> to), in English and French."""
+    from mdm.pipeline import run_pipeline
+    from mdm.web.app import create_app
+    from tests.mdm.web.web_helpers import add_user, login
+
+    tiers = small_demo.paths.inbox / "erp" / "tiers.csv"
+    raw = tiers.read_bytes()
+    lines = raw.decode("cp1252").splitlines()
+    run_pipeline(small_demo)
+    i, organisation_id = _head_office_row(small_demo, lines)
+    fields = lines[i].split(";")
+    before, fields[6] = fields[6], "7 impasse des Versions"
+    (small_demo.paths.inbox / "erp" / "tiers_update.csv").write_bytes(
+        "\r\n".join([lines[0], ";".join(fields)]).encode("cp1252") + b"\r\n")
+    run_pipeline(small_demo)
+    add_user(small_demo, "stella", "steward")
+    app = create_app(small_demo)
+    with TestClient(app) as client:
+        assert login(client, "stella").status_code == 303
+        data = client.get(f"/organisations/{organisation_id}.json").json()
+        latest, first = data["versions"][0], data["versions"][-1]
+        assert (latest["version"], latest["change"], latest["valid_to"]) == (2, "changed", None)
+        assert {"field": "street", "before": before, "after": "7 impasse des Versions"} in latest["changes"]
+        assert (first["version"], first["change"]) == (1, "created") and first["valid_to"] is not None
+        html = client.get(f"/organisations/{organisation_id}", headers={"Accept-Language": "en"}).text
+        assert "7 impasse des Versions" in html and before in html and "changed" in html and "What changed" in html
+        french = client.get(f"/organisations/{organisation_id}", headers={"Accept-Language": "fr"}).text
+        assert "modifiée" in french and "7 impasse des Versions" in french
+    app.state.mdm.published.close()

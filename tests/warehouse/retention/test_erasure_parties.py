@@ -66,6 +66,13 @@ def test_erasing_a_sole_trader_erases_their_business_to_the_last_byte(small_demo
         con.close()
     assert identifiers is not None
     sirets, sirens, records = identifiers
+    con = duckdb.connect(str(small_demo.paths.warehouse), read_only=True)
+    try:  # its versions name it too (golden.organisation_history)
+        versions = con.execute("SELECT count(*) FROM golden.organisation_history WHERE organisation_id = ?",
+                               [organisation_id]).fetchone()
+    finally:
+        con.close()
+    assert versions is not None and versions[0] >= 1
     needles = [name, organisation_id, *sirets, *sirens]
     assert sirens and records >= 2
     assert find_bytes(small_demo.paths.home, needles)
@@ -77,6 +84,8 @@ def test_erasing_a_sole_trader_erases_their_business_to_the_last_byte(small_demo
     con = duckdb.connect(str(small_demo.paths.published), read_only=True)
     try:
         assert con.execute("SELECT count(*) FROM golden.organisation WHERE name = ?", [name]).fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM golden.organisation_history WHERE organisation_id = ?",
+                           [organisation_id]).fetchone() == (0,)
         assert con.execute("SELECT count(*) > 0 FROM golden.organisation").fetchone() == (True,)  # the others stay
     finally:
         con.close()
