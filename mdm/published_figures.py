@@ -10,7 +10,9 @@ the tables a publication holds, so every reader that shows it gets the same numb
 - `quarantine_reasons`: open rows per reason code; a row failing two checks counts under both
   (`expectations.quarantine.reason_counts`, the CLI's and the report's definition too);
 - `pairs_for_review`: suggestions a steward can still decide: pairs the model sent to review
-  whose two records are not already in one customer (through other records).
+  whose two records are not already in one customer (through other records);
+- `timeline_events`: rows of `golden.customer_event` (after expiry: the events stage's own count
+  still holds the events of records the same run expires), 0 where the table is absent.
 """
 
 from __future__ import annotations
@@ -35,6 +37,13 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(row[0]) if row else 0
 
 
+def _timeline_events(con: duckdb.DuckDBPyConnection) -> int:
+    """Rows of the timeline; 0 in a file published before the timeline existed."""
+    if not _one(con, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'golden' AND table_name = 'customer_event'"):
+        return 0
+    return _one(con, "SELECT count(*) FROM golden.customer_event")
+
+
 def figures(con: duckdb.DuckDBPyConnection, review: bool = True) -> dict[str, Any]:
     """The shared figures of the database `con` reads (the published file, or the warehouse).
     `review=False` leaves out the review count (the app takes it from its queue, built once per
@@ -43,6 +52,7 @@ def figures(con: duckdb.DuckDBPyConnection, review: bool = True) -> dict[str, An
         "golden_customers": _one(con, "SELECT count(*) FROM golden.customer"),
         "quarantined_open": _one(con, "SELECT count(*) FROM quarantine.rows WHERE status = 'open'"),
         "quarantine_reasons": reason_counts(con),
+        "timeline_events": _timeline_events(con),
     }
     if review:
         out["pairs_for_review"] = _one(con, OPEN_REVIEW_SQL)

@@ -55,15 +55,16 @@ def shared_figures(config: MdmConfig) -> dict[str, Any] | None:
         con.close()
 
 
-def _event_lines(read: dict, events: dict, segment: dict) -> list[str]:
-    """The events and segments of a run, when the config has event sources (docs/events.md)."""
+def _event_lines(read: dict, events: dict, segment: dict, timeline: int | None = None) -> list[str]:
+    """The events and segments of a run, when the config has event sources (docs/events.md).
+    `timeline` is the published file's figure (after expiry) when the run published."""
     if not events.get("timeline_events") and not _total(read):
         return []
     return [
         f"  events received    {_total(read):>7}   {_by_key(read)}; quarantined {_total(events.get('quarantined', {}))}",
         f"  events held        {_total(events.get('held', {})):>7}   {_by_key(events.get('held', {}))}"
         "   (customer not found yet; retried next run)",
-        f"  on the timeline    {int(events.get('timeline_events', 0)):>7}",
+        f"  on the timeline    {int(events.get('timeline_events', 0) if timeline is None else timeline):>7}",
         f"  segments           {_total(segment.get('segments', {})):>7}   {_by_key(segment.get('segments', {}))}",
     ]
 
@@ -107,7 +108,8 @@ def format_summary(config: MdmConfig, summary: RunSummary) -> str:
         + ("   published" if publish else "   (not published: the run stopped before publish)"),
         f"  records expired    {_total(expire.get('expired', {})):>7}   {_by_key(expire.get('expired', {}))}",
     ]
-    lines += _event_lines(events_read, counts.get("events", {}), counts.get("segment", {}))
+    lines += _event_lines(events_read, counts.get("events", {}), counts.get("segment", {}),
+                          shared["timeline_events"] if shared else None)
     if publish:
         lines += [
             f"Published: {published}",

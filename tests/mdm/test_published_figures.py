@@ -44,6 +44,9 @@ def test_summary_cli_app_and_report_agree(small_demo: MdmConfig) -> None:
     assert f"quarantined        {shared['quarantined_open']:>7}" in text
     assert f"({again_match['auto_matches']} auto-matched pairs, {shared['pairs_for_review']} pairs for review)" in text
     assert f"{shared['pairs_for_review']} pairs for review" in text
+    # the timeline line is the published timeline (after expiry), not the events stage's own count
+    assert shared["timeline_events"] > 0
+    assert f"on the timeline    {shared['timeline_events']:>7}" in text
 
     # mdm quarantine list
     listed = json.loads(CliRunner().invoke(mdm, ["quarantine", "list", "--json", "--limit", "0"]).output)
