@@ -3,6 +3,7 @@ organisations, and shown with the household figures on the report in both langua
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import datetime
 
@@ -112,9 +113,9 @@ def _row(html: str, scope: str) -> list[str]:
 def test_report_shows_b2b_and_household_figures_in_both_languages() -> None:
     con = _report_with(B2B_AND_HOUSEHOLDS)
     en, fr = render_report(con, "en"), render_report(con, "fr")
-    assert _row(en, "erp") == ["Erp", "1,234", "91%", "64%", "40%"]
+    assert _row(en, "erp") == ["ERP accounts", "1,234", "91%", "64%", "40%"]  # the source's label
     assert _row(en, "golden") == ["Golden organisations", "1,100", "88%", "70%", "33%"]
-    assert _row(fr, "erp")[1:] == ["1\u202f234", "91\u00a0%", "64\u00a0%", "40\u00a0%"]
+    assert [html.unescape(_row(fr, "erp")[0])] + _row(fr, "erp")[1:] == ["Comptes de l'ERP", "1\u202f234", "91\u00a0%", "64\u00a0%", "40\u00a0%"]
     assert _row(fr, "golden")[0] == "Entreprises uniques"
     assert _row(fr, "all")[0] == "Tous canaux"
     assert "1,204 households group 2,611 customers" in en and "2.04 customers reachable" in en
