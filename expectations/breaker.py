@@ -26,6 +26,7 @@ from typing import Any
 from expectations.config import CircuitBreakerConfig
 from mdm.canonical import EVENT_FIELDS
 from mdm.context import RunContext
+from sources.loads import NEWEST_LOAD_FIRST
 
 ROW_COUNT_DROPPED = "row_count_dropped"
 COLUMN_EMPTIED = "column_emptied"
@@ -144,7 +145,7 @@ def check_new_loads(ctx: RunContext, settings: CircuitBreakerConfig) -> list[Loa
         SELECT load_id, source FROM raw.loads l
         WHERE status NOT IN ('failed', 'held')
           AND NOT EXISTS (SELECT 1 FROM dq.load_profiles p WHERE p.load_id = l.load_id)
-        ORDER BY started_at, load_id
+        ORDER BY seq
         """
     ).fetchall()
     checks: list[LoadCheck] = []
@@ -183,9 +184,9 @@ def _previous_load(ctx: RunContext, load_id: str, source: str, same_file: bool) 
         SELECT l.load_id FROM raw.loads l
         WHERE l.source = ? AND l.status NOT IN ('failed', 'held') AND l.load_id <> ?
           AND EXISTS (SELECT 1 FROM dq.load_profiles p WHERE p.load_id = l.load_id)
-          AND l.started_at <= (SELECT started_at FROM raw.loads WHERE load_id = ?)
+          AND l.seq < (SELECT seq FROM raw.loads WHERE load_id = ?)
           {file_filter}
-        ORDER BY l.started_at DESC, l.load_id DESC LIMIT 1
+        ORDER BY {NEWEST_LOAD_FIRST} LIMIT 1
         """,
         params,
     ).fetchall()

@@ -22,6 +22,7 @@ from mdm.standardise.emails import standardise_emails
 from mdm.standardise.phones import standardise_phones
 from sources.config import SourceConfig
 from sources.keys import record_key_sql
+from sources.loads import NEWEST_LOAD_FIRST
 
 ROWS = "_mdm_ev_rows"
 PARSED = "_mdm_ev_parsed"
@@ -61,7 +62,7 @@ def select_new_rows(ctx: RunContext, source: SourceConfig) -> int:
             WHERE r.source = ? AND l.status NOT IN ('failed', 'held')
               AND NOT EXISTS (SELECT 1 FROM events.processed_loads p WHERE p.load_id = l.load_id)
             QUALIFY row_number() OVER (
-                PARTITION BY r.record_key ORDER BY l.started_at DESC, r.load_id DESC, r.row_number DESC) = 1)
+                PARTITION BY r.record_key ORDER BY {NEWEST_LOAD_FIRST}, r.row_number DESC) = 1)
         """,
         [source.name],
     )

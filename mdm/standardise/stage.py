@@ -32,6 +32,7 @@ import pyarrow as pa
 from mdm.context import RunContext, StageResult
 from mdm.standardise.frame import SourceRules, standardise_frame
 from sources.config import SourceConfig
+from sources.loads import NEWEST_LOAD_FIRST
 from sources.mapping import build_extraction
 
 log = logging.getLogger("mdm.standardise")
@@ -103,7 +104,7 @@ def _select_candidates(ctx: RunContext, source: SourceConfig, extra_keys: list[s
             WHERE r.source = ? AND l.status NOT IN ('failed', 'held')
               AND r.record_key IN (SELECT record_key FROM {_KEYS})
             QUALIFY row_number() OVER (
-                PARTITION BY r.record_key ORDER BY l.started_at DESC, r.load_id DESC, r.row_number DESC) = 1
+                PARTITION BY r.record_key ORDER BY {NEWEST_LOAD_FIRST}, r.row_number DESC) = 1
         )
         SELECT t.record_key, t.load_id, md5(t.payload::VARCHAR) AS payload_hash,
                CASE WHEN q.status = 'released' AND q.source_payload_hash = md5(t.payload::VARCHAR)

@@ -52,3 +52,10 @@ CREATE TABLE IF NOT EXISTS raw.source_state (
     load_id     VARCHAR,                   -- the load that set it
     updated_at  TIMESTAMP NOT NULL
 );
+-- Numbers raw.loads in the order they are stored (raw.loads.seq, sources/loads.py): start times
+-- tie under a frozen clock or when a clock steps back; the sequence does not.
+CREATE SEQUENCE IF NOT EXISTS raw.load_seq;
+
+-- Migrations (see warehouse/schema.py): columns added after the first release.
+-- Loads already there when `seq` is added are numbered in their stored order.
+ALTER TABLE raw.loads ADD COLUMN IF NOT EXISTS seq BIGINT DEFAULT nextval('raw.load_seq');

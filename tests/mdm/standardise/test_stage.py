@@ -53,10 +53,11 @@ class Warehouse:
         self.loads = 0
         self.runs = 0
 
-    def add_load(self, source: str, rows: dict[str, dict[str, Any]], status: str = "loaded", file: str = "f") -> str:
+    def add_load(self, source: str, rows: dict[str, dict[str, Any]], status: str = "loaded", file: str = "f",
+                 load_id: str | None = None, started: datetime | None = None) -> str:
         self.loads += 1
-        load_id = f"{source}-load-{self.loads}"
-        started = datetime(2026, 11, 1 + self.loads)
+        load_id = load_id or f"{source}-load-{self.loads}"
+        started = started or datetime(2026, 11, 1 + self.loads)
         self.con.execute(
             "INSERT INTO raw.loads (load_id, run_id, source, file, content_hash, status, rows_read, started_at) "
             "VALUES (?, 'r', ?, ?, ?, ?, ?, ?)",
@@ -115,6 +116,16 @@ def test_mapping_transforms_and_standardised_values(wh: Warehouse) -> None:
     salon = wh.row("salon:1")
     assert (salon["first_name"], salon["last_name"]) == ("Marie", "Martin")
     assert salon["customer_status"] == "prospect" and salon["retention_category"] == "prospect"
+
+
+def test_the_load_stored_last_wins_when_start_times_tie(wh: Warehouse) -> None:
+    """Two loads starting at the same instant (a frozen clock, two files of one night): the one
+    stored second holds the newer version, whatever the load IDs sort to (sources/loads.py)."""
+    same = datetime(2026, 11, 5)
+    wh.add_load("crm", {"crm:1": CRM_ROW}, load_id="crm-z-stored-first", started=same)
+    wh.add_load("crm", {"crm:1": {**CRM_ROW, "Nom": "DURAND"}}, load_id="crm-a-stored-second", started=same)
+    run(wh.ctx())
+    assert wh.row("crm:1")["last_name"] == "Durand"
 
 
 def test_incremental_unchanged_left_alone_changed_redone(wh: Warehouse) -> None:
