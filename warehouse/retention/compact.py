@@ -59,7 +59,10 @@ def rewrite_duckdb(path: Path, memory_limit: str | None = None) -> int:
 def purge_published_copies(paths: Paths) -> int:
     """Remove the records retired by past runs (`retention.pending_purge`) from every published
     file (older versions, Parquet exports), with the golden customers each file links to them;
-    then empty the list. Returns rows removed."""
+    then empty the list. Returns rows removed.
+
+    When one run retired every pending record, that run's own publication (written after its
+    expire stage) is skipped: it cannot hold them."""
     if not paths.warehouse.exists():
         return 0
     con = duckdb.connect(str(paths.warehouse))
@@ -72,10 +75,12 @@ def purge_published_copies(paths: Paths) -> int:
         keys = [r[0] for r in con.execute("SELECT DISTINCT record_key FROM retention.pending_purge").fetchall()]
         if not keys:
             return 0
+        runs = con.execute("SELECT DISTINCT run_id FROM retention.pending_purge").fetchall()
+        clean_run = str(runs[0][0]) if len(runs) == 1 and runs[0][0] else None
         # the keys are hashed and compared within this process only: any salt will do
         targets = Targets(secrets.token_hex(16)).add("record_key", keys)
         removed = erase_from_published(
-            paths.home, [paths.warehouse, paths.archive], Erased(targets, linked_golden=True)
+            paths.home, [paths.warehouse, paths.archive], Erased(targets, linked_golden=True), clean_run=clean_run
         )
         con.execute("DELETE FROM retention.pending_purge WHERE record_key IN (SELECT unnest(?::VARCHAR[]))", [keys])
         return sum(removed.values())

@@ -81,3 +81,32 @@ def test_compaction_under_a_memory_limit_keeps_every_row(tmp_path):
     con = duckdb.connect(str(path), read_only=True)
     assert con.execute("SELECT count(*), sum(i) FROM t").fetchall() == [(100000, sum(range(1, 200000, 2)))]
     con.close()
+
+
+def test_the_purge_does_not_read_what_the_retiring_run_published(tmp_path):
+    """Expiry's purge skips the files the retiring run itself published (after its expire stage,
+    so they cannot hold the records); every other published file is still cleaned."""
+    from warehouse.retention.published import Erased, erase_from_published, published_by
+    from warehouse.retention.targets import Targets
+
+    def publication(path, run_id):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path))
+        con.execute("CREATE SCHEMA ops; CREATE TABLE ops.publication (run_id VARCHAR)")
+        con.execute("INSERT INTO ops.publication VALUES (?)", [run_id])
+        con.execute("CREATE SCHEMA golden; CREATE TABLE golden.xref (record_key VARCHAR, golden_id VARCHAR)")
+        con.execute("INSERT INTO golden.xref VALUES ('crm:old', 'g1'), ('crm:new', 'g2')")
+        con.close()
+
+    publication(tmp_path / "published" / "versions" / "golden-run-1.duckdb", "run-1")
+    publication(tmp_path / "published" / "mdm.duckdb", "run-2")
+    parquet = tmp_path / "published" / "parquet-run-2" / "xref.parquet"
+    parquet.parent.mkdir()
+    duckdb.connect().execute(f"COPY (SELECT 'crm:old' AS record_key) TO '{parquet}' (FORMAT parquet)")
+    assert published_by(tmp_path / "published" / "mdm.duckdb") == "run-2" and published_by(parquet) == "run-2"
+
+    erased = Erased(Targets("salt").add("record_key", ["crm:old"]))
+    removed = erase_from_published(tmp_path, [], erased, clean_run="run-2")
+    assert removed == {"published/versions/golden-run-1.duckdb": 1}
+    assert erase_from_published(tmp_path, [], erased) == {  # an erasure reads every file
+        "published/mdm.duckdb": 1, "published/parquet-run-2/xref.parquet": 1, "published/versions/golden-run-1.duckdb": 0}
