@@ -69,11 +69,15 @@ def select_new_rows(ctx: RunContext, source: SourceConfig) -> int:
     _add_released(ctx, source)
     # A version already staged as it is (the same export sent again under another name) is left
     # alone, and so is a version a steward discarded (until the source sends a different one).
+    # Joins, not EXISTS: the night's few rows are the hash table and the timeline-sized
+    # events.staged is only scanned (EXISTS built a table of every staged key: 3 s at 10M events).
     ctx.con.execute(
-        f"DELETE FROM {ROWS} t WHERE EXISTS (SELECT 1 FROM events.staged s "
-        "WHERE s.record_key = t.record_key AND s.payload_hash = t.payload_hash) "
-        "OR EXISTS (SELECT 1 FROM quarantine.rows q WHERE q.record_key = t.record_key AND q.status = 'discarded' "
-        "AND q.source_payload_hash = t.payload_hash)"
+        f"DELETE FROM {ROWS} t USING events.staged s "
+        "WHERE s.record_key = t.record_key AND s.payload_hash = t.payload_hash"
+    )
+    ctx.con.execute(
+        f"DELETE FROM {ROWS} t USING quarantine.rows q WHERE q.record_key = t.record_key "
+        "AND q.status = 'discarded' AND q.source_payload_hash = t.payload_hash"
     )
     return int(ctx.con.execute(f"SELECT count(*) FROM {ROWS}").fetchall()[0][0])
 
@@ -88,6 +92,11 @@ def _add_released(ctx: RunContext, source: SourceConfig) -> None:
         + " FROM quarantine.rows q WHERE q.source = ? AND q.status = 'released' "
         "AND NOT EXISTS (SELECT 1 FROM events.staged s WHERE s.record_key = q.record_key)"
     )
+    waiting = ctx.con.execute(
+        "SELECT count(*) FROM quarantine.rows WHERE source = ? AND status = 'released'", [source.name]
+    ).fetchall()
+    if not waiting[0][0]:  # most nights: the anti-join below would scan every staged event for nothing
+        return
     ctx.con.execute(
         f"DELETE FROM {ROWS} t WHERE EXISTS (SELECT 1 FROM ({released}) q "
         "WHERE q.record_key = t.record_key AND q.payload_hash = t.payload_hash)",
