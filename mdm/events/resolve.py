@@ -27,10 +27,14 @@ import duckdb
 RESOLVED = "_mdm_ev_resolved"
 FOLLOWED_KEY = "timeline_followed_at"
 
+#: The held events to try again: every one, or (`skip_run`) those staged before this run.
+HELD_SQL = ("SELECT record_key, ref_record_key, email, phone FROM events.staged WHERE customer_record_key IS NULL"
+            " AND staged_run_id IS DISTINCT FROM ?")
+
 _RESOLVE_SQL = f"""
 CREATE OR REPLACE TEMP TABLE {RESOLVED} AS
 WITH todo AS (
-    SELECT record_key, ref_record_key, email, phone FROM events.staged WHERE customer_record_key IS NULL
+    {{todo}}
 ), cur AS (
     SELECT record_key, golden_id FROM golden.xref WHERE valid_to IS NULL
 ), email_owner AS (
@@ -64,10 +68,21 @@ FROM found
 """
 
 
-def resolve(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Resolve every held or new event; put the newly resolved ones on the timeline. Counts
-    (`resolved` per method, `held` per reason)."""
-    con.execute(_RESOLVE_SQL)
+def resolve_batch(con: duckdb.DuckDBPyConnection, todo_sql: str, params: list[object] | None = None) -> dict[str, int]:
+    """`RESOLVED`: the customer record (or the reason to hold) of each event `todo_sql` selects
+    (`record_key, ref_record_key, email, phone`). Counts (`resolved` per method, `held` per reason)."""
+    con.execute(_RESOLVE_SQL.replace("{todo}", todo_sql), params or [])
+    rows = con.execute(
+        f"SELECT coalesce(resolved_by, 'held:' || held_reason), count(*) FROM {RESOLVED} GROUP BY ALL ORDER BY 1"
+    ).fetchall()
+    return {str(label): int(n) for label, n in rows}
+
+
+def resolve(con: duckdb.DuckDBPyConnection, skip_run: str | None = None) -> dict[str, int]:
+    """Try every held event again; put the newly resolved ones on the timeline. `skip_run`: leave
+    out the events that run staged (the events stage resolved them as it wrote them, against the
+    same customers). Counts (`resolved` per method, `held` per reason)."""
+    counts = resolve_batch(con, HELD_SQL, [skip_run])
     con.execute(
         f"""
         UPDATE events.staged s SET customer_record_key = r.customer_record_key, resolved_by = r.resolved_by,
@@ -85,14 +100,13 @@ def resolve(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         JOIN golden.xref x ON x.record_key = s.customer_record_key AND x.valid_to IS NULL
         """
     )
-    rows = con.execute(
-        f"SELECT coalesce(resolved_by, 'held:' || held_reason), count(*) FROM {RESOLVED} GROUP BY ALL ORDER BY 1"
-    ).fetchall()
     con.execute(f"DROP TABLE IF EXISTS {RESOLVED}")
-    counts: dict[str, int] = {}
-    for label, n in rows:
-        counts[label] = int(n)
     return counts
+
+
+def add_counts(total: dict[str, int], more: dict[str, int]) -> dict[str, int]:
+    """Counts of two resolutions added, keys in order."""
+    return {k: total.get(k, 0) + more.get(k, 0) for k in sorted({*total, *more})}
 
 
 def held_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

@@ -36,6 +36,7 @@ def run(ctx: RunContext) -> StageResult:
     settings = events_config(ctx)
     counts: dict[str, Any] = {"received": {}, "quarantined": {}, "quarantine_reasons": {}}
     seconds: dict[str, float] = {}
+    resolved: dict[str, int] = {}
     with phase(seconds, "follow_moves"):
         followed = resolve.follow_moves(ctx.con, ctx.now)
     for source in event_sources(ctx):
@@ -47,14 +48,15 @@ def run(ctx: RunContext) -> StageResult:
             with phase(seconds, "write"):
                 written = standardise.write_rows(ctx, source, settings)
             counts["received"][source.name] = written["staged"]
+            resolved = resolve.add_counts(resolved, written["resolved"])
             counts["quarantined"][source.name] = written["quarantined"]
             for reason, n in standardise.quarantine_reasons(ctx).items():
                 counts["quarantine_reasons"][reason] = counts["quarantine_reasons"].get(reason, 0) + n
         with phase(seconds, "mark_read"):
             standardise.mark_loads_read(ctx, source)
         standardise.drop_temp(ctx)  # temp tables live on the connection; a failed stage is rolled back
-    with phase(seconds, "resolve"):
-        counts["resolved"] = resolve.resolve(ctx.con)
+    with phase(seconds, "resolve"):  # the events held before this run: their customer may have come
+        counts["resolved"] = resolve.add_counts(resolved, resolve.resolve(ctx.con, skip_run=ctx.run_id))
     counts["held"] = resolve.held_counts(ctx.con)
     counts["moved_with_their_record"] = followed["moved"]
     counts["back_to_held"] = followed["unlinked"]
