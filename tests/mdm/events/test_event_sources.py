@@ -53,6 +53,19 @@ def test_events_are_validated_resolved_held_and_published(events_home: Callable[
     assert len(quarantined) == 4
 
 
+def test_an_event_sent_twice_in_one_night_keeps_its_latest_version(events_home: Callable[..., EventsHome]) -> None:
+    """Two exports of one night both hold O1; the one stored last wins, and O1 is on the timeline once."""
+    home = events_home()
+    home.drop("crm/clients.csv", CUSTOMERS)
+    home.drop("orders/orders.csv", ORDERS)
+    home.drop("orders/orders_fix.csv", ORDERS.splitlines()[0] + '\nO1,C1,,2026-10-01,"99,90",EUR,Commande\n')
+    events = home.run().results["events"].counts
+    assert events["received"] == {"orders": 6}
+    anne = home.query("SELECT event_record_key, amount FROM golden.customer_event WHERE golden_id = ? "
+                      "ORDER BY occurred_at", [_gid(home, "C1")], published=True)
+    assert [amount for _, amount in anne] == [Decimal("99.90"), Decimal("1234.00")]
+
+
 def test_held_event_is_retried_and_found_when_its_customer_arrives(events_home: Callable[..., EventsHome]) -> None:
     home = events_home()
     home.drop("crm/clients.csv", CUSTOMERS)
