@@ -84,10 +84,11 @@ def thresholds(cur: duckdb.DuckDBPyConnection, matching: Any) -> list[dict[str, 
 
 #: The run whose match stage scored the pairs of this file: the newest run in the published
 #: `ops.runs` that reports a model version (the publishing run, or the last one that matched).
+#: Newest by `seq`, the order runs started in: start times tie under a frozen clock.
 SCORING_RUN_SQL = """
 SELECT run_id, summary->'match'->>'model_version' FROM ops.runs
 WHERE (summary->'match'->>'model_version') IS NOT NULL
-ORDER BY started_at DESC, run_id DESC LIMIT 1
+ORDER BY seq DESC LIMIT 1
 """
 
 

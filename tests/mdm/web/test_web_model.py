@@ -98,13 +98,15 @@ def test_scoring_run_is_the_newest_run_that_matched(tmp_path: Path) -> None:
     import duckdb
 
     con = duckdb.connect()
-    con.execute("CREATE SCHEMA ops; CREATE TABLE ops.runs (run_id VARCHAR, started_at TIMESTAMP, summary JSON)")
+    con.execute("CREATE SCHEMA ops; CREATE TABLE ops.runs (run_id VARCHAR, started_at TIMESTAMP, summary JSON, "
+                "seq BIGINT)")
     assert scoring_run(con) is None
+    # one frozen clock for all three (tests, reproducible demos): the order they started in decides
     con.execute("""INSERT INTO ops.runs VALUES
-        ('r1', '2026-12-01 02:00', '{"match": {"model_version": "v1"}}'),
-        ('r2', '2026-12-02 02:00', '{"match": {"model_version": "v2"}}'),
-        ('r3', '2026-12-03 02:00', '{"ingest": {}}')""")   # r3: an erasure or a run stopped before match
-    assert scoring_run(con) == ("r2", "v2")
+        ('r1-zz', '2026-12-01 02:00', '{"match": {"model_version": "v1"}}', 1),
+        ('r2-aa', '2026-12-01 02:00', '{"match": {"model_version": "v2"}}', 2),
+        ('r3', '2026-12-01 02:00', '{"ingest": {}}', 3)""")   # r3: an erasure or a run stopped before match
+    assert scoring_run(con) == ("r2-aa", "v2")
     assert load_version(tmp_path, "v2") is None and load_version(tmp_path, "../../etc/passwd") is None
 
 
