@@ -198,14 +198,20 @@ def pending_golden_actions(con: sqlite3.Connection) -> list[dict[str, Any]]:
     return out
 
 
-def withdraw_golden_action(con: sqlite3.Connection, action_id: int, user_name: str, at: datetime) -> bool:
-    """Withdraw a request no run has applied yet (kept, marked withdrawn). False if too late."""
+def _withdraw(con: sqlite3.Connection, table: str, action_id: int, user_name: str, at: datetime) -> bool:
+    """Mark a request of `table` (a name from code) withdrawn if no run has applied it yet; the row
+    is kept. False if too late (applied) or already withdrawn."""
     cur = con.execute(
-        "UPDATE golden_actions SET withdrawn_at = ?, withdrawn_by = ? "
+        f"UPDATE {table} SET withdrawn_at = ?, withdrawn_by = ? "
         "WHERE id = ? AND applied_run_id IS NULL AND withdrawn_at IS NULL",
         (at.isoformat(), user_name, action_id),
     )
     return cur.rowcount > 0
+
+
+def withdraw_golden_action(con: sqlite3.Connection, action_id: int, user_name: str, at: datetime) -> bool:
+    """Withdraw a split or merge request no run has applied yet. False if too late."""
+    return _withdraw(con, "golden_actions", action_id, user_name, at)
 
 
 def add_quarantine_action(
@@ -313,10 +319,5 @@ def household_actions_about(con: sqlite3.Connection, golden_ids: list[str]) -> l
 
 
 def withdraw_household_action(con: sqlite3.Connection, action_id: int, user_name: str, at: datetime) -> bool:
-    """Withdraw a correction no run has applied yet (kept, marked withdrawn). False if too late."""
-    cur = con.execute(
-        "UPDATE household_actions SET withdrawn_at = ?, withdrawn_by = ? "
-        "WHERE id = ? AND applied_run_id IS NULL AND withdrawn_at IS NULL",
-        (at.isoformat(), user_name, action_id),
-    )
-    return cur.rowcount > 0
+    """Withdraw a household correction no run has applied yet. False if too late."""
+    return _withdraw(con, "household_actions", action_id, user_name, at)
