@@ -288,17 +288,25 @@ def check_split(con: duckdb.DuckDBPyConnection, golden_id: str, leaving: list[st
     return resolved, held
 
 
-def check_merge(con: duckdb.DuckDBPyConnection, golden_id: str, other_id: str) -> tuple[str, str]:
-    """(this, other) as current golden IDs when they may merge; else RequestRefused."""
+def two_customers(con: duckdb.DuckDBPyConnection, golden_id: str, other_id: str, choose: str,
+                  same: str) -> tuple[str, str]:
+    """(this, other) as current golden IDs, two different customers; else RequestRefused, with
+    `choose` when no other customer is given (or found) and `same` when both are one customer."""
     this, _ = resolve(con, golden_id.strip())
     other, _ = resolve(con, other_id.strip()) if other_id.strip() else (None, False)
     if this is None:
         raise RequestRefused(N_("No customer with this ID in the published data (merged or removed meanwhile?)."))
     if other is None:
-        raise RequestRefused(N_("Choose another customer to merge with this one."))
+        raise RequestRefused(choose)
     if other == this:
-        raise RequestRefused(N_("These are already the same customer."))
+        raise RequestRefused(same)
     return this, other
+
+
+def check_merge(con: duckdb.DuckDBPyConnection, golden_id: str, other_id: str) -> tuple[str, str]:
+    """(this, other) as current golden IDs when they may merge; else RequestRefused."""
+    return two_customers(con, golden_id, other_id, N_("Choose another customer to merge with this one."),
+                         N_("These are already the same customer."))
 
 
 _IDENTITY_TABLES = ("merge_clusters", "merge_cur", "merge_open", "merge_prev", "merge_claims",

@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from mdm.golden_view import RequestRefused, fold, resolve
+from mdm.golden_view import RequestRefused, fold, resolve, two_customers
 from mdm.locale_format import N_
 
 ORGANISATION_COLUMNS: tuple[str, ...] = (
@@ -242,14 +242,8 @@ def preview_apart(con: duckdb.DuckDBPyConnection, golden_id: str) -> dict[str, A
 def preview_together(con: duckdb.DuckDBPyConnection, golden_id: str, other_id: str) -> dict[str, Any]:
     """What "same household" does: the two customers share a household from the next run on (the
     other's household, if they have one, is joined)."""
-    this, _ = resolve(con, golden_id.strip())
-    other, _ = resolve(con, other_id.strip()) if other_id.strip() else (None, False)
-    if this is None:
-        raise RequestRefused(N_("No customer with this ID in the published data (merged or removed meanwhile?)."))
-    if other is None:
-        raise RequestRefused(N_("Choose the other customer of the household."))
-    if other == this:
-        raise RequestRefused(N_("These are the same customer."))
+    this, other = two_customers(con, golden_id, other_id, N_("Choose the other customer of the household."),
+                                N_("These are the same customer."))
     mine, theirs = household_of(con, this), household_of(con, other)
     if mine is not None and theirs is not None and mine["household_id"] == theirs["household_id"]:
         raise RequestRefused(N_("These two customers already share a household."))
