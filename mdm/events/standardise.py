@@ -200,8 +200,9 @@ def parse_rows(ctx: RunContext, source: SourceConfig, events: EventsConfig) -> N
 
 
 def _standardise_contacts(ctx: RunContext, source: SourceConfig) -> None:
-    """Add `email` and `phone` in the customers' standard form (distinct values only), then the
-    `event_no_customer` reason for rows with no key and no valid e-mail or phone."""
+    """Add `email` and `phone` in the customers' standard form (distinct values only), for the rows
+    with no customer key only (a key finds the customer; the contact is then not used, nor kept),
+    then the `event_no_customer` reason for rows with no key and no valid e-mail or phone."""
     raw = ctx.con.execute(
         f"SELECT DISTINCT email_raw, phone_raw FROM {PARSED} WHERE ref_record_key IS NULL "
         "AND (email_raw IS NOT NULL OR phone_raw IS NOT NULL)"
@@ -224,8 +225,10 @@ def _standardise_contacts(ctx: RunContext, source: SourceConfig) -> None:
                    CASE WHEN p.ref_record_key IS NULL AND e.value IS NULL AND ph.value IS NULL
                         THEN list_append(p.reasons, 'event_no_customer') ELSE p.reasons END AS reasons
             FROM {PARSED} p
-            LEFT JOIN (SELECT raw, value FROM {_IDS} WHERE kind = 'email') e ON e.raw = p.email_raw
-            LEFT JOIN (SELECT raw, value FROM {_IDS} WHERE kind = 'phone') ph ON ph.raw = p.phone_raw
+            LEFT JOIN (SELECT raw, value FROM {_IDS} WHERE kind = 'email') e
+                   ON e.raw = p.email_raw AND p.ref_record_key IS NULL
+            LEFT JOIN (SELECT raw, value FROM {_IDS} WHERE kind = 'phone') ph
+                   ON ph.raw = p.phone_raw AND p.ref_record_key IS NULL
             """
         )
     finally:
@@ -249,9 +252,7 @@ def write_rows(ctx: RunContext, source: SourceConfig, events: EventsConfig) -> d
     )
     con.execute(f"DELETE FROM events.staged WHERE record_key IN (SELECT record_key FROM {PARSED})")
     resolved = resolve.resolve_batch(
-        con,
-        "SELECT record_key, ref_record_key, CASE WHEN ref_record_key IS NULL THEN email END AS email, "
-        f"CASE WHEN ref_record_key IS NULL THEN phone END AS phone FROM {PARSED} WHERE len(reasons) = 0",
+        con, f"SELECT record_key, ref_record_key, email, phone FROM {PARSED} WHERE len(reasons) = 0"
     )
     con.execute(
         f"""
@@ -259,14 +260,13 @@ def write_rows(ctx: RunContext, source: SourceConfig, events: EventsConfig) -> d
             event_type, occurred_at, channel, amount, currency, initiated_by_customer, customer_record_key,
             resolved_by, held_reason, staged_at, staged_run_id)
         SELECT p.record_key, ?, p.load_id, p.payload_hash, p.ref_record_key,
-               CASE WHEN p.ref_record_key IS NULL THEN p.email END, CASE WHEN p.ref_record_key IS NULL THEN p.phone END,
-               p.event_type, p.occurred_at, p.channel, p.amount, p.currency,
+               p.email, p.phone, p.event_type, p.occurred_at, p.channel, p.amount, p.currency,
                {_INITIATED_SQL}, r.customer_record_key, r.resolved_by, r.held_reason, ?, ?
         FROM {PARSED} p JOIN {resolve.RESOLVED} r USING (record_key)
         """,
         [source.name, events.initiated_types, ctx.now, ctx.run_id],
     )
-    con.execute(  # from the batch, not from events.staged: the first run's staged holds all 10M
+    con.execute(  # from the batch: a night's few rows, where events.staged holds the whole timeline
         f"""
         INSERT INTO golden.customer_event
         SELECT x.golden_id, p.record_key, ?, p.event_type, p.occurred_at, p.channel, p.amount, p.currency,
