@@ -83,11 +83,14 @@ def resolve(con: duckdb.DuckDBPyConnection, skip_run: str | None = None) -> dict
     out the events that run staged (the events stage resolved them as it wrote them, against the
     same customers). Counts (`resolved` per method, `held` per reason)."""
     counts = resolve_batch(con, HELD_SQL, [skip_run])
+    # Only the rows whose outcome changed: most held events stay held for the same reason, and
+    # rewriting all of them (458,000 at 10M events) cost 3.5 s a night for nothing.
     con.execute(
         f"""
         UPDATE events.staged s SET customer_record_key = r.customer_record_key, resolved_by = r.resolved_by,
                held_reason = r.held_reason
         FROM {RESOLVED} r WHERE r.record_key = s.record_key
+          AND (r.customer_record_key IS NOT NULL OR r.held_reason IS DISTINCT FROM s.held_reason)
         """
     )
     con.execute(
