@@ -11,6 +11,10 @@ runner's stage transaction stays untouched and DETACH is allowed), tables are co
 written from the contract, the result is checked, then it is detached, fsynced, copied into
 `versions/`, and `os.replace`d over the published path. Any failure before `os.replace` removes
 the temporary file and leaves the published one as it was.
+
+The timeline is not copied whole every night: when the current published file is a safe base, the
+new file starts as its copy and the timeline is patched by the night's changes
+(`warehouse.publication.delta`); everything else is copied as above.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import duckdb
 from mdm.config import MdmConfig
 from mdm.context import RunContext, StageResult
 from warehouse.connection import sql_literal
-from warehouse.publication import contract, files
+from warehouse.publication import contract, delta, files
 
 CATALOG = "mdm_publish"
 #: Tables that must exist in every publication (the rest of the contract is copied when present).
@@ -49,6 +53,8 @@ class Publication:
     versions_kept: int = 0
     parquet_dir: Path | None = None
     drift: list[str] = field(default_factory=list)
+    #: Tables patched from the previous publication rather than copied whole (`delta.PATCHED`).
+    patched: list[str] = field(default_factory=list)
 
 
 def _source_tables(cur: duckdb.DuckDBPyConnection) -> list[contract.Table]:
@@ -77,13 +83,20 @@ def _insertion_order(cur: duckdb.DuckDBPyConnection, table: str) -> Iterator[Non
         cur.execute(f"SET preserve_insertion_order = {'true' if before else 'false'}")
 
 
-def _copy(cur: duckdb.DuckDBPyConnection, tables: list[contract.Table]) -> dict[str, int]:
-    """Copy each table and compare row counts inside the same snapshot."""
+def _copy(cur: duckdb.DuckDBPyConnection, tables: list[contract.Table], patch: bool, patched: list[str]
+          ) -> dict[str, int]:
+    """Copy each table (with `patch`, patch those the base file holds, listed in `patched`) and
+    compare row counts inside the same snapshot."""
     counts: dict[str, int] = {}
     for t in tables:
         cur.execute(f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.{contract.quote(t.schema)}")
         src = f"{contract.quote(t.schema)}.{contract.quote(t.table)}"
         dst = f"{CATALOG}.{src}"
+        if patch and t.name in delta.PATCHED and delta.patch(cur, t, CATALOG):
+            patched.append(t.name)
+            counts[t.name] = int((cur.execute(f"SELECT count(*) FROM {dst}").fetchone() or (0,))[0])
+            continue
+        cur.execute(f"DROP TABLE IF EXISTS {dst}")
         with _insertion_order(cur, t.name):
             order = " ORDER BY golden_id" if t.name == ORDERED_TABLE else ""
             cur.execute(f"CREATE TABLE {dst} AS SELECT * FROM {src}{order}")
@@ -151,12 +164,19 @@ def build_and_swap(
     attached = False
     parquet_dir: Path | None = None
     version_file: Path | None = None
+    patched: list[str] = []
     try:
-        cur.execute(f"ATTACH {sql_literal(str(built))} AS {CATALOG}")
+        patch = delta.usable_base(cur, config.paths.published) and delta.start_from(
+            cur, config.paths.published, built, CATALOG
+        )
+        if not patch:
+            cur.execute(f"ATTACH {sql_literal(str(built))} AS {CATALOG}")
         attached = True
         cur.execute("BEGIN TRANSACTION")
         tables = _source_tables(cur)
-        counts = _copy(cur, tables)
+        counts = _copy(cur, tables, patch, patched)
+        for name in delta.PATCHED.keys() - counts.keys():  # kept from the base, gone from the warehouse
+            cur.execute(f"DROP TABLE IF EXISTS {CATALOG}.{name}")
         cur.execute(f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.ops")
         cur.execute(
             f"CREATE TABLE {CATALOG}.ops.publication (run_id VARCHAR, published_at TIMESTAMP, row_counts JSON)"
@@ -197,11 +217,13 @@ def build_and_swap(
         versions_kept=max(kept - 1, 0),
         parquet_dir=parquet_dir,
         drift=drift,
+        patched=patched,
     )
 
 
 def run(ctx: RunContext) -> StageResult:
     pub = build_and_swap(ctx.con, ctx.config, ctx.run_id, ctx.now)
+    delta.mark_published(ctx.con, ctx.run_id)
     return StageResult(
         stage="publish",
         counts={
@@ -209,6 +231,7 @@ def run(ctx: RunContext) -> StageResult:
             "golden_customers": pub.row_counts.get("golden.customer", 0),
             "versions_kept": pub.versions_kept,
             "tables": len(pub.row_counts),
+            "tables_patched": len(pub.patched),
         },
         warnings=[f"published schema drift: {d}" for d in pub.drift],
     )

@@ -24,7 +24,11 @@ from datetime import datetime
 
 import duckdb
 
+from warehouse.publication import delta
+
 RESOLVED = "_mdm_ev_resolved"
+#: The published timeline; every change to its rows is logged, so publication can patch it.
+TIMELINE = "golden.customer_event"
 FOLLOWED_KEY = "timeline_followed_at"
 
 #: The held events to try again: every one, or (`skip_run`) those staged before this run.
@@ -93,6 +97,7 @@ def resolve(con: duckdb.DuckDBPyConnection, skip_run: str | None = None) -> dict
           AND (r.customer_record_key IS NOT NULL OR r.held_reason IS DISTINCT FROM s.held_reason)
         """
     )
+    delta.log_changes(con, TIMELINE, f"SELECT record_key FROM {RESOLVED} WHERE customer_record_key IS NOT NULL")
     con.execute(
         f"""
         INSERT INTO golden.customer_event
@@ -127,19 +132,22 @@ def follow_moves(con: duckdb.DuckDBPyConnection, now: datetime) -> dict[str, int
     last call are read, so a quiet night costs next to nothing."""
     row = con.execute("SELECT value FROM events.state WHERE key = ?", [FOLLOWED_KEY]).fetchall()
     since = row[0][0] if row else "-infinity"
-    moved = con.execute(
-        """
-        UPDATE golden.customer_event e SET golden_id = x.golden_id
-        FROM golden.xref x
-        WHERE x.valid_to IS NULL AND x.valid_from >= ?::TIMESTAMP AND x.record_key = e.customer_record_key
-          AND x.golden_id <> e.golden_id
-        """,
-        [since],
-    ).fetchall()
+    # Moved: the record's current xref row opened since and names another golden customer.
+    moved = ("x.valid_to IS NULL AND x.valid_from >= ?::TIMESTAMP "
+             "AND x.record_key = e.customer_record_key AND x.golden_id <> e.golden_id")
     gone = """
         SELECT record_key FROM golden.xref x WHERE x.valid_to >= ?::TIMESTAMP
         EXCEPT SELECT record_key FROM golden.xref WHERE valid_to IS NULL
     """
+    # Log exactly the events that move or leave, before they do: logging every event of every
+    # record whose xref changed would, the night after a first load, patch the whole timeline.
+    delta.log_changes(con, TIMELINE,
+                      f"SELECT e.event_record_key FROM golden.customer_event e, golden.xref x WHERE {moved}", [since])
+    delta.log_changes(con, TIMELINE, "SELECT event_record_key FROM golden.customer_event "
+                                     f"WHERE customer_record_key IN ({gone})", [since])
+    updated = con.execute(
+        f"UPDATE golden.customer_event e SET golden_id = x.golden_id FROM golden.xref x WHERE {moved}", [since]
+    ).fetchall()
     left = con.execute(
         f"UPDATE events.staged SET customer_record_key = NULL, resolved_by = NULL, held_reason = 'customer_not_golden' "
         f"WHERE customer_record_key IN ({gone})",
@@ -150,4 +158,4 @@ def follow_moves(con: duckdb.DuckDBPyConnection, now: datetime) -> dict[str, int
         "INSERT INTO events.state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         [FOLLOWED_KEY, now.isoformat(sep=" ")],
     )
-    return {"moved": int(moved[0][0]) if moved else 0, "unlinked": int(left[0][0]) if left else 0}
+    return {"moved": int(updated[0][0]) if updated else 0, "unlinked": int(left[0][0]) if left else 0}

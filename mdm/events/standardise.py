@@ -24,6 +24,7 @@ from mdm.standardise.phones import standardise_phones
 from sources.config import SourceConfig
 from sources.keys import record_key_sql
 from sources.loads import NEWEST_LOAD_FIRST
+from warehouse.publication import delta
 
 ROWS = "_mdm_ev_rows"
 PARSED = "_mdm_ev_parsed"
@@ -255,6 +256,7 @@ def write_rows(ctx: RunContext, source: SourceConfig, events: EventsConfig) -> d
     Bad rows go to quarantine (their previous good version leaves play, as a customer's does).
     Counts, with `resolved` (per method, and held per reason)."""
     con = ctx.con
+    delta.log_changes(con, resolve.TIMELINE, f"SELECT record_key FROM {PARSED}")
     con.execute(
         f"DELETE FROM golden.customer_event WHERE event_record_key IN (SELECT record_key FROM {PARSED})"
     )

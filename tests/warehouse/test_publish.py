@@ -236,6 +236,25 @@ def test_versions_are_kept_and_rollback(pipeline: Pipeline) -> None:
         rollback(pipeline.config, to=runs[0])
 
 
+def test_the_timeline_is_patched_only_from_a_safe_base(pipeline: Pipeline) -> None:
+    """The next publication starts from the current file only when it is the last one published
+    and nobody was retired since the last compaction (its free blocks could hold them)."""
+    pipeline.add_people(3)
+    assert pipeline.run("merge", "publish")["publish"]["tables_patched"] == 0  # nothing published yet
+    assert pipeline.run("merge", "publish")["publish"]["tables_patched"] == 1
+    pipeline.con.execute("INSERT INTO retention.pending_purge VALUES ('crm:00000001', 'r', TIMESTAMP '2026-01-01')")
+    assert pipeline.run("merge", "publish")["publish"]["tables_patched"] == 0  # retired: a fresh file
+    pipeline.con.execute("DELETE FROM retention.pending_purge")
+    assert pipeline.run("merge", "publish")["publish"]["tables_patched"] == 1
+    con = _open_published(pipeline.config)
+    try:
+        assert con.execute("SELECT count(*) FROM pub.golden.customer").fetchone() == (3,)
+    finally:
+        con.close()
+    pipeline.con.execute("UPDATE ops.last_publication SET run_id = 'another-run'")  # e.g. after a rollback
+    assert pipeline.run("merge", "publish")["publish"]["tables_patched"] == 0
+
+
 @pytest.mark.slow
 def test_concurrent_reader_process_never_blocked_nor_sees_half_tables(pipeline: Pipeline, tmp_path: Path) -> None:
     pipeline.add_people(200)

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
+
 VERSION_PREFIX = "golden-"
 VERSION_SUFFIX = ".duckdb"
 
@@ -139,3 +141,23 @@ def swap_parquet(published_dir: Path, new_dir: Path) -> None:
     for old in published_dir.glob("parquet-*"):
         if old.is_dir() and old.name != new_dir.name:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def published_by(path: Path) -> str | None:
+    """The run that wrote this published file: `ops.publication.run_id` of a DuckDB file, the
+    `parquet-<run_id>` folder of a Parquet export; None for any other file."""
+    if path.suffix == ".parquet":
+        folder = path.parent.name
+        return folder.removeprefix("parquet-") if folder.startswith("parquet-") else None
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        if con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'ops' AND table_name = 'publication'"
+                       ).fetchone() != (1,):
+            return None
+        row = con.execute("SELECT max(run_id) FROM ops.publication").fetchone()
+        return str(row[0]) if row and row[0] else None
+    finally:
+        con.close()

@@ -19,6 +19,7 @@ import duckdb
 from duckdb.sqltypes import VARCHAR
 
 from warehouse.connection import sql_literal
+from warehouse.publication.files import published_by
 from warehouse.retention.identifiers import mailbox_sql
 from warehouse.retention.journal import plain
 from warehouse.retention.targets import FREE_TEXT_COLUMNS, Targets, hash_sql
@@ -113,11 +114,17 @@ def _link_golden(con: duckdb.DuckDBPyConnection, xref: str) -> None:
     )
 
 
+def _has_free_blocks(con: duckdb.DuckDBPyConnection, catalog: str) -> bool:
+    row = con.execute("SELECT free_blocks FROM pragma_database_size() WHERE database_name = ?", [catalog]).fetchone()
+    return bool(row and row[0])
+
+
 def rewrite_duckdb_without(path: Path, erased: Erased) -> int:
     """Rewrite one DuckDB file without the erased rows; returns rows left out.
 
-    A file with no matching row is left as it is: published files are written fresh (never
-    updated), so they hold no deleted bytes to clean.
+    A file with no matching row and no free block is left as it is. A file with free blocks is
+    rewritten all the same: its deleted bytes may hold the person (a publication patched from its
+    predecessor's copy, `warehouse.publication.delta`, or a file a reader wrote into).
 
     Over 60 lines on purpose: the plan and the copy share one connection and one temporary file,
     and a single `except` must close and remove both on any failure (a half-written copy must
@@ -155,7 +162,7 @@ def rewrite_duckdb_without(path: Path, erased: Erased) -> int:
             dropped += int(row[0]) if row else 0
             scrubbed += int(row[1]) if row else 0
             plan.append((schema, table, ddl, comment, cols, cond, _select(typed, erased)))
-        if not dropped and not scrubbed:
+        if not dropped and not scrubbed and not _has_free_blocks(con, "src"):
             return 0
         con.execute(f"ATTACH {sql_literal(str(tmp))} AS mdm_erase_dst")
         con.execute("USE mdm_erase_dst")
@@ -220,26 +227,6 @@ def rewrite_parquet_without(path: Path, erased: Erased) -> int:
         con.close()
     os.replace(tmp, path)
     return int(before[0] if before else 0) - int(after[0] if after else 0) + int(matching[1])
-
-
-def published_by(path: Path) -> str | None:
-    """The run that wrote this published file: `ops.publication.run_id` of a DuckDB file, the
-    `parquet-<run_id>` folder of a Parquet export; None for any other file."""
-    if path.suffix == ".parquet":
-        folder = path.parent.name
-        return folder.removeprefix("parquet-") if folder.startswith("parquet-") else None
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error:
-        return None
-    try:
-        if con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'ops' AND table_name = 'publication'"
-                       ).fetchone() != (1,):
-            return None
-        row = con.execute("SELECT max(run_id) FROM ops.publication").fetchone()
-        return str(row[0]) if row and row[0] else None
-    finally:
-        con.close()
 
 
 def erase_from_published(

@@ -110,3 +110,33 @@ def test_the_purge_does_not_read_what_the_retiring_run_published(tmp_path):
     assert removed == {"published/versions/golden-run-1.duckdb": 1}
     assert erase_from_published(tmp_path, [], erased) == {  # an erasure reads every file
         "published/mdm.duckdb": 1, "published/parquet-run-2/xref.parquet": 1, "published/versions/golden-run-1.duckdb": 0}
+
+
+def test_an_erasure_rewrites_a_published_file_whose_free_blocks_may_hold_the_person(tmp_path, find_bytes):
+    """A publication patched from its predecessor's copy keeps that copy's free blocks, where
+    dropped tables left their rows. An erasure rewrites such a file even when no live row names
+    the person; a file with no free block and no row of theirs is left alone."""
+    from warehouse.retention.published import Erased, erase_from_published
+    from warehouse.retention.targets import Targets
+
+    path = tmp_path / "published" / "mdm.duckdb"
+    path.parent.mkdir(parents=True)
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA golden; CREATE TABLE golden.earlier (golden_id VARCHAR, email VARCHAR)")
+    con.execute("INSERT INTO golden.earlier VALUES ('g1', ?), ('g2', 'kept@example.org')", [NEEDLES[0]])
+    con.execute("CHECKPOINT")
+    con.execute("CREATE TABLE golden.customer AS SELECT * FROM golden.earlier WHERE golden_id = 'g2'")
+    con.execute("CHECKPOINT")
+    con.execute("DROP TABLE golden.earlier")  # what a patched publication does to its predecessor's tables
+    con.execute("CHECKPOINT")
+    con.close()
+    assert find_bytes(tmp_path, [NEEDLES[0]]), "the dropped rows are still in the file's free blocks"
+
+    erased = Erased(Targets("salt").add("email", [NEEDLES[0]]))
+    assert erase_from_published(tmp_path, [], erased) == {"published/mdm.duckdb": 0}
+    assert find_bytes(tmp_path, [NEEDLES[0]]) == []
+    assert duckdb.connect(str(path), read_only=True).execute("SELECT email FROM golden.customer").fetchall() == [
+        ("kept@example.org",)]
+    before = path.stat().st_ino
+    assert erase_from_published(tmp_path, [], erased) == {"published/mdm.duckdb": 0}
+    assert path.stat().st_ino == before  # a fresh file with nothing of the person: not rewritten again

@@ -1,0 +1,142 @@
+"""Publishing a big table by its changes: the previous publication's copy, patched.
+
+Why: the timeline (`golden.customer_event`) holds every event ever resolved and grows every night,
+while a night brings a few new ones. Copying it whole into each new file cost 6 s of a 68 s night
+at 1M customers and 10M events, for 100,000 new events, and grows with the years of history.
+
+How:
+
+- The stages that change such a table log the key of every row they insert, delete or update in
+  `ops.publication_changes` (`log_changes`), in their own transaction.
+- Publication starts from a byte copy of the current published file when it is a safe base
+  (`usable_base`), drops every table but the patched ones, and rebuilds those as before. A
+  patched table loses the rows whose key changed and gets them again from the warehouse.
+- The patched table is then compared with the warehouse's, row count and a checksum of every
+  column of every row (`same_rows`, 0.5 s per ten million rows). Any difference (a change a stage
+  did not log, a reader who wrote into the published file) and the table is copied whole: the
+  log makes the patch cheap, never the published rows.
+- After the swap the log is emptied and the run is recorded as the base of the next patch
+  (`mark_published`), in the publish stage's transaction.
+
+Privacy: a copy of the previous file carries its free blocks, which can hold deleted rows. So the
+base is used only when no record was retired since the last compaction (`retention.pending_purge`
+is empty; an expiry night builds a fresh file), and an erasure rewrites every published file that
+has a free block, not only those with the person's rows (`warehouse.retention.published`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from warehouse.connection import sql_literal
+from warehouse.publication import contract, files
+
+#: Published tables patched from the previous publication, and the column that keys their rows.
+PATCHED: dict[str, str] = {"golden.customer_event": "event_record_key"}
+#: Above this share of a table's rows changed, copying it whole is cheaper than patching (measured
+#: on a 9.3M-row timeline: patching 1M rows took 3.4 s, 3M rows 8.8 s, copying it all 6 s).
+MAX_PATCHED_SHARE = 0.1
+#: Below this many rows either way costs next to nothing: the patch is always tried.
+SHARE_FROM_ROWS = 100_000
+
+
+def log_changes(con: duckdb.DuckDBPyConnection, table: str, keys_sql: str, params: list[object] | None = None) -> None:
+    """Log the keys `keys_sql` selects (one column) as changed rows of `table` (one of `PATCHED`)."""
+    if table not in PATCHED:
+        raise ValueError(f"{table} is not published by its changes")
+    con.execute(f"INSERT INTO ops.publication_changes SELECT ?, k FROM ({keys_sql}) AS c(k)", [table, *(params or [])])
+
+
+def usable_base(con: duckdb.DuckDBPyConnection, published: Path) -> bool:
+    """True when the published file can be the start of the next one: it is the one the last
+    publication wrote (not a rollback, not replaced), and nobody was retired since the last
+    compaction (its free blocks could hold them)."""
+    if not published.exists():
+        return False
+    row = con.execute("SELECT max(run_id) FROM ops.last_publication").fetchone()
+    last = row[0] if row else None
+    if last is None or files.published_by(published) != last:
+        return False
+    retired = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'retention' AND table_name = 'pending_purge'"
+    ).fetchone()
+    if retired == (1,):
+        pending = con.execute("SELECT count(*) FROM retention.pending_purge").fetchone()
+        return pending == (0,)
+    return True
+
+
+def start_from(cur: duckdb.DuckDBPyConnection, published: Path, built: Path, catalog: str) -> bool:
+    """Copy `published` to `built`, attach it as `catalog` and drop every table but the patched
+    ones (their blocks are reused by the tables copied next). False, with `built` removed and
+    nothing attached, when the copy cannot be opened (the run then builds a fresh file)."""
+    try:
+        shutil.copyfile(published, built)
+        cur.execute(f"ATTACH {sql_literal(str(built))} AS {catalog}")
+    except (OSError, duckdb.Error):
+        files.remove_db(built)
+        return False
+    try:
+        tables = cur.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ?", [catalog]
+        ).fetchall()
+        cur.execute("BEGIN TRANSACTION")
+        for schema, table in tables:
+            if f"{schema}.{table}" not in PATCHED:
+                cur.execute(f"DROP TABLE {catalog}.{contract.quote(schema)}.{contract.quote(table)}")
+        cur.execute("COMMIT")
+        cur.execute(f"CHECKPOINT {catalog}")
+    except duckdb.Error:
+        with contextlib.suppress(duckdb.Error):
+            cur.execute("ROLLBACK")
+        cur.execute(f"DETACH DATABASE IF EXISTS {catalog}")
+        files.remove_db(built)
+        return False
+    return True
+
+
+def _checksum_sql(relation: str, columns: list[str]) -> str:
+    cols = ", ".join(contract.quote(c) for c in columns)
+    return f"SELECT count(*), coalesce(sum(hash({cols})::HUGEINT), 0) FROM {relation}"
+
+
+def same_rows(cur: duckdb.DuckDBPyConnection, source: str, target: str, columns: list[str]) -> bool:
+    """Whether two relations hold the same rows: count and the sum of a hash of every column."""
+    return cur.execute(_checksum_sql(source, columns)).fetchone() == cur.execute(_checksum_sql(target, columns)).fetchone()
+
+
+def patch(cur: duckdb.DuckDBPyConnection, table: contract.Table, catalog: str) -> bool:
+    """Bring `catalog`'s copy of `table` in line with the warehouse by its logged changes. False
+    when it cannot be or should not be (columns differ, more than `MAX_PATCHED_SHARE` of the rows
+    changed, rows differ after the patch): the caller copies it whole."""
+    src = f"{contract.quote(table.schema)}.{contract.quote(table.table)}"
+    dst = f"{catalog}.{src}"
+    if contract.actual_columns(cur, catalog, table.name) != contract.actual_columns(
+        cur, _current_database(cur), table.name
+    ):
+        return False
+    key = contract.quote(PATCHED[table.name])
+    changed = "SELECT DISTINCT record_key FROM ops.publication_changes WHERE table_name = ?"
+    sizes = cur.execute(f"SELECT (SELECT count(*) FROM ({changed})), (SELECT count(*) FROM {src})",
+                        [table.name]).fetchone()
+    if sizes is None or (sizes[1] >= SHARE_FROM_ROWS and sizes[0] > MAX_PATCHED_SHARE * sizes[1]):
+        return False
+    cur.execute(f"DELETE FROM {dst} WHERE {key} IN ({changed})", [table.name])
+    cur.execute(f"INSERT INTO {dst} SELECT * FROM {src} WHERE {key} IN ({changed})", [table.name])
+    return same_rows(cur, src, dst, [name for name, _ in contract.actual_columns(cur, catalog, table.name)])
+
+
+def _current_database(cur: duckdb.DuckDBPyConnection) -> str:
+    row = cur.execute("SELECT current_database()").fetchone()
+    return str(row[0]) if row else "memory"
+
+
+def mark_published(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """After the swap: the changes are in the published file; the next patch starts from this run."""
+    con.execute("DELETE FROM ops.publication_changes")
+    con.execute("DELETE FROM ops.last_publication")
+    con.execute("INSERT INTO ops.last_publication VALUES (?)", [run_id])
