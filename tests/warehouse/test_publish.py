@@ -238,7 +238,7 @@ def test_versions_are_kept_and_rollback(pipeline: Pipeline) -> None:
 
 def test_the_timeline_is_patched_only_from_a_safe_base(pipeline: Pipeline) -> None:
     """The next publication starts from the current file only when it is the last one published
-    and nobody was retired since the last compaction (its free blocks could hold them)."""
+    and no retirement or erasure is unfinished (its free blocks could hold the person)."""
     pipeline.add_people(3)
     assert pipeline.run("merge", "publish")["publish"]["tables_patched"] == 0  # nothing published yet
     assert pipeline.run("merge", "publish")["publish"]["tables_patched"] == 1
@@ -246,12 +246,18 @@ def test_the_timeline_is_patched_only_from_a_safe_base(pipeline: Pipeline) -> No
     assert pipeline.run("merge", "publish")["publish"]["tables_patched"] == 0  # retired: a fresh file
     pipeline.con.execute("DELETE FROM retention.pending_purge")
     assert pipeline.run("merge", "publish")["publish"]["tables_patched"] == 1
+    pipeline.con.execute("INSERT INTO retention.erasures (request_id, requested_at, by_kind, subject_hash, targets, "
+                         "records, golden_customers, status) VALUES ('e1', TIMESTAMP '2026-01-01', 'email', 'h', "
+                         "'{}', 1, 1, 'pending')")
+    assert pipeline.run("merge", "publish")["publish"]["tables_patched"] == 0  # an erasure not done everywhere
+    pipeline.con.execute("UPDATE retention.erasures SET status = 'done'")
+    assert pipeline.run("merge", "publish")["publish"]["tables_patched"] == 1
     con = _open_published(pipeline.config)
     try:
         assert con.execute("SELECT count(*) FROM pub.golden.customer").fetchone() == (3,)
     finally:
         con.close()
-    pipeline.con.execute("UPDATE ops.last_publication SET run_id = 'another-run'")  # e.g. after a rollback
+    pipeline.con.execute("UPDATE publication.last_run SET run_id = 'another-run'")  # e.g. after a rollback
     assert pipeline.run("merge", "publish")["publish"]["tables_patched"] == 0
 
 

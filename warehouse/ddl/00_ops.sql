@@ -13,17 +13,6 @@ CREATE TABLE IF NOT EXISTS ops.runs (
 -- (MDM_NOW) or when a clock steps back; the sequence does not.
 CREATE SEQUENCE IF NOT EXISTS ops.run_seq;
 
--- Rows of published tables changed since the last publication (warehouse/publication/delta.py):
--- the next publication patches its predecessor's copy with them instead of copying the table whole.
-CREATE TABLE IF NOT EXISTS ops.publication_changes (
-    table_name VARCHAR NOT NULL,   -- schema.table, e.g. golden.customer_event
-    record_key VARCHAR NOT NULL    -- the changed row's key (an event's record key: retention's cascade finds it)
-);
--- The run whose publication those changes count from (one row; none before the first publication).
-CREATE TABLE IF NOT EXISTS ops.last_publication (
-    run_id VARCHAR NOT NULL
-);
-
 -- Migrations (see warehouse/schema.py): columns added after the first release.
 -- Runs already there when `seq` is added are numbered in their stored order.
 ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS seq BIGINT DEFAULT nextval('ops.run_seq');

@@ -7,7 +7,7 @@ at 1M customers and 10M events, for 100,000 new events, and grows with the years
 How:
 
 - The stages that change such a table log the key of every row they insert, delete or update in
-  `ops.publication_changes` (`log_changes`), in their own transaction.
+  `publication.changes` (`log_changes`), in their own transaction.
 - Publication starts from a byte copy of the current published file when it is a safe base
   (`usable_base`), drops every table but the patched ones, and rebuilds those as before. A
   patched table loses the rows whose key changed and gets them again from the warehouse.
@@ -20,8 +20,11 @@ How:
 
 Privacy: a copy of the previous file carries its free blocks, which can hold deleted rows. So the
 base is used only when no record was retired since the last compaction (`retention.pending_purge`
-is empty; an expiry night builds a fresh file), and an erasure rewrites every published file that
-has a free block, not only those with the person's rows (`warehouse.retention.published`).
+is empty; an expiry night builds a fresh file) and no erasure is unfinished, and an erasure
+rewrites every published file that has a free block, not only those with the person's rows
+(`warehouse.retention.published`). The log itself holds record keys, so it lives in the
+`publication` schema, which retention's cascade sweeps like every schema but audit, ops, dq and
+retention.
 """
 
 from __future__ import annotations
@@ -48,25 +51,33 @@ def log_changes(con: duckdb.DuckDBPyConnection, table: str, keys_sql: str, param
     """Log the keys `keys_sql` selects (one column) as changed rows of `table` (one of `PATCHED`)."""
     if table not in PATCHED:
         raise ValueError(f"{table} is not published by its changes")
-    con.execute(f"INSERT INTO ops.publication_changes SELECT ?, k FROM ({keys_sql}) AS c(k)", [table, *(params or [])])
+    con.execute(f"INSERT INTO publication.changes SELECT ?, k FROM ({keys_sql}) AS c(k)", [table, *(params or [])])
+
+
+#: Work that, while unfinished, leaves personal data the published file may still hold: records
+#: retired since the last compaction, and erasures not yet done in every file.
+UNFINISHED_RETIREMENT = (
+    ("pending_purge", "SELECT count(*) FROM retention.pending_purge"),
+    ("erasures", "SELECT count(*) FROM retention.erasures WHERE status <> 'done'"),
+)
 
 
 def usable_base(con: duckdb.DuckDBPyConnection, published: Path) -> bool:
     """True when the published file can be the start of the next one: it is the one the last
-    publication wrote (not a rollback, not replaced), and nobody was retired since the last
-    compaction (its free blocks could hold them)."""
+    publication wrote (not a rollback, not replaced), and no retirement or erasure is unfinished
+    (its free blocks, or its rows, could still hold the person)."""
     if not published.exists():
         return False
-    row = con.execute("SELECT max(run_id) FROM ops.last_publication").fetchone()
+    row = con.execute("SELECT max(run_id) FROM publication.last_run").fetchone()
     last = row[0] if row else None
     if last is None or files.published_by(published) != last:
         return False
-    retired = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'retention' AND table_name = 'pending_purge'"
-    ).fetchone()
-    if retired == (1,):
-        pending = con.execute("SELECT count(*) FROM retention.pending_purge").fetchone()
-        return pending == (0,)
+    present = {str(r[0]) for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'retention' AND database_name = current_database()"
+    ).fetchall()}
+    for table, sql in UNFINISHED_RETIREMENT:
+        if table in present and con.execute(sql).fetchone() != (0,):
+            return False
     return True
 
 
@@ -120,7 +131,7 @@ def patch(cur: duckdb.DuckDBPyConnection, table: contract.Table, catalog: str) -
     ):
         return False
     key = contract.quote(PATCHED[table.name])
-    changed = "SELECT DISTINCT record_key FROM ops.publication_changes WHERE table_name = ?"
+    changed = "SELECT DISTINCT record_key FROM publication.changes WHERE table_name = ?"
     sizes = cur.execute(f"SELECT (SELECT count(*) FROM ({changed})), (SELECT count(*) FROM {src})",
                         [table.name]).fetchone()
     if sizes is None or (sizes[1] >= SHARE_FROM_ROWS and sizes[0] > MAX_PATCHED_SHARE * sizes[1]):
@@ -137,6 +148,6 @@ def _current_database(cur: duckdb.DuckDBPyConnection) -> str:
 
 def mark_published(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
     """After the swap: the changes are in the published file; the next patch starts from this run."""
-    con.execute("DELETE FROM ops.publication_changes")
-    con.execute("DELETE FROM ops.last_publication")
-    con.execute("INSERT INTO ops.last_publication VALUES (?)", [run_id])
+    con.execute("DELETE FROM publication.changes")
+    con.execute("DELETE FROM publication.last_run")
+    con.execute("INSERT INTO publication.last_run VALUES (?)", [run_id])

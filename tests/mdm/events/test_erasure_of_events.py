@@ -51,3 +51,20 @@ def test_erasure_removes_events_and_keeps_amounts_without_the_person(events_home
     assert home.query("SELECT count(*) FROM golden.customer_event WHERE customer_record_key = "
                       "(SELECT record_key FROM staging.customers WHERE email = 'paul.durand@example.fr')",
                       published=True) == [(3,)]
+
+
+def test_erasure_takes_the_person_out_of_the_publication_log(events_home: Callable[..., EventsHome]) -> None:
+    """A run stopped before publishing leaves the night's event keys in `publication.changes`, the
+    log the next publication patches the timeline with; erasing Anne takes hers out of it too."""
+    from sources.keys import record_key
+
+    home = events_home()
+    home.drop("crm/clients.csv", CUSTOMERS)
+    home.drop("orders/orders.csv", ANNE_ORDERS)
+    home.run(until="events")
+    anne_order = record_key("orders", ["ANNE-ORDER-7731"])
+    logged = "SELECT count(*) FROM publication.changes WHERE record_key = ?"
+    assert home.query(logged, [anne_order]) != [(0,)]
+    assert not erase(home.config, "email", "anne.martin@example.fr").pending
+    assert home.query(logged, [anne_order]) == [(0,)]
+    assert home.query("SELECT count(*) FROM publication.changes") != [(0,)]  # Paul's stay

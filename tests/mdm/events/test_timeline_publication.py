@@ -59,7 +59,7 @@ def test_a_night_patches_the_timeline_with_its_new_changed_and_moved_events(
     summary = _night(home, monkeypatch, 22)
     assert summary.results["events"].counts["moved_with_their_record"] > 0 and _patched(summary) == 1
     _same_timeline(home)
-    assert home.query("SELECT count(*) FROM ops.publication_changes") == [(0,)]  # emptied once published
+    assert home.query("SELECT count(*) FROM publication.changes") == [(0,)]  # emptied once published
 
 
 def test_a_change_nobody_logged_makes_the_night_copy_the_timeline_whole(
