@@ -55,14 +55,18 @@ def shared_figures(config: MdmConfig) -> dict[str, Any] | None:
         con.close()
 
 
-def _event_lines(read: dict, events: dict, segment: dict, timeline: int | None = None) -> list[str]:
+def _event_lines(read: dict, events: dict, segment: dict, timeline: int | None = None,
+                 held: dict | None = None) -> list[str]:
     """The events and segments of a run, when the config has event sources (docs/events.md).
-    `timeline` is the published file's figure (after expiry) when the run published."""
+    `timeline` is the published file's figure (after expiry) when the run published; `held`, the
+    events still held at the end of the run (the segment stage's count, after expiry and the retry
+    that follows it) when the run got that far, else the events stage's count."""
     if not events.get("timeline_events") and not _total(read):
         return []
+    held = events.get("held", {}) if held is None else held
     return [
         f"  events received    {_total(read):>7}   {_by_key(read)}; quarantined {_total(events.get('quarantined', {}))}",
-        f"  events held        {_total(events.get('held', {})):>7}   {_by_key(events.get('held', {}))}"
+        f"  events held        {_total(held):>7}   {_by_key(held)}"
         "   (customer not found yet; retried next run)",
         f"  on the timeline    {int(events.get('timeline_events', 0) if timeline is None else timeline):>7}",
         f"  segments           {_total(segment.get('segments', {})):>7}   {_by_key(segment.get('segments', {}))}",
@@ -109,7 +113,7 @@ def format_summary(config: MdmConfig, summary: RunSummary) -> str:
         f"  records expired    {_total(expire.get('expired', {})):>7}   {_by_key(expire.get('expired', {}))}",
     ]
     lines += _event_lines(events_read, counts.get("events", {}), counts.get("segment", {}),
-                          shared["timeline_events"] if shared else None)
+                          shared["timeline_events"] if shared else None, counts.get("segment", {}).get("events_held"))
     if publish:
         lines += [
             f"Published: {published}",

@@ -37,6 +37,9 @@ def run(ctx: RunContext) -> StageResult:
         "events_moved_after_expiry": followed["moved"],
         "event_rows_swept": swept,
         "events_resolved_after_expiry": sum(n for k, n in resolved.items() if not k.startswith("held:")),
+        # the events still held at the end of the run, what the summary shows: the events stage's
+        # count comes before expiry and this retry, so a re-run with no new input showed fewer
+        "events_held": resolve.held_counts(ctx.con),
     }
     return StageResult(stage=STAGE, counts=counts)
 
