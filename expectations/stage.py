@@ -30,6 +30,7 @@ from expectations.run import ValidationReport, Validator, needed_columns, valida
 from expectations.suites import ERROR, Suite, suites_for
 from mdm.context import RunContext, StageResult
 from mdm.standardise.frame import STAGING_COLUMNS
+from warehouse.publication import delta
 
 log = logging.getLogger("mdm.validate")
 
@@ -151,6 +152,7 @@ def _apply(ctx: RunContext, report: ValidationReport, frame: pd.DataFrame, count
     ctx.con.register("_mdm_failing", failing)
     try:
         counts["superseded"] += supersede_passed(ctx, "_mdm_validated", "_mdm_failing")
+        delta.log_changes(ctx.con, "staging.customers", "SELECT record_key FROM _mdm_validated")
         ctx.con.execute(
             "UPDATE staging.customers SET validated_run_id = ? "
             "WHERE record_key IN (SELECT record_key FROM _mdm_validated)",

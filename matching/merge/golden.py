@@ -17,6 +17,7 @@ from matching.merge import survivorship
 from matching.merge.config import GOLDEN_FIELDS, SurvivorshipConfig
 from matching.merge.survivorship import Survivors
 from matching.sql import scalar_int
+from warehouse.publication import delta
 from warehouse.scratch import Scratch
 
 #: Columns compared to decide whether a customer changed (and gets a new history version).
@@ -87,14 +88,10 @@ def _changes(scratch: Scratch, scope: str, survivors: Survivors, now: datetime) 
 def _write_history(con: duckdb.DuckDBPyConnection, survivors: Survivors, ch: _Changes, now: datetime) -> None:
     """Close the current version of changed and removed customers, add the new versions."""
     values_json = "to_json(struct_pack(" + ", ".join(f'"{c}" := v.{c}' for c in VERSIONED_COLUMNS) + "))"
+    touched = f"SELECT golden_id FROM {ch.status} WHERE is_changed OR is_new UNION SELECT golden_id FROM {ch.removed}"
+    delta.log_changes(con, "golden.history", touched)
     con.execute(
-        f"""
-        UPDATE golden.history SET valid_to = ?
-        WHERE valid_to IS NULL AND golden_id IN (
-            SELECT golden_id FROM {ch.status} WHERE is_changed OR is_new
-            UNION SELECT golden_id FROM {ch.removed})
-        """,
-        [now],
+        f"UPDATE golden.history SET valid_to = ? WHERE valid_to IS NULL AND golden_id IN ({touched})", [now]
     )
     con.execute(
         f"""
@@ -128,10 +125,9 @@ def _write_rows(
         SELECT coalesce(n.golden_id, o.golden_id) AS golden_id FROM n FULL JOIN o ON o.golden_id = n.golden_id
         WHERE n.golden_id IS NULL OR o.golden_id IS NULL OR n.h <> o.h OR n.c <> o.c
     """)
-    con.execute(
-        f"DELETE FROM golden.lineage WHERE golden_id IN "
-        f"(SELECT golden_id FROM {lineage_rewrite} UNION ALL SELECT golden_id FROM {ch.removed})"
-    )
+    rewritten = f"SELECT golden_id FROM {lineage_rewrite} UNION ALL SELECT golden_id FROM {ch.removed}"
+    delta.log_changes(con, "golden.lineage", rewritten)
+    con.execute(f"DELETE FROM golden.lineage WHERE golden_id IN ({rewritten})")
     con.execute(
         f"DELETE FROM golden.customer WHERE golden_id IN "
         f"(SELECT golden_id FROM {rewrite} UNION ALL SELECT golden_id FROM {ch.removed})"

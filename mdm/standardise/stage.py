@@ -34,6 +34,7 @@ from mdm.standardise.frame import SourceRules, standardise_frame
 from sources.config import SourceConfig
 from sources.loads import NEWEST_LOAD_FIRST
 from sources.mapping import build_extraction
+from warehouse.publication import delta
 
 log = logging.getLogger("mdm.standardise")
 
@@ -41,6 +42,8 @@ STAGE = "standardise"
 #: Bump when a standardiser changes its output: every record is then standardised again.
 STANDARDISER_VERSION = "1"
 
+#: Published by its changes (`warehouse.publication.delta`): every write to it logs the keys.
+STAGING = "staging.customers"
 _KEYS = "_mdm_std_keys"
 _ROWS = "_mdm_std_rows"
 _FRAME = "_mdm_std_frame"
@@ -161,12 +164,10 @@ def standardise_source(ctx: RunContext, source: SourceConfig, extra_keys: list[s
             flag_too_long(ctx, too_long)
             step("write")
         # Rows still pointing at a held or failed load have no usable version left: out of staging.
-        ctx.con.execute(
-            "DELETE FROM staging.customers c WHERE source = ? AND record_key IN (SELECT record_key FROM "
-            f"{_KEYS}) AND EXISTS (SELECT 1 FROM raw.loads l WHERE l.load_id = c.load_id "
-            "AND l.status IN ('failed', 'held'))",
-            [source.name],
-        )
+        stranded = (f"FROM staging.customers c WHERE source = ? AND record_key IN (SELECT record_key FROM {_KEYS}) "
+                    "AND EXISTS (SELECT 1 FROM raw.loads l WHERE l.load_id = c.load_id AND l.status IN ('failed', 'held'))")
+        delta.log_changes(ctx.con, STAGING, f"SELECT record_key {stranded}", [source.name])
+        ctx.con.execute(f"DELETE {stranded}", [source.name])
         ctx.con.execute(
             "INSERT INTO staging.standardised_loads (load_id, source, run_id, standardised_at) "
             "SELECT load_id, source, ?, ? FROM raw.loads l WHERE source = ? AND status NOT IN ('failed', 'held') "
@@ -237,6 +238,7 @@ def _write(ctx: RunContext, source: SourceConfig, frame: pd.DataFrame, staged: p
     t1 = time.perf_counter()
     ctx.con.register(_FRAME, table)
     try:
+        delta.log_changes(ctx.con, STAGING, f"SELECT record_key FROM {_FRAME}")
         ctx.con.execute(f"DELETE FROM staging.customers WHERE record_key IN (SELECT record_key FROM {_FRAME})")
         t2 = time.perf_counter()
         ctx.con.execute(

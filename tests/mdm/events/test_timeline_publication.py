@@ -1,4 +1,4 @@
-"""The published timeline is patched from the previous publication, and always equals the warehouse's.
+"""Published tables are patched from the previous publication, and always equal the warehouse's.
 
 Real pipeline runs on CSV files; each test says whether the night patched the timeline
 (`publish.tables_patched`) and checks the published rows against the warehouse row for row.
@@ -14,21 +14,23 @@ import pytest
 from mdm.pipeline import RunSummary
 from tests.mdm.events.conftest import CUSTOMERS, ORDERS, EventsHome
 from tests.mdm.events.test_event_sources import _gid, _steward
+from warehouse.publication.delta import PATCHED
 from warehouse.publication.rollback import rollback
 
 MORE_ORDERS = ORDERS.splitlines()[0] + '\nO20,C1,,2026-11-02,"12,00",EUR,Commande\nO2,C1,,2026-11-01 14:30,"1.300,00",EUR,commande\n'
 
 
 def _same_timeline(home: EventsHome) -> None:
-    """The published timeline holds exactly the warehouse's rows (every column)."""
+    """Every table publication patches holds exactly the warehouse's rows (every column)."""
     con = duckdb.connect()
     try:
         con.execute(f"ATTACH '{home.home / 'warehouse.duckdb'}' AS w (READ_ONLY)")
         con.execute(f"ATTACH '{home.home / 'published' / 'mdm.duckdb'}' AS p (READ_ONLY)")
-        for a, b in (("w", "p"), ("p", "w")):
-            extra = con.execute(f"SELECT count(*) FROM (SELECT * FROM {a}.golden.customer_event "
-                                f"EXCEPT ALL SELECT * FROM {b}.golden.customer_event)").fetchone()
-            assert extra == (0,), f"rows in {a} and not in {b}"
+        for table in PATCHED:
+            for a, b in (("w", "p"), ("p", "w")):
+                extra = con.execute(f"SELECT count(*) FROM (SELECT * FROM {a}.{table} "
+                                    f"EXCEPT ALL SELECT * FROM {b}.{table})").fetchone()
+                assert extra == (0,), f"{table}: rows in {a} and not in {b}"
     finally:
         con.close()
 
@@ -52,12 +54,15 @@ def test_a_night_patches_the_timeline_with_its_new_changed_and_moved_events(
     home.drop("orders/orders.csv", ORDERS)
     assert _patched(_night(home, monkeypatch, 20)) == 0  # the first publication has no predecessor
     home.drop("orders/orders_2.csv", MORE_ORDERS)  # a new event and a corrected amount
-    assert _patched(_night(home, monkeypatch, 21)) == 1
+    home.drop("crm/clients_2.csv", CUSTOMERS.splitlines()[0] + "\n"  # a new customer, a new phone
+              "C6;Blanc;Zoe;zoe.blanc@example.fr;0600000001;client;2026-11-01\n"
+              "C2;Durand;Paul;paul.durand@example.fr;0698765499;client;2021-05-02\n")
+    assert _patched(_night(home, monkeypatch, 21)) == len(PATCHED)
     _same_timeline(home)
     assert home.query("SELECT count(*) FROM golden.customer_event WHERE amount = 1300", published=True) == [(1,)]
     _steward(home, "merge", _gid(home, "C1"), other_golden_id=_gid(home, "C2"))  # events move with records
     summary = _night(home, monkeypatch, 22)
-    assert summary.results["events"].counts["moved_with_their_record"] > 0 and _patched(summary) == 1
+    assert summary.results["events"].counts["moved_with_their_record"] > 0 and _patched(summary) == len(PATCHED)
     _same_timeline(home)
     assert home.query("SELECT count(*) FROM publication.changes") == [(0,)]  # emptied once published
 
@@ -79,7 +84,7 @@ def test_a_change_nobody_logged_makes_the_night_copy_the_timeline_whole(
         con.close()
     night = _night(home, monkeypatch, 22)
     _same_timeline(home)
-    assert _patched(night) == 0
+    assert _patched(night) == len(PATCHED) - 1  # the timeline copied whole, the others patched
 
 
 def test_after_a_rollback_the_next_night_builds_a_fresh_file(events_home: Callable[..., EventsHome]) -> None:
