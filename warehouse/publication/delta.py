@@ -61,13 +61,36 @@ def _log_column(table: str) -> str:
     return "golden_id" if PATCHED[table] == "golden_id" else "record_key"
 
 
+#: A log row with no key: the table changed too much to be patched; the next publication copies it.
+_WHOLE = "record_key IS NULL AND golden_id IS NULL"
+
+
+def _copied_whole(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    row = con.execute(f"SELECT count(*) FROM publication.changes WHERE table_name = ? AND {_WHOLE}", [table]).fetchone()
+    return bool(row and row[0])
+
+
 def log_changes(con: duckdb.DuckDBPyConnection, table: str, keys_sql: str, params: list[object] | None = None) -> None:
     """Log the keys `keys_sql` selects (one column) as changed rows of `table` (one of `PATCHED`):
-    every row with such a key is replaced at the next publication."""
+    every row with such a key is replaced at the next publication.
+
+    More keys than the patchable share of the table (a first load, a re-clustering) are not
+    logged: one row with no key says "copy it whole", so the log never grows to the table's size."""
     if table not in PATCHED:
         raise ValueError(f"{table} is not published by its changes")
-    con.execute(f"INSERT INTO publication.changes (table_name, {_log_column(table)}) SELECT ?, k FROM ({keys_sql}) AS c(k)",
-                [table, *(params or [])])
+    if _copied_whole(con, table):
+        return
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _mdm_changed AS SELECT k FROM ({keys_sql}) AS c(k)", params or [])
+    try:
+        row = con.execute(f"SELECT (SELECT count(*) FROM _mdm_changed), (SELECT count(*) FROM {table})").fetchone()
+        keys, rows = (int(row[0]), int(row[1])) if row else (0, 0)
+        if keys >= SHARE_FROM_ROWS and keys > MAX_PATCHED_SHARE * rows:
+            con.execute("INSERT INTO publication.changes (table_name) VALUES (?)", [table])
+        else:
+            con.execute(f"INSERT INTO publication.changes (table_name, {_log_column(table)}) "
+                        "SELECT ?, k FROM _mdm_changed", [table])
+    finally:
+        con.execute("DROP TABLE IF EXISTS _mdm_changed")
 
 
 #: Work that, while unfinished, leaves personal data the published file may still hold: records
@@ -145,6 +168,8 @@ def patch(cur: duckdb.DuckDBPyConnection, table: contract.Table, catalog: str) -
     if contract.actual_columns(cur, catalog, table.name) != contract.actual_columns(
         cur, _current_database(cur), table.name
     ):
+        return False
+    if _copied_whole(cur, table.name):
         return False
     key = contract.quote(PATCHED[table.name])
     changed = f"SELECT DISTINCT {_log_column(table.name)} FROM publication.changes WHERE table_name = ?"
