@@ -145,9 +145,13 @@ def follow_moves(con: duckdb.DuckDBPyConnection, now: datetime) -> dict[str, int
                       f"SELECT e.event_record_key FROM golden.customer_event e, golden.xref x WHERE {moved}", [since])
     delta.log_changes(con, TIMELINE, "SELECT event_record_key FROM golden.customer_event "
                                      f"WHERE customer_record_key IN ({gone})", [since])
-    updated = con.execute(
-        f"UPDATE golden.customer_event e SET golden_id = x.golden_id FROM golden.xref x WHERE {moved}", [since]
-    ).fetchall()
+    # Delete and append rather than UPDATE: a few hundred moved events sit in nearly every row
+    # group, and an update makes the checkpoint rewrite the golden_id column of all of them.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _mdm_ev_moved AS SELECT e.* REPLACE (x.golden_id AS golden_id) "
+                f"FROM golden.customer_event e, golden.xref x WHERE {moved}", [since])
+    con.execute("DELETE FROM golden.customer_event WHERE event_record_key IN (SELECT event_record_key FROM _mdm_ev_moved)")
+    updated = con.execute("INSERT INTO golden.customer_event SELECT * FROM _mdm_ev_moved").fetchall()
+    con.execute("DROP TABLE _mdm_ev_moved")
     left = con.execute(
         f"UPDATE events.staged SET customer_record_key = NULL, resolved_by = NULL, held_reason = 'customer_not_golden' "
         f"WHERE customer_record_key IN ({gone})",
