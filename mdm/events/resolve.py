@@ -132,32 +132,38 @@ def follow_moves(con: duckdb.DuckDBPyConnection, now: datetime) -> dict[str, int
     last call are read, so a quiet night costs next to nothing."""
     row = con.execute("SELECT value FROM events.state WHERE key = ?", [FOLLOWED_KEY]).fetchall()
     since = row[0][0] if row else "-infinity"
-    # Moved: the record's current xref row opened since and names another golden customer.
-    moved = ("x.valid_to IS NULL AND x.valid_from >= ?::TIMESTAMP "
-             "AND x.record_key = e.customer_record_key AND x.golden_id <> e.golden_id")
-    gone = """
-        SELECT record_key FROM golden.xref x WHERE x.valid_to >= ?::TIMESTAMP
-        EXCEPT SELECT record_key FROM golden.xref WHERE valid_to IS NULL
-    """
-    # Log exactly the events that move or leave, before they do: logging every event of every
-    # record whose xref changed would, the night after a first load, patch the whole timeline.
-    delta.log_changes(con, TIMELINE,
-                      f"SELECT e.event_record_key FROM golden.customer_event e, golden.xref x WHERE {moved}", [since])
-    delta.log_changes(con, TIMELINE, "SELECT event_record_key FROM golden.customer_event "
-                                     f"WHERE customer_record_key IN ({gone})", [since])
-    # Delete and append rather than UPDATE: a few hundred moved events sit in nearly every row
-    # group, and an update makes the checkpoint rewrite the golden_id column of all of them.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _mdm_ev_moved AS SELECT e.* REPLACE (x.golden_id AS golden_id) "
-                f"FROM golden.customer_event e, golden.xref x WHERE {moved}", [since])
-    con.execute("DELETE FROM golden.customer_event WHERE event_record_key IN (SELECT event_record_key FROM _mdm_ev_moved)")
-    updated = con.execute("INSERT INTO golden.customer_event SELECT * FROM _mdm_ev_moved").fetchall()
-    con.execute("DROP TABLE _mdm_ev_moved")
-    left = con.execute(
-        f"UPDATE events.staged SET customer_record_key = NULL, resolved_by = NULL, held_reason = 'customer_not_golden' "
-        f"WHERE customer_record_key IN ({gone})",
+    # Moved: the record's current xref row opened since and names another golden customer (with
+    # its new golden id). Gone: the record's xref row closed since and none is open. Each is read
+    # once, logged for publication, then applied.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _mdm_ev_moved AS SELECT e.* REPLACE (x.golden_id AS golden_id) "
+        "FROM golden.customer_event e, golden.xref x WHERE x.valid_to IS NULL AND x.valid_from >= ?::TIMESTAMP "
+        "AND x.record_key = e.customer_record_key AND x.golden_id <> e.golden_id",
         [since],
-    ).fetchall()
-    con.execute(f"DELETE FROM golden.customer_event WHERE customer_record_key IN ({gone})", [since])
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _mdm_ev_gone AS SELECT record_key FROM golden.xref WHERE valid_to >= ?::TIMESTAMP "
+        "EXCEPT SELECT record_key FROM golden.xref WHERE valid_to IS NULL",
+        [since],
+    )
+    gone = "SELECT record_key FROM _mdm_ev_gone"
+    try:
+        delta.log_changes(con, TIMELINE, "SELECT event_record_key FROM _mdm_ev_moved")
+        delta.log_changes(con, TIMELINE, f"SELECT event_record_key FROM golden.customer_event "
+                                         f"WHERE customer_record_key IN ({gone})")
+        # Delete and append rather than UPDATE: a few hundred moved events sit in nearly every row
+        # group, and an update makes the checkpoint rewrite the golden_id column of all of them.
+        con.execute("DELETE FROM golden.customer_event "
+                    "WHERE event_record_key IN (SELECT event_record_key FROM _mdm_ev_moved)")
+        updated = con.execute("INSERT INTO golden.customer_event SELECT * FROM _mdm_ev_moved").fetchall()
+        left = con.execute(
+            "UPDATE events.staged SET customer_record_key = NULL, resolved_by = NULL, "
+            f"held_reason = 'customer_not_golden' WHERE customer_record_key IN ({gone})"
+        ).fetchall()
+        con.execute(f"DELETE FROM golden.customer_event WHERE customer_record_key IN ({gone})")
+    finally:
+        con.execute("DROP TABLE IF EXISTS _mdm_ev_moved")
+        con.execute("DROP TABLE IF EXISTS _mdm_ev_gone")
     con.execute(
         "INSERT INTO events.state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         [FOLLOWED_KEY, now.isoformat(sep=" ")],
