@@ -12,9 +12,10 @@ written from the contract, the result is checked, then it is detached, fsynced, 
 `versions/`, and `os.replace`d over the published path. Any failure before `os.replace` removes
 the temporary file and leaves the published one as it was.
 
-The timeline is not copied whole every night: when the current published file is a safe base, the
-new file starts as its copy and the timeline is patched by the night's changes
-(`warehouse.publication.delta`); everything else is copied as above.
+The big tables a night changes little of (`delta.PATCHED`: the timeline, `staging.customers`,
+`golden.lineage`, `golden.history`) are not copied whole every night: when the current published
+file is a safe base, the new file starts as its copy and those tables are patched by the night's
+changes (`warehouse.publication.delta`); everything else is copied as above.
 """
 
 from __future__ import annotations

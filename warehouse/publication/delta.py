@@ -55,6 +55,12 @@ MAX_PATCHED_SHARE = 0.1
 SHARE_FROM_ROWS = 100_000
 
 
+def _too_many(keys: int, rows: int) -> bool:
+    """Whether `keys` changed rows of a `rows`-row table are cheaper copied whole than patched. The
+    floor counts the larger of the two: a first load logs millions of keys into an empty table."""
+    return max(keys, rows) >= SHARE_FROM_ROWS and keys > MAX_PATCHED_SHARE * rows
+
+
 def _log_column(table: str) -> str:
     """The column of `publication.changes` that holds `table`'s keys: named after what they are, so
     that retention's cascade finds an erased person's record keys and golden ids there too."""
@@ -84,7 +90,7 @@ def log_changes(con: duckdb.DuckDBPyConnection, table: str, keys_sql: str, param
     try:
         row = con.execute(f"SELECT (SELECT count(*) FROM _mdm_changed), (SELECT count(*) FROM {table})").fetchone()
         keys, rows = (int(row[0]), int(row[1])) if row else (0, 0)
-        if keys >= SHARE_FROM_ROWS and keys > MAX_PATCHED_SHARE * rows:
+        if _too_many(keys, rows):
             con.execute("INSERT INTO publication.changes (table_name) VALUES (?)", [table])
         else:
             con.execute(f"INSERT INTO publication.changes (table_name, {_log_column(table)}) "
@@ -95,9 +101,10 @@ def log_changes(con: duckdb.DuckDBPyConnection, table: str, keys_sql: str, param
 
 #: Work that, while unfinished, leaves personal data the published file may still hold: records
 #: retired since the last compaction, and erasures not yet done in every file.
+#: (The writer connection applies the schema, so both tables exist.)
 UNFINISHED_RETIREMENT = (
-    ("pending_purge", "SELECT count(*) FROM retention.pending_purge"),
-    ("erasures", "SELECT count(*) FROM retention.erasures WHERE status <> 'done'"),
+    "SELECT count(*) FROM retention.pending_purge",
+    "SELECT count(*) FROM retention.erasures WHERE status <> 'done'",
 )
 
 
@@ -111,13 +118,7 @@ def usable_base(con: duckdb.DuckDBPyConnection, published: Path) -> bool:
     last = row[0] if row else None
     if last is None or files.published_by(published) != last:
         return False
-    present = {str(r[0]) for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'retention' AND database_name = current_database()"
-    ).fetchall()}
-    for table, sql in UNFINISHED_RETIREMENT:
-        if table in present and con.execute(sql).fetchone() != (0,):
-            return False
-    return True
+    return all(con.execute(sql).fetchone() == (0,) for sql in UNFINISHED_RETIREMENT)
 
 
 def start_from(cur: duckdb.DuckDBPyConnection, published: Path, built: Path, catalog: str) -> bool:
@@ -165,9 +166,8 @@ def patch(cur: duckdb.DuckDBPyConnection, table: contract.Table, catalog: str) -
     changed, rows differ after the patch): the caller copies it whole."""
     src = f"{contract.quote(table.schema)}.{contract.quote(table.table)}"
     dst = f"{catalog}.{src}"
-    if contract.actual_columns(cur, catalog, table.name) != contract.actual_columns(
-        cur, _current_database(cur), table.name
-    ):
+    columns = contract.actual_columns(cur, catalog, table.name)
+    if columns != contract.actual_columns(cur, _current_database(cur), table.name):
         return False
     if _copied_whole(cur, table.name):
         return False
@@ -175,11 +175,11 @@ def patch(cur: duckdb.DuckDBPyConnection, table: contract.Table, catalog: str) -
     changed = f"SELECT DISTINCT {_log_column(table.name)} FROM publication.changes WHERE table_name = ?"
     sizes = cur.execute(f"SELECT (SELECT count(*) FROM ({changed})), (SELECT count(*) FROM {src})",
                         [table.name]).fetchone()
-    if sizes is None or (sizes[1] >= SHARE_FROM_ROWS and sizes[0] > MAX_PATCHED_SHARE * sizes[1]):
+    if sizes is None or _too_many(int(sizes[0]), int(sizes[1])):
         return False
     cur.execute(f"DELETE FROM {dst} WHERE {key} IN ({changed})", [table.name])
     cur.execute(f"INSERT INTO {dst} SELECT * FROM {src} WHERE {key} IN ({changed})", [table.name])
-    return same_rows(cur, src, dst, [name for name, _ in contract.actual_columns(cur, catalog, table.name)])
+    return same_rows(cur, src, dst, [name for name, _ in columns])
 
 
 def _current_database(cur: duckdb.DuckDBPyConnection) -> str:
