@@ -217,7 +217,6 @@ def parse_rows(ctx: RunContext, source: SourceConfig, events: EventsConfig) -> N
          [events.type_names[n] for n in names], names, events.default_currency,
          sorted(TRUE_WORDS), sorted(FALSE_WORDS), ctx.now, events.future_tolerance_days],
     )
-    ctx.con.execute(f"DROP TABLE IF EXISTS {_IDS}")
 
 
 def _standardise_contacts(ctx: RunContext, source: SourceConfig, has_key: str) -> None:
@@ -350,6 +349,6 @@ def mark_loads_read(ctx: RunContext, source: SourceConfig) -> None:
 
 
 def drop_temp(ctx: RunContext) -> None:
-    for table in (ROWS, PARSED):
+    for table in (ROWS, PARSED, _IDS):
         ctx.con.execute(f"DROP TABLE IF EXISTS {table}")
 
