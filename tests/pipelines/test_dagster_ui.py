@@ -83,13 +83,14 @@ def dagster_ui(tmp_path: Path) -> Iterator[str]:
 
 def _launched_job(page, base: str, path: str, before: int) -> str:  # type: ignore[no-untyped-def]
     """Open `path`, press its "Materialize all", and return the job name of the run it queued."""
+    # Dagster's first-visit newsletter dialog can open at any moment after the page shows (later on
+    # a loaded machine): Playwright dismisses it whenever it appears before an action, where a
+    # one-time check after 500 ms missed it and the dialog's backdrop swallowed the click.
+    skip = page.get_by_role("button", name="Skip")
+    page.add_locator_handler(skip, lambda: skip.click())
     page.goto(base + path)
-    skip = page.get_by_role("button", name="Skip")  # Dagster's first-visit newsletter dialog
     button = page.get_by_role("button", name="Materialize all")
     button.wait_for(timeout=60_000)
-    page.wait_for_timeout(500)
-    if skip.count():
-        skip.click()
     button.click()
     deadline = time.monotonic() + 30
     while True:
