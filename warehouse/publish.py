@@ -54,8 +54,9 @@ class Publication:
     versions_kept: int = 0
     parquet_dir: Path | None = None
     drift: list[str] = field(default_factory=list)
-    #: Tables patched from the previous publication rather than copied whole (`delta.PATCHED`).
-    patched: list[str] = field(default_factory=list)
+    #: The tables patched from the previous publication rather than copied whole (`delta.PATCHED`),
+    #: with their checksums, checked against the warehouse: the next patch's base.
+    checksums: dict[str, delta.Checksum] = field(default_factory=dict)
 
 
 def _source_tables(cur: duckdb.DuckDBPyConnection) -> list[contract.Table]:
@@ -84,19 +85,22 @@ def _insertion_order(cur: duckdb.DuckDBPyConnection, table: str) -> Iterator[Non
         cur.execute(f"SET preserve_insertion_order = {'true' if before else 'false'}")
 
 
-def _copy(cur: duckdb.DuckDBPyConnection, tables: list[contract.Table], patch: bool, patched: list[str]
-          ) -> dict[str, int]:
-    """Copy each table (with `patch`, patch those the base file holds, listed in `patched`) and
-    compare row counts inside the same snapshot."""
+def _copy(cur: duckdb.DuckDBPyConnection, tables: list[contract.Table], patch: bool,
+          checksums: dict[str, delta.Checksum]) -> dict[str, int]:
+    """Copy each table (with `patch`, patch those the base file holds, their checksums into
+    `checksums`) and compare row counts inside the same snapshot."""
     counts: dict[str, int] = {}
+    base = delta.load_base(cur) if patch else {}
     for t in tables:
         cur.execute(f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.{contract.quote(t.schema)}")
         src = f"{contract.quote(t.schema)}.{contract.quote(t.table)}"
         dst = f"{CATALOG}.{src}"
-        if patch and t.name in delta.PATCHED and delta.patch(cur, t, CATALOG):
-            patched.append(t.name)
-            counts[t.name] = int((cur.execute(f"SELECT count(*) FROM {dst}").fetchone() or (0,))[0])
-            continue
+        if patch and t.name in delta.PATCHED:
+            checked = delta.patch(cur, t, CATALOG, base.get(t.name))
+            if checked is not None:
+                checksums[t.name] = checked
+                counts[t.name] = checked[0]
+                continue
         cur.execute(f"DROP TABLE IF EXISTS {dst}")
         with _insertion_order(cur, t.name):
             order = " ORDER BY golden_id" if t.name == ORDERED_TABLE else ""
@@ -147,7 +151,7 @@ def _export_parquet(cur: duckdb.DuckDBPyConnection, published_dir: Path, run_id:
             with _insertion_order(cur, t.name):
                 cur.execute(
                     f"COPY (SELECT * FROM {CATALOG}.{contract.quote(t.schema)}.{contract.quote(t.table)}) "
-                    f"TO {sql_literal(str(target))} (FORMAT parquet)"
+                    f"TO {sql_literal(str(target))} ({files.PARQUET_OPTIONS})"
                 )
     tmp.rename(out)
     return out
@@ -165,7 +169,7 @@ def build_and_swap(
     attached = False
     parquet_dir: Path | None = None
     version_file: Path | None = None
-    patched: list[str] = []
+    checksums: dict[str, delta.Checksum] = {}
     try:
         patch = delta.usable_base(cur, config.paths.published) and delta.start_from(
             cur, config.paths.published, built, CATALOG
@@ -175,7 +179,7 @@ def build_and_swap(
         attached = True
         cur.execute("BEGIN TRANSACTION")
         tables = _source_tables(cur)
-        counts = _copy(cur, tables, patch, patched)
+        counts = _copy(cur, tables, patch, checksums)
         for name in delta.PATCHED.keys() - counts.keys():  # kept from the base, gone from the warehouse
             cur.execute(f"DROP TABLE IF EXISTS {CATALOG}.{name}")
         cur.execute(f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.ops")
@@ -218,13 +222,13 @@ def build_and_swap(
         versions_kept=max(kept - 1, 0),
         parquet_dir=parquet_dir,
         drift=drift,
-        patched=patched,
+        checksums=checksums,
     )
 
 
 def run(ctx: RunContext) -> StageResult:
     pub = build_and_swap(ctx.con, ctx.config, ctx.run_id, ctx.now)
-    delta.mark_published(ctx.con, ctx.run_id)
+    delta.mark_published(ctx.con, ctx.run_id, pub.path, pub.checksums)
     return StageResult(
         stage="publish",
         counts={
@@ -232,7 +236,7 @@ def run(ctx: RunContext) -> StageResult:
             "golden_customers": pub.row_counts.get("golden.customer", 0),
             "versions_kept": pub.versions_kept,
             "tables": len(pub.row_counts),
-            "tables_patched": len(pub.patched),
+            "tables_patched": len(pub.checksums),
         },
         warnings=[f"published schema drift: {d}" for d in pub.drift],
     )

@@ -236,6 +236,24 @@ def test_versions_are_kept_and_rollback(pipeline: Pipeline) -> None:
         rollback(pipeline.config, to=runs[0])
 
 
+def test_a_kept_version_is_a_link_to_its_publication_and_never_changes_after(pipeline: Pipeline) -> None:
+    """versions/ holds each publication as a hard link, not a copy: every publication is a new
+    file, so the next one leaves the kept version as it was (bytes compared)."""
+    published_dir = pipeline.config.paths.published_dir
+    pipeline.add_people(3)
+    pipeline.run("merge", "publish")
+    first = _published_run(pipeline.config)
+    kept = files.version_path(published_dir, first)
+    assert kept.stat().st_ino == pipeline.config.paths.published.stat().st_ino
+    before = kept.read_bytes()
+    pipeline.add_people(2)
+    pipeline.run("merge", "publish")
+    assert kept.read_bytes() == before
+    assert kept.stat().st_ino != pipeline.config.paths.published.stat().st_ino
+    assert files.version_path(published_dir, _published_run(pipeline.config)).stat().st_ino == (
+        pipeline.config.paths.published.stat().st_ino)
+
+
 def test_tables_are_patched_only_from_a_safe_base(pipeline: Pipeline) -> None:
     """The next publication starts from the current file only when it is the last one published
     and no retirement or erasure is unfinished (its free blocks could hold the person)."""

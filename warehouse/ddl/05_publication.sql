@@ -13,3 +13,15 @@ CREATE TABLE IF NOT EXISTS publication.changes (
 CREATE TABLE IF NOT EXISTS publication.last_run (
     run_id VARCHAR NOT NULL
 );
+-- What the last publication's patched tables held, so that the next patch checks its result without
+-- reading the whole base again: each table's row count and the sum of a hash of its rows (delta.py).
+CREATE TABLE IF NOT EXISTS publication.base (
+    table_name VARCHAR NOT NULL,
+    row_count  BIGINT NOT NULL,
+    checksum   HUGEINT NOT NULL
+);
+
+-- Migrations (see warehouse/schema.py): columns added after the first release.
+-- The published file the last run wrote, as size:mtime_ns: any write into it, or another file in its
+-- place, and the next publication does not start from it.
+ALTER TABLE publication.last_run ADD COLUMN IF NOT EXISTS file_signature VARCHAR;

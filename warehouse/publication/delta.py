@@ -13,11 +13,14 @@ How:
   (`usable_base`), drops every table but the patched ones, and rebuilds those as before. A
   patched table loses the rows whose key changed and gets them again from the warehouse.
 - The patched table is then compared with the warehouse's, row count and a checksum of every
-  column of every row (`same_rows`, 0.5 s per ten million rows). Any difference (a change a stage
-  did not log, a reader who wrote into the published file) and the table is copied whole: the
-  log makes the patch cheap, never the published rows.
+  column of every row (`checksum`, 0.5 s per ten million rows). Any difference (a change a stage
+  did not log) and the table is copied whole: the log makes the patch cheap, never the published
+  rows. The patched copy's checksum is not read from the copy: it is the checksum recorded for
+  the base's table when it was published, less the rows taken out, plus the rows put in.
 - After the swap the log is emptied and the run is recorded as the base of the next patch
-  (`mark_published`), in the publish stage's transaction.
+  (`mark_published`), in the publish stage's transaction: its run id, the file's size and
+  modification time (a reader who writes into the published file moves it, and the next night
+  builds a fresh file), and the checksums of the tables it checked.
 
 Privacy: a copy of the previous file carries its free blocks, which can hold deleted rows. So the
 base is used only when no record was retired since the last compaction (`retention.pending_purge`
@@ -108,15 +111,24 @@ UNFINISHED_RETIREMENT = (
 )
 
 
+def file_signature(path: Path) -> str:
+    """The published file's `size:mtime_ns`: any write into it moves its modification time, and a
+    file put in its place (a rollback, an erasure's rewrite) is another file with another time.
+    (Not the inode: a home restored or copied with its times, as `cp -a` does, is still a base.)"""
+    st = path.stat()
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
 def usable_base(con: duckdb.DuckDBPyConnection, published: Path) -> bool:
-    """True when the published file can be the start of the next one: it is the one the last
-    publication wrote (not a rollback, not replaced), and no retirement or erasure is unfinished
-    (its free blocks, or its rows, could still hold the person)."""
+    """True when the published file can be the start of the next one: it is the file the last
+    publication wrote, unchanged since (not a rollback, not rewritten, nobody wrote into it), and
+    no retirement or erasure is unfinished (its free blocks, or its rows, could still hold the
+    person)."""
     if not published.exists():
         return False
-    row = con.execute("SELECT max(run_id) FROM publication.last_run").fetchone()
-    last = row[0] if row else None
-    if last is None or files.published_by(published) != last:
+    row = con.execute("SELECT max(run_id), max(file_signature) FROM publication.last_run").fetchone()
+    last, signature = row if row else (None, None)
+    if last is None or signature != file_signature(published) or files.published_by(published) != last:
         return False
     return all(con.execute(sql).fetchone() == (0,) for sql in UNFINISHED_RETIREMENT)
 
@@ -150,36 +162,70 @@ def start_from(cur: duckdb.DuckDBPyConnection, published: Path, built: Path, cat
     return True
 
 
-def _checksum_sql(relation: str, columns: list[str]) -> str:
+#: A table's row count and the sum of a hash of every column of every row: equal checksums mean
+#: the same rows (up to a 64-bit hash collision), whatever their order.
+Checksum = tuple[int, int]
+
+
+def checksum(cur: duckdb.DuckDBPyConnection, relation: str, columns: list[str], where: str = "true",
+             params: list[object] | None = None) -> Checksum:
+    """`relation`'s checksum, over the rows `where` selects. (The sum of unsigned 64-bit hashes is a
+    HUGEINT in DuckDB: no overflow, no cast.)"""
     cols = ", ".join(contract.quote(c) for c in columns)
-    return f"SELECT count(*), coalesce(sum(hash({cols})::HUGEINT), 0) FROM {relation}"
+    row = cur.execute(f"SELECT count(*), coalesce(sum(hash({cols})), 0) FROM {relation} WHERE {where}",
+                      params or []).fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
 def same_rows(cur: duckdb.DuckDBPyConnection, source: str, target: str, columns: list[str]) -> bool:
-    """Whether two relations hold the same rows: count and the sum of a hash of every column."""
-    return cur.execute(_checksum_sql(source, columns)).fetchone() == cur.execute(_checksum_sql(target, columns)).fetchone()
+    """Whether two relations hold the same rows (their checksums are equal)."""
+    return checksum(cur, source, columns) == checksum(cur, target, columns)
 
 
-def patch(cur: duckdb.DuckDBPyConnection, table: contract.Table, catalog: str) -> bool:
-    """Bring `catalog`'s copy of `table` in line with the warehouse by its logged changes. False
-    when it cannot be or should not be (columns differ, more than `MAX_PATCHED_SHARE` of the rows
-    changed, rows differ after the patch): the caller copies it whole."""
+def patch(cur: duckdb.DuckDBPyConnection, table: contract.Table, catalog: str, base: Checksum | None = None
+          ) -> Checksum | None:
+    """Bring `catalog`'s copy of `table` in line with the warehouse by its logged changes, and return
+    the table's checksum. None when it cannot be or should not be (columns differ, more than
+    `MAX_PATCHED_SHARE` of the rows changed, rows differ after the patch): the caller copies it whole.
+
+    The result is checked against the warehouse's rows. With `base`, the checksum the base file's
+    copy had when it was published (`load_base`), the patched copy's checksum is that, less the rows
+    taken out, plus the rows put in: the copy's untouched rows are not read again (the base is the
+    file the last run wrote, unchanged since: `usable_base`)."""
     src = f"{contract.quote(table.schema)}.{contract.quote(table.table)}"
     dst = f"{catalog}.{src}"
     columns = contract.actual_columns(cur, catalog, table.name)
     if columns != contract.actual_columns(cur, _current_database(cur), table.name):
-        return False
+        return None
     if _copied_whole(cur, table.name):
-        return False
+        return None
+    names = [name for name, _ in columns]
     key = contract.quote(PATCHED[table.name])
-    changed = f"SELECT DISTINCT {_log_column(table.name)} FROM publication.changes WHERE table_name = ?"
-    sizes = cur.execute(f"SELECT (SELECT count(*) FROM ({changed})), (SELECT count(*) FROM {src})",
-                        [table.name]).fetchone()
+    changed = f"{key} IN (SELECT DISTINCT {_log_column(table.name)} FROM publication.changes WHERE table_name = ?)"
+    sizes = cur.execute(f"SELECT (SELECT count(DISTINCT {_log_column(table.name)}) FROM publication.changes "
+                        f"WHERE table_name = ?), (SELECT count(*) FROM {src})", [table.name]).fetchone()
     if sizes is None or _too_many(int(sizes[0]), int(sizes[1])):
-        return False
-    cur.execute(f"DELETE FROM {dst} WHERE {key} IN ({changed})", [table.name])
-    cur.execute(f"INSERT INTO {dst} SELECT * FROM {src} WHERE {key} IN ({changed})", [table.name])
-    return same_rows(cur, src, dst, [name for name, _ in columns])
+        return None
+    removed = checksum(cur, dst, names, changed, [table.name]) if base is not None else None
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE _mdm_patch AS SELECT * FROM {src} WHERE {changed}", [table.name])
+    try:
+        cur.execute(f"DELETE FROM {dst} WHERE {changed}", [table.name])
+        cur.execute(f"INSERT INTO {dst} SELECT * FROM _mdm_patch")
+        if base is not None and removed is not None:
+            added = checksum(cur, "_mdm_patch", names)
+            patched = (base[0] - removed[0] + added[0], base[1] - removed[1] + added[1])
+        else:
+            patched = checksum(cur, dst, names)
+    finally:
+        cur.execute("DROP TABLE IF EXISTS _mdm_patch")
+    wanted = checksum(cur, src, names)
+    return wanted if wanted == patched else None
+
+
+def load_base(con: duckdb.DuckDBPyConnection) -> dict[str, Checksum]:
+    """The checksums the last publication recorded for its patched tables (`mark_published`)."""
+    rows = con.execute("SELECT table_name, row_count, checksum FROM publication.base").fetchall()
+    return {str(name): (int(n), int(total)) for name, n, total in rows}
 
 
 def _current_database(cur: duckdb.DuckDBPyConnection) -> str:
@@ -187,8 +233,14 @@ def _current_database(cur: duckdb.DuckDBPyConnection) -> str:
     return str(row[0]) if row else "memory"
 
 
-def mark_published(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
-    """After the swap: the changes are in the published file; the next patch starts from this run."""
+def mark_published(con: duckdb.DuckDBPyConnection, run_id: str, published: Path,
+                   checksums: dict[str, Checksum]) -> None:
+    """After the swap: the changes are in the published file; the next patch starts from this run's
+    file (its signature, and the checksums of the patched tables that were checked this run)."""
     con.execute("DELETE FROM publication.changes")
     con.execute("DELETE FROM publication.last_run")
-    con.execute("INSERT INTO publication.last_run VALUES (?)", [run_id])
+    con.execute("INSERT INTO publication.last_run (run_id, file_signature) VALUES (?, ?)",
+                [run_id, file_signature(published)])
+    con.execute("DELETE FROM publication.base")
+    for table, (rows, total) in sorted(checksums.items()):
+        con.execute("INSERT INTO publication.base VALUES (?, ?, ?)", [table, rows, total])

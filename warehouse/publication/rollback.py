@@ -63,7 +63,7 @@ def export_parquet_from(path: Path, published_dir: Path, label: str) -> Path:
                 target = sql_literal(str(tmp / f"{t.table}.parquet"))
                 con.execute(
                     f"COPY (SELECT * FROM pub.{contract.quote(t.schema)}.{contract.quote(t.table)}) "
-                    f"TO {target} (FORMAT parquet)"
+                    f"TO {target} ({files.PARQUET_OPTIONS})"
                 )
     finally:
         con.close()

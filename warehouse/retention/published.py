@@ -19,7 +19,7 @@ import duckdb
 from duckdb.sqltypes import VARCHAR
 
 from warehouse.connection import sql_literal
-from warehouse.publication.files import published_by
+from warehouse.publication.files import PARQUET_OPTIONS, published_by
 from warehouse.retention.identifiers import mailbox_sql
 from warehouse.retention.journal import plain
 from warehouse.retention.targets import FREE_TEXT_COLUMNS, Targets, hash_sql
@@ -220,7 +220,7 @@ def rewrite_parquet_without(path: Path, erased: Erased) -> int:
         before = con.execute(f"SELECT count(*) FROM read_parquet({sql_literal(str(path))})").fetchone()
         con.execute(
             f"COPY (SELECT {_select(typed, erased)} FROM read_parquet({sql_literal(str(path))})"
-            f" WHERE NOT coalesce(({cond}), false)) TO {sql_literal(str(tmp))} (FORMAT parquet)"
+            f" WHERE NOT coalesce(({cond}), false)) TO {sql_literal(str(tmp))} ({PARQUET_OPTIONS})"
         )
         after = con.execute(f"SELECT count(*) FROM read_parquet({sql_literal(str(tmp))})").fetchone()
     finally:

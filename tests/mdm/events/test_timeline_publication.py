@@ -87,6 +87,27 @@ def test_a_change_nobody_logged_makes_the_night_copy_the_timeline_whole(
     assert _patched(night) == len(PATCHED) - 1  # the timeline copied whole, the others patched
 
 
+def test_a_write_into_the_published_file_makes_the_next_night_build_a_fresh_one(
+    events_home: Callable[..., EventsHome], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A patch trusts what the last run recorded of its file only while that file is unchanged: a
+    reader who wrote into it (here, opening it read-write as `duckdb FILE` does, and deleting
+    events) moves its signature, and the next night builds a fresh file."""
+    home = events_home()
+    home.drop("crm/clients.csv", CUSTOMERS)
+    home.drop("orders/orders.csv", ORDERS)
+    _night(home, monkeypatch, 20)
+    assert _patched(_night(home, monkeypatch, 21)) == len(PATCHED)
+    con = duckdb.connect(str(home.home / "published" / "mdm.duckdb"))
+    try:
+        con.execute("DELETE FROM golden.customer_event WHERE amount IS NOT NULL")
+    finally:
+        con.close()
+    home.drop("orders/orders_2.csv", MORE_ORDERS)
+    assert _patched(_night(home, monkeypatch, 22)) == 0
+    _same_timeline(home)
+
+
 def test_after_a_rollback_the_next_night_builds_a_fresh_file(events_home: Callable[..., EventsHome]) -> None:
     """A rolled-back file is not the one the changes count from: the next night copies everything."""
     home = events_home()
