@@ -54,8 +54,9 @@ class Publication:
     versions_kept: int = 0
     parquet_dir: Path | None = None
     drift: list[str] = field(default_factory=list)
-    #: The tables patched from the previous publication rather than copied whole (`delta.PATCHED`),
-    #: with their checksums, checked against the warehouse: the next patch's base.
+    #: Tables patched from the previous publication rather than copied whole (`delta.PATCHED`).
+    patched: list[str] = field(default_factory=list)
+    #: The checksums of the `delta.PATCHED` tables as published: the next night's patch's base.
     checksums: dict[str, delta.Checksum] = field(default_factory=dict)
 
 
@@ -85,10 +86,11 @@ def _insertion_order(cur: duckdb.DuckDBPyConnection, table: str) -> Iterator[Non
         cur.execute(f"SET preserve_insertion_order = {'true' if before else 'false'}")
 
 
-def _copy(cur: duckdb.DuckDBPyConnection, tables: list[contract.Table], patch: bool,
+def _copy(cur: duckdb.DuckDBPyConnection, tables: list[contract.Table], patch: bool, patched: list[str],
           checksums: dict[str, delta.Checksum]) -> dict[str, int]:
-    """Copy each table (with `patch`, patch those the base file holds, their checksums into
-    `checksums`) and compare row counts inside the same snapshot."""
+    """Copy each table (with `patch`, patch those the base file holds, listed in `patched`) and
+    compare row counts inside the same snapshot. Every `delta.PATCHED` table's checksum goes into
+    `checksums`, patched or copied: the next night's patch starts from it."""
     counts: dict[str, int] = {}
     base = delta.load_base(cur) if patch else {}
     for t in tables:
@@ -98,6 +100,7 @@ def _copy(cur: duckdb.DuckDBPyConnection, tables: list[contract.Table], patch: b
         if patch and t.name in delta.PATCHED:
             checked = delta.patch(cur, t, CATALOG, base.get(t.name))
             if checked is not None:
+                patched.append(t.name)
                 checksums[t.name] = checked
                 counts[t.name] = checked[0]
                 continue
@@ -110,6 +113,8 @@ def _copy(cur: duckdb.DuckDBPyConnection, tables: list[contract.Table], patch: b
         if n_src != n_dst:
             raise PublicationCheckFailed(f"{t.name}: {n_dst} rows copied, {n_src} in the warehouse")
         counts[t.name] = int(n_dst)
+        if t.name in delta.PATCHED:
+            checksums[t.name] = delta.checksum(cur, dst, [c for c, _ in contract.actual_columns(cur, CATALOG, t.name)])
     return counts
 
 
@@ -169,6 +174,7 @@ def build_and_swap(
     attached = False
     parquet_dir: Path | None = None
     version_file: Path | None = None
+    patched: list[str] = []
     checksums: dict[str, delta.Checksum] = {}
     try:
         patch = delta.usable_base(cur, config.paths.published) and delta.start_from(
@@ -179,7 +185,7 @@ def build_and_swap(
         attached = True
         cur.execute("BEGIN TRANSACTION")
         tables = _source_tables(cur)
-        counts = _copy(cur, tables, patch, checksums)
+        counts = _copy(cur, tables, patch, patched, checksums)
         for name in delta.PATCHED.keys() - counts.keys():  # kept from the base, gone from the warehouse
             cur.execute(f"DROP TABLE IF EXISTS {CATALOG}.{name}")
         cur.execute(f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.ops")
@@ -222,6 +228,7 @@ def build_and_swap(
         versions_kept=max(kept - 1, 0),
         parquet_dir=parquet_dir,
         drift=drift,
+        patched=patched,
         checksums=checksums,
     )
 
@@ -236,7 +243,7 @@ def run(ctx: RunContext) -> StageResult:
             "golden_customers": pub.row_counts.get("golden.customer", 0),
             "versions_kept": pub.versions_kept,
             "tables": len(pub.row_counts),
-            "tables_patched": len(pub.checksums),
+            "tables_patched": len(pub.patched),
         },
         warnings=[f"published schema drift: {d}" for d in pub.drift],
     )
