@@ -126,7 +126,7 @@ def child_run(out_path: Path) -> None:
     meter = PeakMeter()
     started = time.perf_counter()
     from mdm.config import load_config
-    from mdm.pipeline import STAGES, execute_stage, warm_imports
+    from mdm.pipeline import STAGES, execute_stage
     from mdm.runner import _record_run_end, _record_run_start, new_run_id, open_context
 
     imports_s = time.perf_counter() - started
@@ -155,7 +155,6 @@ def child_run(out_path: Path) -> None:
             ctx.con.execute(f"SET memory_limit = '{_size_literal(memory_limit)}'")
         figures["duckdb_memory_limit"] = ctx.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
         _record_run_start(ctx)
-        warm_imports(list(STAGES))  # as mdm run does
         for name in STAGES:
             rss_before = round(_status_kb("VmRSS") / 1024, 1)
             meter.start()

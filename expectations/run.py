@@ -13,7 +13,6 @@ hashing and copying several times cheaper on a million rows.
 from __future__ import annotations
 
 import os
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -155,26 +154,6 @@ def _first_label(length: int, choices: list[tuple[np.ndarray, str]]) -> np.ndarr
         out[take] = label
         done |= take
     return out
-
-
-def _import_gx() -> None:
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    try:
-        import great_expectations.expectations  # noqa: F401
-        from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: F401
-    except Exception:  # noqa: BLE001, S110 - the validate stage imports it again and reports the error
-        pass
-
-
-def import_gx_in_background() -> threading.Thread:
-    """Start importing Great Expectations on a daemon thread. Why: the import takes 2-3 s (it
-    brings pandas, scipy, SQLAlchemy and its own registry of expectations), most of the validate
-    stage of a night with a few thousand new rows. A run's ingest and standardise stages before it
-    spend about as long inside DuckDB, which releases the GIL, so the import overlaps them. Python
-    imports are thread-safe: the stage's own import waits for the thread's to finish."""
-    thread = threading.Thread(target=_import_gx, name="import-great-expectations", daemon=True)
-    thread.start()
-    return thread
 
 
 class Validator:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 
-import expectations.run
 import expectations.stage
 import matching.merge.households
 import matching.merge.stage
@@ -39,8 +38,7 @@ from warehouse.retention.suppression import purge_suppressed, purge_suppressed_e
 
 log = logging.getLogger("mdm.pipeline")
 
-__all__ = ["STAGES", "PipelineFailed", "RunSummary", "after_run", "execute_stage", "run_pipeline", "run_stage",
-           "warm_imports"]
+__all__ = ["STAGES", "PipelineFailed", "RunSummary", "after_run", "execute_stage", "run_pipeline", "run_stage"]
 
 def standardise(ctx: RunContext) -> StageResult:
     """The stewards' quarantine actions first, so a row released since the last run flows through
@@ -125,20 +123,12 @@ def stage_names(until: str | None = None, stages: list[str] | None = None) -> li
     return names[: names.index(until) + 1] if until is not None else names
 
 
-def warm_imports(names: list[str]) -> None:
-    """Before running the stages `names`: when validate runs after another stage, Great
-    Expectations (2-3 s to import) is imported in the background meanwhile."""
-    if "validate" in names[1:]:
-        expectations.run.import_gx_in_background()
-
-
 def run_pipeline(
     config: MdmConfig, until: str | None = None, run_id: str | None = None, stages: list[str] | None = None
 ) -> RunSummary:
     """Run the stages in order (all, or up to and including `until`) under one lock, then
     `after_run`."""
     chosen = {name: STAGES[name] for name in stage_names(until, stages)}
-    warm_imports(list(chosen))
     return run_stages(config, chosen, run_id=run_id, after_success=after_run)
 
 
