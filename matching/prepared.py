@@ -21,6 +21,13 @@ from matching.spec import ModelSpec
 from matching.sql import one, scalar_int
 
 
+#: The layout of the stored rows, part of the version they are kept under: a warehouse that stored
+#: another layout prepares every record again once. 2: `source_hash` is DuckDB's 64-bit `hash()` of
+#: the source columns, not an md5 of their text (0.12 s instead of 0.4-0.6 s per million records,
+#: every night; a changed record keeps its hash with odds of one in 2^64).
+STORE_FORMAT = 2
+
+
 def _table_exists(con: duckdb.DuckDBPyConnection, schema: str) -> bool:
     row = one(con, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'prepared'"
               " AND database_name = current_database()", [schema])
@@ -39,12 +46,11 @@ def prepare_with_cache(con: duckdb.DuckDBPyConnection, spec: ModelSpec, source: 
     the others go through the spec's `prepared.build`, and the store is brought up to date.
     """
     keys, stored = spec.prepared, f"{spec.schema}.prepared"
-    value_sql = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '')" for c in keys.source_columns)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE match_source_hashes AS
-        SELECT record_key, md5(concat_ws(chr(31), {value_sql})) AS source_hash FROM {source}
+        SELECT record_key, hash({", ".join(keys.source_columns)}) AS source_hash FROM {source}
     """)
-    version = keys.code_version()
+    version = f"{keys.code_version()}-{STORE_FORMAT}"
     if full or not _table_exists(con, spec.schema) or _stored_version(con, spec.schema) != version:
         n_records = keys.build(con, source)
         con.execute(f"""
