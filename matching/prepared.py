@@ -20,7 +20,6 @@ from matching.prepare import INPUT_TABLE
 from matching.spec import ModelSpec
 from matching.sql import one, scalar_int
 
-
 #: The layout of the stored rows, part of the version they are kept under: a warehouse that stored
 #: another layout prepares every record again once. 2: `source_hash` is DuckDB's 64-bit `hash()` of
 #: the source columns, not an md5 of their text (0.12 s instead of 0.4-0.6 s per million records,
