@@ -20,7 +20,7 @@ How:
 - After the swap the log is emptied and the run is recorded as the base of the next patch
   (`mark_published`), in the publish stage's transaction: its run id, the file's size and
   modification time (a reader who writes into the published file moves it, and the next night
-  builds a fresh file), and the checksums of the tables it checked.
+  builds a fresh file), and the checksums of the patched tables as published.
 
 Privacy: a copy of the previous file carries its free blocks, which can hold deleted rows. So the
 base is used only when no record was retired since the last compaction (`retention.pending_purge`
@@ -177,11 +177,6 @@ def checksum(cur: duckdb.DuckDBPyConnection, relation: str, columns: list[str], 
     return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
-def same_rows(cur: duckdb.DuckDBPyConnection, source: str, target: str, columns: list[str]) -> bool:
-    """Whether two relations hold the same rows (their checksums are equal)."""
-    return checksum(cur, source, columns) == checksum(cur, target, columns)
-
-
 def patch(cur: duckdb.DuckDBPyConnection, table: contract.Table, catalog: str, base: Checksum | None = None
           ) -> Checksum | None:
     """Bring `catalog`'s copy of `table` in line with the warehouse by its logged changes, and return
@@ -211,7 +206,7 @@ def patch(cur: duckdb.DuckDBPyConnection, table: contract.Table, catalog: str, b
     try:
         cur.execute(f"DELETE FROM {dst} WHERE {changed}", [table.name])
         cur.execute(f"INSERT INTO {dst} SELECT * FROM _mdm_patch")
-        if base is not None and removed is not None:
+        if removed is not None and base is not None:  # (both or neither)
             added = checksum(cur, "_mdm_patch", names)
             patched = (base[0] - removed[0] + added[0], base[1] - removed[1] + added[1])
         else:
@@ -236,7 +231,7 @@ def _current_database(cur: duckdb.DuckDBPyConnection) -> str:
 def mark_published(con: duckdb.DuckDBPyConnection, run_id: str, published: Path,
                    checksums: dict[str, Checksum]) -> None:
     """After the swap: the changes are in the published file; the next patch starts from this run's
-    file (its signature, and the checksums of the patched tables that were checked this run)."""
+    file: its signature, and the checksums of its `PATCHED` tables (patched or copied whole)."""
     con.execute("DELETE FROM publication.changes")
     con.execute("DELETE FROM publication.last_run")
     con.execute("INSERT INTO publication.last_run (run_id, file_signature) VALUES (?, ?)",
