@@ -128,19 +128,30 @@ def _links(con: duckdb.DuckDBPyConnection, fixes: pa.Table) -> pd.DataFrame:
         con.unregister("hh_fixes_in")
 
 
-def _components(links: pd.DataFrame) -> pd.DataFrame:
-    """(golden_id, component, linked_by) of every customer in a household of two or more."""
+def _components(con: duckdb.DuckDBPyConnection, links: pd.DataFrame) -> pa.Table:
+    """(golden_id, component, linked_by) of every customer in a household of two or more: the
+    components from scipy, each customer's sorted channels from DuckDB (a pandas group-by calling
+    a Python function per customer took 1.3 s of a night at a million customers)."""
     ids = pd.Index(pd.unique(pd.concat([links["golden_id"], links["other"]])))
     if not len(ids):
-        return pd.DataFrame({"golden_id": pd.Series([], dtype=object), "component": pd.Series([], dtype="int64"),
-                             "linked_by": pd.Series([], dtype=object)})
+        return _MEMBERS.empty_table()
     left, right = ids.get_indexer(links["golden_id"]), ids.get_indexer(links["other"])
     graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(len(ids), len(ids)))
     _, labels = connected_components(graph, directed=False)
-    members = pd.DataFrame({"golden_id": ids, "component": labels})
-    both = pd.concat([links[["golden_id", "channel"]], links[["other", "channel"]].rename(columns={"other": "golden_id"})])
-    channels = both.drop_duplicates().groupby("golden_id")["channel"].agg(lambda c: sorted(c))
-    return members.assign(linked_by=members["golden_id"].map(channels))
+    con.register("hh_links", links)
+    con.register("hh_labels", pd.DataFrame({"golden_id": ids, "component": labels}))
+    try:
+        return con.sql("""
+            SELECT l.golden_id, l.component::BIGINT AS component, c.linked_by
+            FROM hh_labels l JOIN (
+                SELECT golden_id, list_sort(list(DISTINCT channel)) AS linked_by
+                FROM (SELECT golden_id, channel FROM hh_links UNION ALL SELECT other, channel FROM hh_links)
+                GROUP BY golden_id
+            ) c USING (golden_id)
+        """).to_arrow_table().cast(_MEMBERS)
+    finally:
+        con.unregister("hh_links")
+        con.unregister("hh_labels")
 
 
 def build(con: duckdb.DuckDBPyConnection, now: datetime, actions: list[dict[str, Any]] | None = None
@@ -148,8 +159,7 @@ def build(con: duckdb.DuckDBPyConnection, now: datetime, actions: list[dict[str,
     """Rebuild `golden.household` and `golden.household_member` from the current golden customers
     and the stewards' corrections in force (`actions`: `store.household_actions_in_force`)."""
     links = _links(con, corrections(actions or []))
-    members = pa.Table.from_pandas(_components(links), schema=_MEMBERS, preserve_index=False)
-    con.register("hh_new", members)
+    con.register("hh_new", _components(con, links))
     try:
         con.execute("""
             CREATE OR REPLACE TEMP TABLE hh_claims AS
