@@ -336,6 +336,7 @@ def one_round(records: int, base: Path, incr: Path | None, profile: str | None, 
         if not (snapshot / full_json).exists():
             raise SystemExit(f"no {snapshot.relative_to(REPO)}: run once with --keep-home first")
         shutil.copytree(snapshot, home)
+        os.sync()  # a night starts on a home at rest, not behind gigabytes of the copy's dirty pages
         full = json.loads((snapshot / full_json).read_text(encoding="utf-8"))
         full["reused_from"] = str(snapshot.relative_to(REPO))
     else:
@@ -351,6 +352,7 @@ def one_round(records: int, base: Path, incr: Path | None, profile: str | None, 
             if keep and incr is not None:
                 shutil.rmtree(snapshot, ignore_errors=True)
                 shutil.copytree(home, snapshot)
+                os.sync()
     result["full"] = full
     if incr is not None and full["status"] == "succeeded":
         manifest = _manifest(incr)
