@@ -8,8 +8,8 @@ file, one opening after gets the new one, nobody is blocked and nobody sees half
 How: the new file is ATTACHed on a *cursor* of the writer connection (its own transaction, so the
 runner's stage transaction stays untouched and DETACH is allowed), tables are copied with
 `CREATE TABLE AS` in one transaction (one consistent snapshot of the warehouse), COMMENTs are
-written from the contract, the result is checked, then it is detached, fsynced, copied into
-`versions/`, and `os.replace`d over the published path. Any failure before `os.replace` removes
+written from the contract, the result is checked, then it is detached, fsynced, kept in
+`versions/` (a hard link, `files.save_version`), and `os.replace`d over the published path. Any failure before `os.replace` removes
 the temporary file and leaves the published one as it was.
 
 The big tables a night changes little of (`delta.PATCHED`: the timeline, `staging.customers`,
