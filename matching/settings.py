@@ -197,11 +197,14 @@ class MatchingConfig(BaseModel):
         description="Comparisons whose exact level is weighted by value frequency (rare agrees weigh more).",
     )
     tf_minimum: float = Field(default=1e-6, gt=0, description="Lower bound of a term frequency.")
-    max_cluster_size: int = Field(default=25, ge=2, description="Larger clusters go to review instead of merging.")
+    max_cluster_size: int = Field(
+        default=25, ge=2,
+        description="Larger clusters are split where they are least linked; the cut pairs go to review.",
+    )
     min_cluster_density: float = Field(
         default=0.2, ge=0, le=1,
-        description="Clusters of at least `density_min_size` records whose share of linked pairs is lower go "
-        "to review instead of merging.",
+        description="Clusters of at least `density_min_size` records whose share of linked pairs is lower are "
+        "split where they are least linked; the cut pairs go to review.",
     )
     density_min_size: int = Field(default=6, ge=3, description="Smallest cluster the density check applies to.")
     incremental: bool = Field(default=True, description="Score only new and changed records against the base.")

@@ -59,21 +59,60 @@ def test_conflicting_steward_decisions_do_not_merge() -> None:
     assert list(feedback["reason"]) == [REASON_MUST_LINK_CONFLICT]
 
 
-def test_too_large_cluster_goes_to_review() -> None:
+def clique(keys: list[str], weight: float) -> list[tuple[str, str, float, bool]]:
+    return [(a, b, weight, False) for i, a in enumerate(keys) for b in keys[i + 1:]]
+
+
+def test_too_large_cluster_is_cut_between_the_two_people_it_chains() -> None:
+    # two people of 4 records each, held together by one pair stronger than some of their own
+    ann, bob = [f"a{i}" for i in range(4)], [f"b{i}" for i in range(4)]
+    e = edges(*clique(ann, 9.0), *clique(bob, 9.0), ("a0", "a3", 6.0, False), ("a3", "b0", 8.0, False))
+    e = e.drop_duplicates(["record_key_l", "record_key_r"], keep="last")
+    clusters, feedback = run(ann + bob, e, links(), max_cluster_size=6)
+    assert {clusters[k] for k in ann} == {"a0"} and {clusters[k] for k in bob} == {"b0"}
+    assert feedback.to_dict("records") == [{"record_key_l": "a3", "record_key_r": "b0", "reason": REASON_TOO_LARGE}]
+
+
+def test_a_cut_part_that_still_fails_is_cut_again() -> None:
     keys = [f"k{i:02d}" for i in range(8)]
     e = edges(*[(keys[i], keys[i + 1], 10.0, False) for i in range(7)])
-    clusters, feedback = run(keys, e, links(), max_cluster_size=5)
-    assert len(set(clusters.values())) == 8
-    assert set(feedback["reason"]) == {REASON_TOO_LARGE}
+    clusters, feedback = run(keys, e, links(), max_cluster_size=3)
+    assert sorted(map(sorted, _groups(clusters))) == [["k00", "k01"], ["k02", "k03"], ["k04", "k05"], ["k06", "k07"]]
+    assert set(feedback["reason"]) == {REASON_TOO_LARGE} and len(feedback) == 3
 
 
-def test_loose_chain_goes_to_review_but_steward_links_hold() -> None:
+def test_hub_is_peeled_not_kept() -> None:
+    # one record linked to 30 others that are not linked to each other: too large, then loose
+    keys = ["hub"] + [f"x{i:02d}" for i in range(30)]
+    e = edges(*[("hub", k, 10.0 + i / 100, False) for i, k in enumerate(keys[1:])])
+    clusters, feedback = run(keys, e, links(), max_cluster_size=25, min_density=0.2, density_min_size=6)
+    sizes = pd.Series(clusters).value_counts()
+    assert sizes.max() == 10 and len(feedback) == 21           # 9 links among 10 records: density 0.2
+
+    assert set(feedback["reason"]) == {REASON_TOO_LARGE, REASON_LOOSE}
+    weakest_kept = min(10.0 + i / 100 for i, k in enumerate(keys[1:]) if clusters[k] == clusters["hub"])
+    assert weakest_kept > max(10.0 + i / 100 for i, k in enumerate(keys[1:]) if clusters[k] != clusters["hub"])
+
+
+def test_loose_chain_is_cut_but_steward_links_hold() -> None:
     keys = [f"k{i:02d}" for i in range(6)]
-    chain = [(keys[i], keys[i + 1], 10.0, i == 0) for i in range(5)]
+    chain = [(keys[i], keys[i + 1], 10.0, i == 2) for i in range(5)]
     clusters, feedback = run(keys, edges(*chain), links(), min_density=0.5, density_min_size=6)
-    assert clusters["k00"] == clusters["k01"]                    # the steward's link holds
-    assert len(set(clusters.values())) == 5
-    assert set(feedback["reason"]) == {REASON_LOOSE}
+    assert clusters["k02"] == clusters["k03"]                    # the steward's link holds
+    assert len(set(clusters.values())) == 2
+    assert set(feedback["reason"]) == {REASON_LOOSE} and len(feedback) == 1
+
+
+def test_cluster_held_by_steward_matches_alone_keeps_only_them() -> None:
+    keys = [f"k{i:02d}" for i in range(4)]
+    e = edges(*[(keys[i], keys[i + 1], 1.0, True) for i in range(3)], ("k00", "k03", 20.0, False))
+    clusters, feedback = run(keys, e, links(), max_cluster_size=3)
+    assert len(set(clusters.values())) == 1                       # stewards said so: not undone
+    assert feedback.to_dict("records") == [{"record_key_l": "k00", "record_key_r": "k03", "reason": REASON_TOO_LARGE}]
+
+
+def _groups(clusters: dict[str, str]) -> list[list[str]]:
+    return [list(g.index) for _, g in pd.Series(clusters).groupby(pd.Series(clusters))]
 
 
 def test_result_does_not_depend_on_input_order() -> None:
