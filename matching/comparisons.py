@@ -75,25 +75,41 @@ GENERATION_APART = lv.custom(GENERATION_LABEL, f"abs(year(l.dob) - year(r.dob)) 
 
 
 @dataclass(frozen=True)
+class Unconfirmed:
+    """In a household rule: the comparison does not confirm one person. Missing, or any level but
+    the exact ones (those that name a `tf_column`: the same value, give or take accents)."""
+
+
+UNCONFIRMED = Unconfirmed()
+
+
+@dataclass(frozen=True)
 class HouseholdRule:
     """When two records are one household but two people (see the comment above).
 
     `channels`: comparisons whose exact agreement (level 1) means "same household".
     `disagreements`: level combinations that each mean "another person", each level named by
-    the object itself (`Comparison.index_of`), so that rewording a label cannot switch the rule off.
+    the object itself (`Comparison.index_of`), so that rewording a label cannot switch the rule off;
+    `UNCONFIRMED` stands for every level of a comparison but its exact ones.
     `identifiers`: comparisons of an identifier issued to one person; their agreement (exact or one
     typo, levels 1-2) overrides the rule. `exact_overrides_cannot_link`: a comparison whose exact
     agreement keeps the pair from being a cannot-link (its own score decides).
+    `per_channel`: (channel, combination) pairs that mean "another person" only where the records
+    share that channel: many people live at one address, few share an e-mail, so weaker evidence
+    of two people is enough at an address.
     """
 
     channels: tuple[str, ...]
-    disagreements: tuple[Mapping[str, lv.Level], ...]
+    disagreements: tuple[Mapping[str, lv.Level | Unconfirmed], ...]
     identifiers: tuple[str, ...] = ()
     exact_overrides_cannot_link: str | None = None
+    per_channel: tuple[tuple[str, Mapping[str, lv.Level | Unconfirmed]], ...] = ()
 
 
 #: Persons: same street, e-mail or phone; another first name, another generation, or another
-#: surname *and* another birth date (one of them alone is a married name, or a typo).
+#: surname *and* another birth date (one of them alone is a married name, or a typo). At one
+#: address, also another birth date that no exact first name vouches for (siblings: Anika 2007 /
+#: Aniylah 2010); a shared e-mail is nearly personal, and there it is a garbled duplicate as often.
 PERSON_HOUSEHOLD = HouseholdRule(
     channels=("street", "email", "phone"),
     disagreements=(
@@ -103,6 +119,7 @@ PERSON_HOUSEHOLD = HouseholdRule(
     ),
     identifiers=("national_id",),
     exact_overrides_cannot_link="birth_date",
+    per_channel=(("street", {"first_name": UNCONFIRMED, "birth_date": DIFFERENT}),),
 )
 
 
@@ -292,7 +309,7 @@ def street_comparison() -> Comparison:
         "street",
         (
             lv.null_level("street"),
-            lv.exact("street"),
+            lv.exact("street", tf=True),
             # A street line holding only a house number ("9": the street's name went to another line,
             # or nowhere) can only agree on that number: a level of its own, weaker than a street's.
             lv.custom(
@@ -420,6 +437,14 @@ def household_split_sql(comparisons: list[Comparison], rule: HouseholdRule | Non
     return f"({' OR '.join(hits)}){unless}"
 
 
+def _disagrees(comparison: Comparison, level: lv.Level | Unconfirmed) -> str:
+    """SQL over a raw vector: `comparison` is at `level` (UNCONFIRMED: at none of its exact levels)."""
+    if isinstance(level, Unconfirmed):
+        exact = [str(i) for i, own in enumerate(comparison.levels) if own.tf_column]
+        return f"g_{comparison.name} NOT IN ({', '.join(exact)})" if exact else "TRUE"
+    return f"g_{comparison.name} = {comparison.index_of(level)}"
+
+
 def vector_sql(comparisons: list[Comparison], inner: str, rule: HouseholdRule | None) -> str:
     """SELECT list of the final comparison vector `g_<name>` over `inner`, a query giving the raw ones.
 
@@ -431,8 +456,13 @@ def vector_sql(comparisons: list[Comparison], inner: str, rule: HouseholdRule | 
     rule = rule or HouseholdRule((), ())
     channels = [f"g_{n} = 1" for n in rule.channels if n in by_name]
     persons = [
-        "(" + " AND ".join(f"g_{n} = {by_name[n].index_of(level)}" for n, level in combo.items()) + ")"
+        "(" + " AND ".join(_disagrees(by_name[n], level) for n, level in combo.items()) + ")"
         for combo in rule.disagreements if set(combo) <= set(by_name)
+    ]
+    fired = [f"({' OR '.join(channels)}) AND ({' OR '.join(persons)})"] if channels and persons else []
+    fired += [
+        f"g_{channel} = 1 AND " + " AND ".join(_disagrees(by_name[n], level) for n, level in combo.items())
+        for channel, combo in rule.per_channel if channel in by_name and set(combo) <= set(by_name)
     ]
     # An identifier issued to one person (national ID) that agrees settles it: no household rule.
     overrides = [f"g_{n} IN (1, 2)" for n in rule.identifiers if n in by_name]
@@ -441,11 +471,11 @@ def vector_sql(comparisons: list[Comparison], inner: str, rule: HouseholdRule | 
     for c in comparisons:
         expr = f"g_{c.name}"
         target = c.household_index
-        if target is not None and channels and persons:
+        if target is not None and fired:
             counted = [str(i) for i, level in enumerate(c.levels[:-1]) if not level.is_null]
             expr = (
-                f"(CASE WHEN g_{c.name} IN ({', '.join(counted)}) AND ({' OR '.join(channels)})"
-                f" AND ({' OR '.join(persons)}){unless} THEN {target} ELSE g_{c.name} END)::TINYINT"
+                f"(CASE WHEN g_{c.name} IN ({', '.join(counted)})"
+                f" AND ({' OR '.join(f'({f})' for f in fired)}){unless} THEN {target} ELSE g_{c.name} END)::TINYINT"
             )
         columns.append(f"{expr} AS g_{c.name}")
     return f"SELECT * EXCLUDE ({', '.join(f'g_{c.name}' for c in comparisons)}), {', '.join(columns)} FROM ({inner})"

@@ -193,7 +193,7 @@ class MatchingConfig(BaseModel):
         default_factory=lambda: list(COMPARISONS), description="Comparisons the model uses (docs/matching.md)."
     )
     tf_adjust: list[str] = Field(
-        default_factory=lambda: ["first_name", "last_name"],
+        default_factory=lambda: ["first_name", "last_name", "street"],
         description="Comparisons whose exact level is weighted by value frequency (rare agrees weigh more).",
     )
     tf_minimum: float = Field(default=1e-6, gt=0, description="Lower bound of a term frequency.")

@@ -174,3 +174,18 @@ def test_behaviour_follows_level_fields_and_objects_not_labels() -> None:
     with pytest.raises(ValueError, match="has no level"):
         Comparison("first_name", (*first.levels[:-1], copy)).index_of(DIFFERENT)
     assert "g_first_name = " in vector_sql(build(["first_name", "email", "last_name"]), "x", PERSON_HOUSEHOLD)
+
+
+def test_a_shared_address_weighs_by_how_many_records_hold_it() -> None:
+    """A care home, a campus or a barracks is one street line for hundreds of people: sharing it
+    says far less than sharing a family's address, so the street's exact level is weighted by the
+    value's frequency, like names (docs/matching.md §4)."""
+    from matching.model import ComparisonParams, MatchModel
+    from matching.scoring import weight_sql
+    from matching.settings import MatchingConfig
+
+    street = build(["street"])[0]
+    assert street.tf_columns == ["street"] and "street" in MatchingConfig().tf_adjust
+    params = ComparisonParams(street.labels, [0.5] * len(street.levels), [0.01] * len(street.levels))
+    sql = weight_sql(street, MatchModel("v", "", 0.001, {"street": params}), True, 1e-6)
+    assert sql.count("t.tf_street") == 1

@@ -171,6 +171,29 @@ def test_father_and_son_with_one_name_at_one_address_stay_two_people() -> None:
     assert len(set(_clusters_of_family(family))) == 2
 
 
+def test_siblings_at_one_address_without_their_first_names_confirming_stay_two_people() -> None:
+    """Another birth date, not a slip of one, at the same address, and first names that do not
+    agree exactly (one missing, or merely alike): two children of the house, not one person."""
+    family = _household(["Aniylah", "Anika", None], ["2010-10-09", "2007-01-25", "2004-03-17"])
+    family = family.assign(email=None, phone=None)
+    assert len(set(_clusters_of_family(family))) == 3
+
+
+def test_the_address_rule_for_another_birth_date_needs_a_shared_address() -> None:
+    """At a shared e-mail (nearly personal) the same evidence does not rule two people; the vector
+    keeps the e-mail's agreement counted."""
+    from matching.comparisons import PERSON_HOUSEHOLD, vector_sql
+    from matching.spec import person_spec
+
+    comparisons = list(person_spec(MatchingConfig()).comparisons)
+    sql = vector_sql(comparisons, "x", PERSON_HOUSEHOLD)
+    names = [c.name for c in comparisons]
+    first = comparisons[names.index("first_name")]
+    exact = [i for i, level in enumerate(first.levels) if level.tf_column]
+    assert f"g_street = 1 AND g_first_name NOT IN ({', '.join(map(str, exact))})" in sql
+    assert "g_email = 1 AND g_first_name NOT IN" not in sql
+
+
 def test_the_same_person_twice_at_the_household_address_is_still_merged() -> None:
     family = _household(["Jean", "Jean"], ["1962-04-03", None])
     assert len(set(_clusters_of_family(family))) == 1
