@@ -4,7 +4,7 @@ Everything has a default tuned for French customer data, so a config can say as 
 
 ```yaml
 matching:
-  auto_match_threshold: 0.95
+  auto_match_threshold: 0.9
   review_threshold: 0.5
 ```
 
@@ -163,7 +163,7 @@ class TrainingConfig(BaseModel):
 class MatchingConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    auto_match_threshold: float = Field(default=0.95, ge=0, le=1, description="Probability above: merged.")
+    auto_match_threshold: float = Field(default=0.9, ge=0, le=1, description="Probability above: merged.")
     review_threshold: float = Field(default=0.5, ge=0, le=1, description="Probability above: review queue.")
     store_threshold: float = Field(
         default=0.01, ge=0, le=1, description="Pairs below this probability are not written to match.pairs."
