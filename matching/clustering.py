@@ -10,8 +10,8 @@ So:
    result is deterministic), and refuses any edge that would join two cannot-linked records.
    Refused auto matches go to review.
 3. A cluster larger than `max_cluster_size`, or of at least `density_min_size` records whose
-   share of accepted pairs is below `min_cluster_density` (a chain), is suspicious. It is split
-   where its links are weakest (the threshold is raised inside it) until every part passes the
+   share of accepted pairs is below `min_cluster_density` (a chain), is suspicious. It is cut in
+   two where the fewest links per record hold it together, again until every part passes the
    same checks; the auto matches cut go to review. Steward matches are never cut.
 
 The cluster id is the smallest record key of the cluster (not a golden id: see matching/merge).
@@ -268,9 +268,9 @@ def cluster(
     feedback: list[tuple[str, str, str]] = []
     labels = _honour_cannot_links(g, _components(n, g.el, g.er), accepted, feedback)
     values = keys.to_numpy()
+    suspicious = _split_suspicious(g, labels, accepted, feedback, limits)
     # Keys are sorted, so a component's smallest key is its first: vectorised, where a pandas
     # groupby-min over strings runs a Python loop per group (2.5 s for 100,000 records).
-    suspicious = _split_suspicious(g, labels, accepted, feedback, limits)
     leads = values[_first_positions(labels)[np.flatnonzero(suspicious)]].tolist() if suspicious.any() else []
     if suspicious.any():
         labels = _components(n, g.el[accepted], g.er[accepted])
