@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matching.clustering import (
     REASON_CANNOT_LINK,
@@ -120,3 +122,39 @@ def test_result_does_not_depend_on_input_order() -> None:
     first, _ = run(list("abcde"), edges(*rows), links(("a", "d")))
     second, _ = run(list("edcba"), edges(*reversed(rows)), links(("a", "d")))
     assert first == second
+
+
+@st.composite
+def graphs(draw: st.DrawFn) -> tuple[list[str], pd.DataFrame, Limits]:
+    """Random match graphs: up to 40 records, any links, a few steward matches, tight limits."""
+    n = draw(st.integers(2, 40))
+    keys = [f"k{i:02d}" for i in range(n)]
+    pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=120))
+    rows = {}
+    for a, b in pairs:
+        if a != b:
+            weight = draw(st.sampled_from([4.5, 6.0, 8.0, 12.0, 20.0]))
+            rows[(keys[min(a, b)], keys[max(a, b)])] = (weight, draw(st.booleans()) and draw(st.booleans()))
+    e = edges(*[(a, b, w, s) for (a, b), (w, s) in rows.items()])
+    limits = Limits(draw(st.integers(2, 12)), draw(st.sampled_from([0.0, 0.2, 0.5])), draw(st.integers(3, 8)))
+    return keys, e, limits
+
+
+@settings(max_examples=200, deadline=None)
+@given(graphs())
+def test_every_part_passes_the_checks_unless_steward_matches_hold_it(graph: tuple[list[str], pd.DataFrame, Limits]) -> None:
+    keys, e, limits = graph
+    result = cluster(np.array(keys), e, links(), limits)
+    clusters = result.clusters.set_index("record_key")["cluster_id"]
+    assert sorted(clusters.index) == keys                                 # one cluster per record
+    cut = set(zip(result.feedback["record_key_l"], result.feedback["record_key_r"], strict=True))
+    kept = e.loc[np.array([(a, b) not in cut for a, b in zip(e["record_key_l"], e["record_key_r"], strict=True)],
+                          dtype=bool)]
+    stewards = e.loc[e["steward"].astype(bool)]
+    assert not cut & set(zip(stewards["record_key_l"], stewards["record_key_r"], strict=True))  # never cut
+    for _, members in clusters.groupby(clusters):
+        inside = kept[kept["record_key_l"].isin(members.index) & kept["record_key_r"].isin(members.index)]
+        size = len(members)
+        density = len(inside) / (size * (size - 1) / 2) if size > 1 else 1.0
+        fails = size > limits.max_cluster_size or (size >= limits.density_min_size and density < limits.min_density)
+        assert not fails or inside["steward"].astype(bool).all(), (size, density, limits)
