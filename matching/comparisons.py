@@ -445,6 +445,11 @@ def _disagrees(comparison: Comparison, level: lv.Level | Unconfirmed) -> str:
     return f"g_{comparison.name} = {comparison.index_of(level)}"
 
 
+def _all_of(by_name: Mapping[str, Comparison], combo: Mapping[str, lv.Level | Unconfirmed]) -> str:
+    """SQL over a raw vector: every comparison of `combo` is at its level (an AND, unbracketed)."""
+    return " AND ".join(_disagrees(by_name[n], level) for n, level in combo.items())
+
+
 def vector_sql(comparisons: list[Comparison], inner: str, rule: HouseholdRule | None) -> str:
     """SELECT list of the final comparison vector `g_<name>` over `inner`, a query giving the raw ones.
 
@@ -455,13 +460,10 @@ def vector_sql(comparisons: list[Comparison], inner: str, rule: HouseholdRule | 
     by_name = {c.name: c for c in comparisons}
     rule = rule or HouseholdRule((), ())
     channels = [f"g_{n} = 1" for n in rule.channels if n in by_name]
-    persons = [
-        "(" + " AND ".join(_disagrees(by_name[n], level) for n, level in combo.items()) + ")"
-        for combo in rule.disagreements if set(combo) <= set(by_name)
-    ]
+    persons = [f"({_all_of(by_name, combo)})" for combo in rule.disagreements if set(combo) <= set(by_name)]
     fired = [f"({' OR '.join(channels)}) AND ({' OR '.join(persons)})"] if channels and persons else []
     fired += [
-        f"g_{channel} = 1 AND " + " AND ".join(_disagrees(by_name[n], level) for n, level in combo.items())
+        f"g_{channel} = 1 AND {_all_of(by_name, combo)}"
         for channel, combo in rule.per_channel if channel in by_name and set(combo) <= set(by_name)
     ]
     # An identifier issued to one person (national ID) that agrees settles it: no household rule.
