@@ -29,6 +29,11 @@ class Comparison:
         return [i for i, level in enumerate(self.levels) if level.is_null]
 
     @property
+    def weighed(self) -> list[int]:
+        """Level indexes that carry a weight (every level but the neutral ones)."""
+        return [i for i, level in enumerate(self.levels) if not level.is_null]
+
+    @property
     def labels(self) -> list[str]:
         return [level.label for level in self.levels]
 

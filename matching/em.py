@@ -186,10 +186,59 @@ def session_patterns(patterns: Patterns, comparisons: list[Comparison], fixed: l
     return Patterns(gammas, patterns.counts[keep], patterns.labels[keep])
 
 
+def share_from_disagreement(patterns: Patterns, comparisons: list[Comparison], u: dict[str, np.ndarray]) -> float | None:
+    """A session's match share when it leaves one comparison free; None when it leaves more (EM finds it).
+
+    With one free comparison and u held, every match share fits the data along a ridge: any share
+    explains the level counts with some m, and EM stopped wherever it met the ridge (RLdata 10000:
+    the names' session put 19 % of the duplicates' birth dates a generation apart or "different",
+    where none are, and counted 1,189 matches for about 980). The one fact that tells the share is
+    how much rarer outright disagreement ("different") is among the session's pairs than among
+    strangers: duplicates (almost) never disagree outright, so the pairs that do are strangers.
+    """
+    free = [k for k, c in enumerate(comparisons) if np.isin(patterns.gammas[:, k], c.weighed).any()]
+    if len(free) != 1:
+        return None
+    comp, g = comparisons[free[0]], patterns.gammas[:, free[0]]
+    held = float(patterns.counts[np.isin(g, comp.weighed)].sum())
+    different = len(comp.levels) - 1
+    strangers = float(u[comp.name][different] / max(float(u[comp.name][comp.weighed].sum()), PROB_FLOOR))
+    if strangers <= 0:
+        return None
+    observed = float(patterns.counts[g == different].sum()) / held
+    return float(np.clip(1.0 - observed / strangers, PROB_FLOOR, 1.0 - PROB_FLOOR))
+
+
+def m_at_share(
+    patterns: Patterns, comparisons: list[Comparison], u: dict[str, np.ndarray], share: float,
+) -> dict[str, np.ndarray]:
+    """m that explains each comparison's level counts at a known match share, u held (unlabelled pairs).
+
+    Counts = share * m + (1 - share) * u, so m = (counts - (1 - share) * u) / share, floored at 0.
+    EM started elsewhere creeps towards a level whose m is 0 (it shrinks by a factor close to 1 per
+    iteration), so a session with a known share starts here.
+    """
+    m = {c.name: fix_neutral(initial_m(len(c.levels)), c) for c in comparisons}
+    for k, c in enumerate(comparisons):
+        free = c.weighed
+        observed = np.bincount(patterns.gammas[:, k], weights=patterns.counts, minlength=len(c.levels))
+        if observed[free].sum() <= 0:
+            continue
+        values = np.zeros(len(c.levels))
+        values[free] = np.maximum(
+            observed[free] / observed[free].sum() - (1 - share) * u[c.name][free] / u[c.name][free].sum(), 0.0
+        ) / share
+        m[c.name] = fix_neutral(np.maximum(values, PROB_FLOOR), c)
+    return m
+
+
 def run_em_fixed_u(
     patterns: Patterns, comparisons: list[Comparison], u: dict[str, np.ndarray], cfg: TrainingConfig,
+    share: float | None = None,
 ) -> tuple[dict[str, np.ndarray], float, int]:
-    """EM with u held at its random-pair value: only m and the session's match share move (Splink's way)."""
+    """EM with u held at its random-pair value: only m and the session's match share move (Splink's way).
+
+    `share`: the session's match share, held (only m moves) when known from elsewhere."""
     g = patterns.gammas
     weights = patterns.counts.copy()
     labelled = patterns.labels >= 0
@@ -197,12 +246,14 @@ def run_em_fixed_u(
     initial = {c.name: fix_neutral(initial_m(len(c.levels)), c) for c in comparisons}
     m = {name: values.copy() for name, values in initial.items()}
     log_u = log_probability(g, comparisons, u)
-    prior = 0.5
+    prior = 0.5 if share is None else share
+    if share is not None:
+        m = m_at_share(patterns, comparisons, u, share)
     iterations = 0
     for iterations in range(1, cfg.em_iterations + 1):  # noqa: B007 - used after the loop
         post = _posterior(patterns, log_probability(g, comparisons, m), log_u, prior)
         w_match = weights * post
-        new_prior = float(np.clip(w_match.sum() / weights.sum(), 1e-6, 1 - 1e-6))
+        new_prior = float(np.clip(w_match.sum() / weights.sum(), 1e-6, 1 - 1e-6)) if share is None else share
         delta = abs(new_prior - prior)
         for k, c in enumerate(comparisons):
             new_m = fix_neutral(m_step(g[:, k], w_match, len(c.levels), initial[c.name]), c)
@@ -240,7 +291,7 @@ def train_by_sessions(
         part = session_patterns(patterns, comparisons, fixed)
         if part.counts.sum() < cfg.em_session_min_pairs:
             continue
-        m, share, iterations = run_em_fixed_u(part, comparisons, u, cfg)
+        m, share, iterations = run_em_fixed_u(part, comparisons, u, cfg, share_from_disagreement(part, comparisons, u))
         expected = share * float(part.counts.sum())
         estimated = tuple(c.name for c in comparisons if c.name not in fixed)
         session = Session(tuple(fixed), int(part.counts.sum()), expected, iterations, estimated)
@@ -292,12 +343,12 @@ def fill_unseen_levels(
     total = log_ratio.sum(axis=1) + math.log(candidate_share / (1 - candidate_share))
     for k, c in enumerate(comparisons):
         present = np.bincount(g[:, k], weights=counts, minlength=len(c.levels))
-        unseen = [i for i in range(1, len(c.levels)) if i not in c.neutral and seen[c.name][i] == 0 and present[i] > 0]
+        unseen = [i for i in c.weighed if seen[c.name][i] == 0 and present[i] > 0]
         if not unseen:
             continue
         post = 1.0 / (1.0 + np.exp(-np.clip(total - log_ratio[:, k], -700, 700)))
         expected = np.bincount(g[:, k], weights=counts * post, minlength=len(c.levels))
-        free = [i for i in range(1, len(c.levels)) if i not in c.neutral]
+        free = c.weighed
         if expected[free].sum() <= 0:
             continue
         share = expected / expected[free].sum()

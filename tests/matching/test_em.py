@@ -155,3 +155,40 @@ def test_the_match_count_allows_for_fields_that_are_missing() -> None:
     assert fitted is not None and naive is not None
     assert fitted[1] == pytest.approx(20_000, rel=0.1)
     assert naive[1] < 0.85 * 20_000                    # without it, the birth-date sessions undercount
+
+
+def names_and_birth_dates_only(matches: int = 1_000, strangers_per_match: int = 9) -> em.Patterns:
+    """A register with names and birth dates alone (RLdata's shape): every session leaves one field free.
+
+    Each duplicate carries one error: a typo in a first name (20 %) or a surname (20 %), or a birth
+    date one digit off (45 %) or one part wrong (15 %). The strangers a `names` rule brings share
+    both names and have birth dates as random pairs do.
+    """
+    rng = np.random.default_rng(11)
+    k_first, k_last, k_date = INDEX["first_name"], INDEX["last_name"], INDEX["birth_date"]
+    true = np.zeros((matches, len(COMPARISONS)), dtype=np.int64)
+    true[:, k_first], true[:, k_last] = level("first_name", "exact"), level("last_name", "exact")
+    true[:, k_date] = level("birth_date", "exact")
+    error = rng.choice(4, size=matches, p=[0.2, 0.2, 0.45, 0.15])
+    true[error == 0, k_first] = level("first_name", "very similar (jaro-winkler >= 0.92)")
+    true[error == 1, k_last] = level("last_name", "very similar (jaro-winkler >= 0.92)")
+    true[error == 2, k_date] = level("birth_date", "one digit off or two digits swapped")
+    true[error == 3, k_date] = level("birth_date", "the same but for the day, the month or the year")
+    strangers = np.zeros((matches * strangers_per_match, len(COMPARISONS)), dtype=np.int64)
+    strangers[:, k_first], strangers[:, k_last] = level("first_name", "exact"), level("last_name", "exact")
+    u_date = random_u()["birth_date"]
+    strangers[:, k_date] = rng.choice(len(u_date) - 1, size=len(strangers), p=u_date[1:]) + 1
+    rows, counts = np.unique(np.vstack([true, strangers]), axis=0, return_counts=True)
+    return em.Patterns(em.neutralise(rows, COMPARISONS), counts.astype(float), np.full(len(counts), -1))
+
+
+def test_a_session_with_one_free_field_takes_its_match_share_from_outright_disagreement() -> None:
+    # With u held and one field free, every match share fits the data with some m: EM stopped
+    # wherever it met that ridge, and put a fifth of the duplicates' birth dates at "different".
+    fitted = em.train_by_sessions(names_and_birth_dates_only(), COMPARISONS, random_u(), TrainingConfig())
+    assert fitted is not None
+    m, matches, sessions = fitted
+    names_session = next(s for s in sessions if set(s.fixed) == {"first_name", "last_name"})
+    assert names_session.expected_matches == pytest.approx(1_000, rel=0.1)
+    assert m["birth_date"][-1] < 0.01
+    assert m["birth_date"][level("birth_date", "exact")] == pytest.approx(0.4, abs=0.05)
