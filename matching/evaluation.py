@@ -9,6 +9,7 @@ counts, never by listing pairs.
 
 from __future__ import annotations
 
+import io
 import tempfile
 import time
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ import pandas as pd
 
 from matching.engine import MatchOutcome, run, run_matching
 from matching.settings import MatchingConfig
+from sources.csv_inbox import SNIFF_BYTES, detect_encoding, sniff_delimiter
 from warehouse.schema import ddl_text
 
 #: Columns `mdm evaluate` reads from a CSV (any subset); others are ignored.
@@ -78,8 +80,17 @@ def pairwise_scores(predicted: pd.Series, truth: pd.Series) -> tuple[float, floa
 
 
 def read_canonical_csv(path: Path, truth_column: str) -> tuple[pd.DataFrame, pd.Series]:
-    """(canonical columns + record_id + source, truth) from a CSV; text everywhere, nothing guessed."""
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    """(canonical columns + record_id + source, truth) from a CSV; text everywhere, no value guessed.
+
+    The encoding and the delimiter are detected as the CSV connector detects them
+    (`sources.csv_inbox`): a French Excel export is `;`-separated Windows-1252, and read with
+    pandas' defaults its header was one column and the truth column "not in the header".
+    """
+    data = path.read_bytes()
+    encoding = detect_encoding(data)
+    delimiter = sniff_delimiter(data[:SNIFF_BYTES].decode(encoding, errors="replace"))
+    frame = pd.read_csv(io.BytesIO(data), sep=delimiter, encoding=encoding, dtype=str, keep_default_na=False,
+                        na_values=[""])
     if truth_column not in frame.columns:
         raise ValueError(f"truth column {truth_column!r} not in the CSV header")
     keep = [c for c in (*CANONICAL_COLUMNS, "record_id", "source") if c in frame.columns]

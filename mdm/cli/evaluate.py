@@ -52,7 +52,8 @@ def evaluate_command(
     CSV_FILE uses the canonical column names (any subset): first_name, last_name, email,
     phone, street, postcode, city, country, birth_date, national_id, and for organisations
     company, legal_form, siren, siret, vat_number, website; optional record_id and source;
-    other columns are ignored. A file with company columns and no names is matched as
+    other columns are ignored; the encoding and the delimiter (, ; tab |) are detected, as
+    for the CSV connector. A file with company columns and no names is matched as
     organisations (--party says it explicitly). The records go through the real standardisation
     and matching in a temporary database: nothing in $MDM_HOME changes.
 

@@ -65,6 +65,17 @@ def test_cli_last_line_and_json(tmp_path: Path, mdm_home: Path) -> None:
     assert not (mdm_home / "warehouse.duckdb").exists()          # nothing written to the home
 
 
+def test_cli_reads_a_french_excel_export(tmp_path: Path, mdm_home: Path) -> None:
+    # Excel in France writes `;`-separated Windows-1252: read with pandas' defaults, the header was
+    # one column and the truth column "not in the header".
+    path = tmp_path / "excel.csv"
+    pd.read_csv(_csv(tmp_path), dtype=str).to_csv(path, sep=";", index=False, encoding="cp1252")
+    result = CliRunner().invoke(mdm, ["evaluate", str(path), "--truth-column", "who"])
+    assert result.exit_code == 0, result.output
+    match = LAST_LINE.match(result.output.strip().splitlines()[-1])
+    assert match and match.group(4) == "5" and float(match.group(3)) == 1.0
+
+
 def test_cli_refuses_bad_usage(tmp_path: Path, mdm_home: Path) -> None:
     path = _csv(tmp_path)
     assert CliRunner().invoke(mdm, ["evaluate", str(path)]).exit_code == 2
