@@ -54,6 +54,8 @@ class Evaluation:
     seconds: float
     outcome: MatchOutcome | None = None
     party: str = "person"
+    #: Records whose truth id is blank: matched like the others, left out of the scores.
+    unlabelled: int = 0
 
     def line(self) -> str:
         return (
@@ -96,7 +98,8 @@ def read_canonical_csv(path: Path, truth_column: str) -> tuple[pd.DataFrame, pd.
     keep = [c for c in (*CANONICAL_COLUMNS, "record_id", "source") if c in frame.columns]
     if not any(c in frame.columns for c in CANONICAL_COLUMNS):
         raise ValueError(f"the CSV has none of the canonical columns {list(CANONICAL_COLUMNS)}")
-    return frame[keep].copy(), frame[truth_column].astype(str)
+    truth = frame[truth_column].str.strip()
+    return frame[keep].copy(), truth.where(truth.str.len() > 0)      # blank: not known (NaN)
 
 
 def _febrl_frame(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
@@ -257,9 +260,13 @@ def evaluate(
     joined = joined.merge(clusters, on="record_key", how="left", validate="one_to_one")
     # A record the party's matcher does not read (an organisation's row, matched as persons) is alone.
     joined["cluster_id"] = joined["cluster_id"].fillna(joined["record_key"])
-    precision, recall, f1 = pairwise_scores(joined["cluster_id"], joined["truth"])
+    # A blank truth id says "not known", not "one more person called blank": such records are
+    # matched with the rest but no pair of theirs is judged (read as the text "nan", they were
+    # all one person, and every true pair among the others looked like a miss).
+    labelled = joined["truth"].notna()
+    precision, recall, f1 = pairwise_scores(joined.loc[labelled, "cluster_id"], joined.loc[labelled, "truth"])
     return Evaluation(
         precision=precision, recall=recall, f1=f1, records=len(joined),
         clusters=int(joined["cluster_id"].nunique()), seconds=time.perf_counter() - started, outcome=outcome,
-        party=party,
+        party=party, unlabelled=int((~labelled).sum()),
     )

@@ -89,10 +89,13 @@ def evaluate_command(
         echo_json({
             "precision": result.precision, "recall": result.recall, "f1": result.f1,
             "records": result.records, "clusters": result.clusters, "seconds": round(result.seconds, 3),
-            "party": result.party,
+            "unlabelled": result.unlabelled, "party": result.party,
             "matching": counts,
         })
         return
+    if result.unlabelled:
+        click.echo(f"{result.unlabelled} records have no {truth_column or 'truth'} value: matched, left out of the scores",
+                   err=True)
     click.echo(result.line())
 
 

@@ -76,6 +76,19 @@ def test_cli_reads_a_french_excel_export(tmp_path: Path, mdm_home: Path) -> None
     assert match and match.group(4) == "5" and float(match.group(3)) == 1.0
 
 
+def test_records_without_a_truth_id_are_matched_but_not_scored(tmp_path: Path, mdm_home: Path) -> None:
+    frame = pd.read_csv(_csv(tmp_path), dtype=str)
+    unknown = frame.iloc[[4, 4, 2]].assign(record_id=["6", "7", "8"], who=["", " ", ""])
+    path = tmp_path / "partly_labelled.csv"
+    pd.concat([frame, unknown]).to_csv(path, index=False)
+    result = CliRunner().invoke(mdm, ["evaluate", str(path), "--truth-column", "who"])
+    assert result.exit_code == 0, result.output
+    # read as the text "nan", the three were one person, and records 5 and 8 made false pairs
+    match = LAST_LINE.match(result.output.strip().splitlines()[-1])
+    assert match and match.group(4) == "8" and float(match.group(3)) == 1.0
+    assert "3 records have no who value" in result.output
+
+
 def test_cli_refuses_bad_usage(tmp_path: Path, mdm_home: Path) -> None:
     path = _csv(tmp_path)
     assert CliRunner().invoke(mdm, ["evaluate", str(path)]).exit_code == 2
