@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -56,6 +56,9 @@ class Evaluation:
     party: str = "person"
     #: Records whose truth id is blank: matched like the others, left out of the scores.
     unlabelled: int = 0
+    #: Standardisation issue codes (docs/standardisation.md) and how many records carry each: a value
+    #: that could not be read is dropped, so a column of unread dates scores as a column of blanks.
+    issues: dict[str, int] = field(default_factory=dict)
 
     def line(self) -> str:
         return (
@@ -268,5 +271,11 @@ def evaluate(
     return Evaluation(
         precision=precision, recall=recall, f1=f1, records=len(joined),
         clusters=int(joined["cluster_id"].nunique()), seconds=time.perf_counter() - started, outcome=outcome,
-        party=party, unlabelled=int((~labelled).sum()),
+        party=party, unlabelled=int((~labelled).sum()), issues=issue_counts(records["issues"]),
     )
+
+
+def issue_counts(issues: pd.Series) -> dict[str, int]:
+    """{issue code: records carrying it} over a standardised frame's `issues` lists, most frequent first."""
+    codes = issues.explode().dropna()
+    return {str(code): int(n) for code, n in codes.value_counts().items()}

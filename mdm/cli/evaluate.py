@@ -14,6 +14,11 @@ import click
 from mdm.cli.options import config_option, echo_json, get_config, json_option
 from mdm.clock import now as clock_now
 
+#: What to do about a column the standardiser could not read, beside its issue code.
+UNREAD_HINTS = {
+    "birth_date_unparseable": "; dates other than ISO need --date-format, e.g. %d/%m/%Y",
+}
+
 
 @click.command("evaluate")
 @click.argument("csv_file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -89,10 +94,14 @@ def evaluate_command(
         echo_json({
             "precision": result.precision, "recall": result.recall, "f1": result.f1,
             "records": result.records, "clusters": result.clusters, "seconds": round(result.seconds, 3),
-            "unlabelled": result.unlabelled, "party": result.party,
+            "unlabelled": result.unlabelled, "party": result.party, "standardisation_issues": result.issues,
             "matching": counts,
         })
         return
+    for code, count in result.issues.items():
+        if code.endswith(("_unparseable", "_invalid")):
+            hint = UNREAD_HINTS.get(code, "")
+            click.echo(f"{code}: {count} of {result.records} records (the value is left out){hint}", err=True)
     if result.unlabelled:
         click.echo(f"{result.unlabelled} records have no {truth_column or 'truth'} value: matched, left out of the scores",
                    err=True)

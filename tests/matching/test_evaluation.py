@@ -89,6 +89,19 @@ def test_records_without_a_truth_id_are_matched_but_not_scored(tmp_path: Path, m
     assert "3 records have no who value" in result.output
 
 
+def test_cli_names_the_values_it_could_not_read(tmp_path: Path, mdm_home: Path) -> None:
+    # Day and month are never guessed: "04/03/1980" without --date-format is dropped, and says so.
+    frame = pd.read_csv(_csv(tmp_path), dtype=str)
+    frame["birth_date"] = pd.to_datetime(frame["birth_date"]).dt.strftime("%d/%m/%Y")
+    path = tmp_path / "french_dates.csv"
+    frame.to_csv(path, index=False)
+    result = CliRunner().invoke(mdm, ["evaluate", str(path), "--truth-column", "who"])
+    assert result.exit_code == 0, result.output
+    assert "birth_date_unparseable: 5 of 5 records" in result.output and "--date-format" in result.output
+    read = CliRunner().invoke(mdm, ["evaluate", str(path), "--truth-column", "who", "--date-format", "%d/%m/%Y"])
+    assert read.exit_code == 0 and "birth_date_unparseable" not in read.output
+
+
 def test_cli_refuses_bad_usage(tmp_path: Path, mdm_home: Path) -> None:
     path = _csv(tmp_path)
     assert CliRunner().invoke(mdm, ["evaluate", str(path)]).exit_code == 2
