@@ -34,10 +34,7 @@ NOW = datetime(2026, 11, 23, 12, 0, 0)
 TRAINING_METHOD_ENV = "MDM_BENCH_TRAINING_METHOD"
 #: DuckDB's memory cap for our matcher's child process (it spills to disk beyond it).
 MEMORY_LIMIT_ENV = "MDM_BENCH_MEMORY_LIMIT"
-#: The default cap. The matching stage at a million records must stay under 2 GB of peak memory
-#: (issue 17): capped at 1.2 GB it peaks at 1.9 GB, and at 2.5 GB (the default until 2026-12-07)
-#: at 2.8 GB, no faster (43.9 s against 47.1 s, docs/matching.md §10).
-DEFAULT_MEMORY_LIMIT = "1200MB"
+
 
 
 def dataset(records: int, seed: int) -> Path:
@@ -58,7 +55,7 @@ def standardised(records: int, seed: int) -> tuple[Path, Path, float]:
     import pandas as pd
     import pyarrow.parquet as pq
 
-    from matching.evaluation import MATCH_COLUMNS, read_canonical_csv, standardise_records
+    from matching.evaluation import MATCH_COLUMNS, read_canonical_csv, standardise_records, write_match_input
 
     folder = DATA / f"match-{records}-s{seed}"
     out, truth_path = folder / "standardised.parquet", folder / "truth.parquet"
@@ -68,13 +65,7 @@ def standardised(records: int, seed: int) -> tuple[Path, Path, float]:
     if not out.exists() or set(MATCH_COLUMNS) - set(pq.read_schema(out).names):
         frame, truth = read_canonical_csv(csv, "person_id")
         recs = standardise_records(frame, NOW)
-        keep = list(MATCH_COLUMNS)
-        table = recs[keep].copy()
-        for col in keep:
-            if col != "birth_date":
-                table[col] = table[col].astype("string")
-        table["birth_date"] = pd.to_datetime(table["birth_date"], errors="coerce").dt.date
-        table.to_parquet(out, index=False)
+        write_match_input(recs, out)
         pd.DataFrame({"record_key": recs["record_key"].astype(str), "truth": truth.to_numpy()}).to_parquet(
             truth_path, index=False)
     return out, truth_path, time.perf_counter() - started
@@ -92,12 +83,12 @@ def run_ours(input_path: Path, out_path: Path) -> dict[str, Any]:
     """Child process: our matcher on the standardised records."""
     import tempfile
 
-    from matching.evaluation import match_frame
+    from matching.evaluation import MEMORY_LIMIT, match_frame
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         clusters, outcome = match_frame(input_path, _config(), NOW, Path(tmp),
-                                        memory_limit=os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT))
+                                        memory_limit=os.environ.get(MEMORY_LIMIT_ENV, MEMORY_LIMIT))
     seconds = time.perf_counter() - started
     clusters.to_parquet(out_path, index=False)
     return {
@@ -233,7 +224,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--training-method", choices=["sessions", "candidates"], default=None,
                         help="override matching.training.method (to compare the two)")
     parser.add_argument("--memory-limit", default=None,
-                        help=f"DuckDB memory cap for our matcher, e.g. 2GB (default {DEFAULT_MEMORY_LIMIT})")
+                        help="DuckDB memory cap for our matcher, e.g. 2GB (default: matching.evaluation.MEMORY_LIMIT)")
     parser.add_argument("--incremental", type=float, metavar="FRACTION",
                         help="instead: time a full run on the rest, then an incremental run adding FRACTION")
     parser.add_argument("--child", nargs=2, metavar=("INPUT", "OUT"), help=argparse.SUPPRESS)

@@ -238,17 +238,18 @@ def run_em_fixed_u(
 ) -> tuple[dict[str, np.ndarray], float, int]:
     """EM with u held at its random-pair value: only m and the session's match share move (Splink's way).
 
-    `share`: the session's match share, held (only m moves) when known from elsewhere."""
+    `share`: the session's match share when known otherwise (`share_from_disagreement`): held, and
+    only m moves, from the m that share implies."""
     g = patterns.gammas
     weights = patterns.counts.copy()
     labelled = patterns.labels >= 0
     weights[labelled] *= cfg.steward_label_weight
     initial = {c.name: fix_neutral(initial_m(len(c.levels)), c) for c in comparisons}
-    m = {name: values.copy() for name, values in initial.items()}
+    if share is None:
+        m, prior = {name: values.copy() for name, values in initial.items()}, 0.5
+    else:
+        m, prior = m_at_share(patterns, comparisons, u, share), share
     log_u = log_probability(g, comparisons, u)
-    prior = 0.5 if share is None else share
-    if share is not None:
-        m = m_at_share(patterns, comparisons, u, share)
     iterations = 0
     for iterations in range(1, cfg.em_iterations + 1):  # noqa: B007 - used after the loop
         post = _posterior(patterns, log_probability(g, comparisons, m), log_u, prior)

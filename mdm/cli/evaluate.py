@@ -68,27 +68,25 @@ def evaluate_command(
       mdm evaluate --dataset febrl3
       mdm evaluate companies.csv --truth-column company_id
     """
-    from matching.evaluation import evaluate, load_dataset, read_canonical_csv
+    from matching.evaluation import evaluate, evaluate_csv, load_dataset
     from matching.settings import MatchingConfig
 
     if (csv_file is None) == (dataset is None):
         raise click.UsageError("give either CSV_FILE with --truth-column, or --dataset")
+    cfg = get_config(config_path).matching if use_config else MatchingConfig()
     if dataset is not None:
         frame, truth, dataset_date_format = load_dataset(dataset)
-        country = default_country or "AU"
-        fmt = date_format or dataset_date_format
+        result = evaluate(frame, truth, cfg, now=clock_now(), default_country=default_country or "AU",
+                          date_format=date_format or dataset_date_format, party=party)
     else:
         assert csv_file is not None
         if not truth_column:
             raise click.UsageError("--truth-column is required with CSV_FILE")
         try:
-            frame, truth = read_canonical_csv(csv_file, truth_column)
+            result = evaluate_csv(csv_file, truth_column, cfg, now=clock_now(), default_country=default_country or "FR",
+                                  date_format=date_format, party=party)
         except ValueError as exc:
             raise click.UsageError(str(exc)) from exc
-        country = default_country or "FR"
-        fmt = date_format
-    cfg = get_config(config_path).matching if use_config else MatchingConfig()
-    result = evaluate(frame, truth, cfg, now=clock_now(), default_country=country, date_format=fmt, party=party)
     if as_json:
         counts = result.outcome.counts if result.outcome else {}
         echo_json({
