@@ -22,7 +22,11 @@ UNREAD_HINTS = {
 
 @click.command("evaluate")
 @click.argument("csv_file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--truth-column", default=None, help="Column of CSV_FILE holding the true entity id.")
+@click.option(
+    "--truth-column",
+    default=None,
+    help="Column of CSV_FILE holding the true entity id; a blank one means not known (matched, not scored).",
+)
 @click.option(
     "--dataset",
     type=click.Choice(["febrl1", "febrl2", "febrl3", "febrl4"]),
