@@ -38,7 +38,7 @@ PARTIES = ("person", "organisation")
 DATASETS = ("febrl1", "febrl2", "febrl3", "febrl4")
 #: DuckDB's memory cap when matching in a throw-away database (`mdm evaluate`, the benchmarks); it
 #: spills to disk beyond it. At a million records the matching stage then peaks at 1.9 GB (issue
-#: 17's bound: 2 GB), against 3.2 GB capped at 3 GB, for 5-15 % more time (docs/matching.md §9).
+#: 17's bound: 2 GB), against 3.2 GB capped at 3 GB, for about 12 % more time (docs/matching.md §10).
 MEMORY_LIMIT = "1200MB"
 #: `frame.attrs` key: the date the records describe. Standardisation judges birth dates against it
 #: (a birth date more than 120 years before it is impossible), so a dated snapshot scores the same
