@@ -67,6 +67,11 @@ def initial_m(n_levels: int) -> np.ndarray:
     return m
 
 
+def generic_m(comparisons: list[Comparison]) -> dict[str, np.ndarray]:
+    """Every comparison's generic start (`initial_m`), neutral levels fixed: EM's start and pseudo-pair."""
+    return {c.name: fix_neutral(initial_m(len(c.levels)), c) for c in comparisons}
+
+
 def m_step(g: np.ndarray, w: np.ndarray, n_levels: int, pseudo: np.ndarray) -> np.ndarray:
     """Level distribution from weighted counts, plus one pseudo-pair spread like `pseudo`.
 
@@ -120,7 +125,7 @@ def run_em(
     weights = patterns.counts.copy()
     labelled = patterns.labels >= 0
     weights[labelled] *= cfg.steward_label_weight
-    initial = {c.name: fix_neutral(initial_m(len(c.levels)), c) for c in comparisons}
+    initial = generic_m(comparisons)
     m = {name: values.copy() for name, values in (start_m or initial).items()}
     uc = {c.name: u[c.name].copy() for c in comparisons}
     prior = start_prior
@@ -218,7 +223,7 @@ def m_at_share(
     EM started elsewhere creeps towards a level whose m is 0 (it shrinks by a factor close to 1 per
     iteration), so a session with a known share starts here.
     """
-    m = {c.name: fix_neutral(initial_m(len(c.levels)), c) for c in comparisons}
+    m = generic_m(comparisons)
     for k, c in enumerate(comparisons):
         free = c.weighed
         observed = np.bincount(patterns.gammas[:, k], weights=patterns.counts, minlength=len(c.levels))
@@ -244,7 +249,7 @@ def run_em_fixed_u(
     weights = patterns.counts.copy()
     labelled = patterns.labels >= 0
     weights[labelled] *= cfg.steward_label_weight
-    initial = {c.name: fix_neutral(initial_m(len(c.levels)), c) for c in comparisons}
+    initial = generic_m(comparisons)
     if share is None:
         m, prior = {name: values.copy() for name, values in initial.items()}, 0.5
     else:
