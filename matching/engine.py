@@ -27,7 +27,7 @@ from typing import Any
 
 import duckdb
 
-from matching import blocking, decisions, recluster, scoring, training
+from matching import blocking, decisions, defaults, recluster, scoring, training
 from matching import model as model_store
 from matching.blocking_report import rule_report
 from matching.comparisons import vector_sql
@@ -63,9 +63,13 @@ def _rules_data(spec: ModelSpec) -> list[tuple[str, tuple[str, ...]]]:
     return [(r.name, r.columns) for r in spec.blocking_rules]
 
 
-def candidates_fingerprint(spec: ModelSpec, cfg: EngineSettings, skipped: list[str], levels: str) -> str:
-    """What stored comparison vectors depend on: blocking rules (and which are skipped), cap, comparison levels."""
-    data = repr((_rules_data(spec), skipped, cfg.max_block_size, [c.name for c in spec.comparisons], levels))
+def candidates_fingerprint(
+    spec: ModelSpec, cfg: EngineSettings, skipped: list[str], levels: str, found: defaults.DefaultValues | None = None,
+) -> str:
+    """What stored comparison vectors depend on: blocking rules (and which are skipped), cap, comparison
+    levels, and the values that compare as missing (`found`)."""
+    data = repr((_rules_data(spec), skipped, cfg.max_block_size, [c.name for c in spec.comparisons], levels,
+                 sorted(found.hashes.items()) if found else None))
     return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
@@ -108,6 +112,29 @@ def _skipped_rules(
     _set_state(con, spec.schema, "skipped_rules",
                json.dumps({"rules": rules_fp, "records": n_records, "skipped": skipped}))
     return skipped
+
+
+def _judged_defaults(
+    con: duckdb.DuckDBPyConnection, spec: ModelSpec, cfg: EngineSettings, n_records: int, force_full: bool, salt: str,
+) -> defaults.DefaultValues | None:
+    """The values that compare as missing (`matching/defaults.py`), judged like the skipped rules:
+    on the data, then kept while it stays about the same size (`RULES_REJUDGE_GROWTH`)."""
+    if spec.defaults is None:
+        return None
+    settings_fp = hashlib.sha256(repr((
+        sorted(spec.defaults.fields.items()), spec.defaults.holder, cfg.default_value_min_people,
+        cfg.default_value_factor, hashlib.sha256(salt.encode()).hexdigest(),
+    )).encode()).hexdigest()[:16]
+    stored = _state(con, spec.schema, "default_values")
+    if stored is not None and not force_full:
+        previous = json.loads(stored)
+        moved = abs(n_records - previous["records"]) / max(previous["records"], 1)
+        if previous["settings"] == settings_fp and moved <= RULES_REJUDGE_GROWTH:
+            return defaults.DefaultValues(previous["hashes"], previous["held"])
+    found = defaults.judge(con, spec.defaults, cfg.default_value_min_people, cfg.default_value_factor, salt)
+    _set_state(con, spec.schema, "default_values", json.dumps(
+        {"settings": settings_fp, "records": n_records, "hashes": found.hashes, "held": found.records}))
+    return found
 
 
 def _mark_new(con: duckdb.DuckDBPyConnection, schema: str, full: bool) -> dict[str, int]:
@@ -205,16 +232,20 @@ class _Run:
         self.timings[step] = time.perf_counter() - started
 
 
-def _prepare(r: _Run, source: str, force_full: bool, levels_fp: str) -> list[blocking.BlockingRule]:
-    """Prepared input, steward decisions, the rules to skip and the mode; returns the active rules."""
+def _prepare(r: _Run, source: str, force_full: bool, levels_fp: str, salt: str) -> list[blocking.BlockingRule]:
+    """Prepared input (its defaults cleared), the rules to skip and the mode; returns the active rules."""
     con, spec, cfg = r.con, r.spec, r.cfg
     n_records, prepared_now = prepare_with_cache(con, spec, source, force_full or not cfg.incremental)
+    found = _judged_defaults(con, spec, cfg, n_records, force_full, salt)
+    if found is not None and spec.defaults is not None:
+        defaults.clear(con, spec.defaults, found, salt, cfg.default_value_min_people)
+        r.outcome.warnings += found.warnings()
     skipped = _skipped_rules(con, spec, cfg, n_records, force_full)
     r.outcome.warnings += [
         f"blocking rule {name}: skipped, it would yield over {cfg.max_rule_pairs_per_record:g} pairs per record"
         for name in skipped
     ]
-    cand_fp = candidates_fingerprint(spec, cfg, skipped, levels_fp)
+    cand_fp = candidates_fingerprint(spec, cfg, skipped, levels_fp, found)
     r.full = force_full or not cfg.incremental or _state(con, spec.schema, "candidates_fingerprint") != cand_fp
     change = _mark_new(con, spec.schema, r.full)
     _set_state(con, spec.schema, "candidates_fingerprint", cand_fp)
@@ -344,7 +375,7 @@ def run(
             source = scratch.view(SOURCE_VIEW, f"SELECT * FROM {source} WHERE {spec.records}")
         t = time.perf_counter()
         decisions.register_steward_decisions(con, steward_decisions)
-        active = _prepare(r, source, force_full, levels_fp)
+        active = _prepare(r, source, force_full, levels_fp, tf_salt)
         r.timed("prepare", t)
         t = time.perf_counter()
         blocked = _block_and_compare(r, active)

@@ -37,6 +37,13 @@ SOURCE_COLUMNS = (
 HASHED_COLUMNS = ("fn_raw", "fn", "ln_raw", "ln", "email", "phone", "street", "postcode", "city", "country", "dob",
                   "nid")
 
+#: The prepared columns derived from each identifying value, the value's own column first: what
+#: `matching.defaults` clears when a value is judged a form's default or a placeholder.
+VALUE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "dob": ("dob", "dob_str", "dob_year", "dob_md"),
+    "nid": ("nid",),
+}
+
 
 def _fold(expr: str) -> str:
     """SQL: lower-case, accents off, punctuation to single spaces, trimmed; NULL when empty."""

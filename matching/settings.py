@@ -197,6 +197,16 @@ class MatchingConfig(BaseModel):
         description="Comparisons whose exact level is weighted by value frequency (rare agrees weigh more).",
     )
     tf_minimum: float = Field(default=1e-6, gt=0, description="Lower bound of a term frequency.")
+    default_value_min_people: int = Field(
+        default=10, ge=2,
+        description="A birth date or national id held by at least this many people, and by "
+        "`default_value_factor` times more than nearly every other value of its field, is a form's default or "
+        "a placeholder: it compares as missing in matching (docs/matching.md).",
+    )
+    default_value_factor: float = Field(
+        default=5.0, gt=1,
+        description="How many times the field's 99th percentile of people per value a default is held by.",
+    )
     max_cluster_size: int = Field(
         default=25, ge=2,
         description="Larger clusters are split where they are least linked; the cut pairs go to review.",

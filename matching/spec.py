@@ -27,6 +27,7 @@ import duckdb
 
 from matching.blocking import BlockingRule
 from matching.comparisons import PERSON_HOUSEHOLD, Comparison, HouseholdRule, build
+from matching.defaults import PERSON_DEFAULTS, DefaultCheck
 from matching.settings import MatchingConfig, TrainingConfig
 
 #: Builds the matching input: (connection, source relation named by code) -> rows. It must create
@@ -66,6 +67,7 @@ class ModelSpec:
     `fingerprint`: what a fitted model depends on (comparisons, blocking, training); a change refits.
     `records`: SQL condition over a row of the source saying which rows are this kind's (None: all):
     the engine reads no other row, so they are neither compared, nor clustered, nor counted.
+    `defaults`: the fields whose too-common values compare as missing (`matching/defaults.py`), or None.
     """
 
     kind: str
@@ -78,6 +80,7 @@ class ModelSpec:
     household: HouseholdRule | None = None
     tf_adjust: tuple[str, ...] = ()
     records: str | None = None
+    defaults: DefaultCheck | None = None
 
     @property
     def tf_comparisons(self) -> list[Comparison]:
@@ -100,6 +103,8 @@ class EngineSettings(Protocol):
     min_rule_pairs: int
     max_candidate_pairs: int
     tf_minimum: float
+    default_value_min_people: int
+    default_value_factor: float
     max_cluster_size: int
     min_cluster_density: float
     density_min_size: int
@@ -138,4 +143,5 @@ def person_spec(cfg: MatchingConfig) -> ModelSpec:
         household=PERSON_HOUSEHOLD,
         tf_adjust=tuple(cfg.tf_adjust),
         records=PERSON_RECORDS,
+        defaults=PERSON_DEFAULTS,
     )

@@ -97,13 +97,15 @@ def evaluate_command(
             "precision": result.precision, "recall": result.recall, "f1": result.f1,
             "records": result.records, "clusters": result.clusters, "seconds": round(result.seconds, 3),
             "unlabelled": result.unlabelled, "party": result.party, "standardisation_issues": result.issues,
-            "matching": counts,
+            "matching": counts, "matching_warnings": result.outcome.warnings if result.outcome else [],
         })
         return
     for code, count in result.issues.items():
         if code.endswith(("_unparseable", "_invalid")):
             hint = UNREAD_HINTS.get(code, "")
             click.echo(f"{code}: {count} of {result.records} records (the value is left out){hint}", err=True)
+    for warning in result.outcome.warnings if result.outcome else []:
+        click.echo(f"matching: {warning}", err=True)
     if result.unlabelled:
         click.echo(f"{result.unlabelled} records have no {truth_column or 'truth'} value: matched, left out of the scores",
                    err=True)
