@@ -3,10 +3,9 @@
 Why: a web form that pre-fills 01/01/1970, a clerk who types a made-up number to get past a
 mandatory field. A duplicate carrying such a value looks like a record with a *wrong* value
 ("different" birth date: a strong no), and two strangers carrying it look like two records that
-*agree* (the same identifier: a strong yes). Either way the value says
-nothing about the person, so it should say nothing to the matcher: its prepared columns are
-cleared in the matching input, and every comparison, blocking rule and training step sees it as
-missing. The staging and golden layers keep it as it was: only matching ignores it.
+*agree* (the same identifier: a strong yes). Either way the value says nothing about the person,
+so it should say nothing to the matcher: its prepared columns are cleared in the matching input,
+and every comparison, blocking rule and training step sees it as missing. The staging and golden layers keep it as it was: only matching ignores it.
 
 What makes a value a default is the blocking cap's principle carried into the comparisons: it is
 held by far more *people* than any natural value of its field.
@@ -15,8 +14,8 @@ held by far more *people* than any natural value of its field.
   and a record without a surname counts as a holder of its own.
 - "Far more than any natural value": more than `factor` times the field's 99th percentile of
   holders per value, and at least `min_people`. The percentile scales with the file (a natural
-  birth date is held by about N / 25,000 records of a million, by one of ten thousand), and a few
-  defaults among thousands of values do not move it.
+  birth date is held by one or two people in ten thousand records, by some fifty in a million),
+  and a few defaults among thousands of values do not move it.
 
 The judgement is stored with the matching state and reused while the data stays about the same
 size, like the skipped blocking rules (`matching/engine.py`): judging afresh every night would let
