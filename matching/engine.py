@@ -20,6 +20,7 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -82,58 +83,71 @@ def _set_state(con: duckdb.DuckDBPyConnection, schema: str, key: str, value: str
     con.execute(f"INSERT OR REPLACE INTO {schema}.state (key, value) VALUES (?, ?)", [key, value])
 
 
-#: Skipped rules are judged again when the record count moved by more than this share.
+#: A stored judgement on the data (skipped rules, defaults) is made again when the record count
+#: moved by more than this share.
 RULES_REJUDGE_GROWTH = 0.25
+
+
+def _kept_judgement(
+    con: duckdb.DuckDBPyConnection, schema: str, key: str, fingerprint: str, n_records: int, force_full: bool,
+    judge: Callable[[], dict[str, Any]],
+) -> dict[str, Any]:
+    """A judgement on the data, stored in `<schema>.state` under `key`: reused while `fingerprint`
+    (what it was judged with) holds and the record count stays within `RULES_REJUDGE_GROWTH` of the
+    judged one, made again by `judge()` otherwise (and on a forced full run).
+
+    Judging afresh every night let a decision near its limit flip (the 1 % nightly batch, or last
+    night's expiry, moves it across), and a flip changes the stored candidates' fingerprint and
+    forces a full rebuild: at 1M records, 150 s instead of 40.
+    """
+    stored = _state(con, schema, key)
+    if stored is not None and not force_full:
+        previous: dict[str, Any] = json.loads(stored)
+        moved = abs(n_records - previous["records"]) / max(previous["records"], 1)
+        if previous.get("fingerprint") == fingerprint and moved <= RULES_REJUDGE_GROWTH:
+            return previous
+    judged = judge()
+    _set_state(con, schema, key, json.dumps({**judged, "fingerprint": fingerprint, "records": n_records}))
+    return judged
 
 
 def _skipped_rules(
     con: duckdb.DuckDBPyConnection, spec: ModelSpec, cfg: EngineSettings, n_records: int, force_full: bool,
 ) -> list[str]:
-    """The loose rules to skip: judged on the data, then kept while the data stays about the same size.
-
-    Judging afresh every night let a rule near the limit flip (the 1 % nightly batch, or last
-    night's expiry, moves it across), and a flip changes the stored candidates' fingerprint and
-    forces a full rebuild: at 1M records, 150 s instead of 40. So the decision is stored and
-    reused until the rules change or the record count moves by more than `RULES_REJUDGE_GROWTH`.
-    """
+    """The loose rules to skip: judged on the data, then kept while the data stays about the same
+    size and the rules are the same (`_kept_judgement`)."""
     rules_fp = hashlib.sha256(
         repr((_rules_data(spec), cfg.max_block_size, cfg.max_rule_pairs_per_record, cfg.min_rule_pairs)).encode()
     ).hexdigest()[:16]
-    stored = _state(con, spec.schema, "skipped_rules")
-    if stored is not None and not force_full:
-        previous = json.loads(stored)
-        moved = abs(n_records - previous["records"]) / max(previous["records"], 1)
-        if previous["rules"] == rules_fp and moved <= RULES_REJUDGE_GROWTH:
-            return list(previous["skipped"])
-    skipped = blocking.loose_rules(
-        con, list(spec.blocking_rules), cfg.max_block_size, cfg.max_rule_pairs_per_record, n_records,
-        cfg.min_rule_pairs,
-    )
-    _set_state(con, spec.schema, "skipped_rules",
-               json.dumps({"rules": rules_fp, "records": n_records, "skipped": skipped}))
-    return skipped
+    judged = _kept_judgement(con, spec.schema, "skipped_rules", rules_fp, n_records, force_full, lambda: {
+        "skipped": blocking.loose_rules(
+            con, list(spec.blocking_rules), cfg.max_block_size, cfg.max_rule_pairs_per_record, n_records,
+            cfg.min_rule_pairs,
+        ),
+    })
+    return list(judged["skipped"])
 
 
-def _judged_defaults(
-    con: duckdb.DuckDBPyConnection, spec: ModelSpec, cfg: EngineSettings, n_records: int, force_full: bool, salt: str,
-) -> defaults.DefaultValues | None:
-    """The values that compare as missing (`matching/defaults.py`), judged like the skipped rules:
-    on the data, then kept while it stays about the same size (`RULES_REJUDGE_GROWTH`)."""
-    if spec.defaults is None:
+def _clear_defaults(r: _Run, n_records: int, force_full: bool, salt: str) -> defaults.DefaultValues | None:
+    """Clear the values that compare as missing (`matching/defaults.py`) in the matching input and
+    say so in the warnings; judged like the skipped rules (`_kept_judgement`). None: the spec checks none."""
+    con, spec, cfg = r.con, r.spec, r.cfg
+    check = spec.defaults
+    if check is None:
         return None
     settings_fp = hashlib.sha256(repr((
-        sorted(spec.defaults.fields.items()), spec.defaults.holder, cfg.default_value_min_people,
-        cfg.default_value_factor, hashlib.sha256(salt.encode()).hexdigest(),
+        sorted(check.fields.items()), check.holder, sorted(check.conventions.items()),
+        cfg.default_value_min_people, cfg.default_value_factor, hashlib.sha256(salt.encode()).hexdigest(),
     )).encode()).hexdigest()[:16]
-    stored = _state(con, spec.schema, "default_values")
-    if stored is not None and not force_full:
-        previous = json.loads(stored)
-        moved = abs(n_records - previous["records"]) / max(previous["records"], 1)
-        if previous["settings"] == settings_fp and moved <= RULES_REJUDGE_GROWTH:
-            return defaults.DefaultValues(previous["hashes"], previous["held"])
-    found = defaults.judge(con, spec.defaults, cfg.default_value_min_people, cfg.default_value_factor, salt)
-    _set_state(con, spec.schema, "default_values", json.dumps(
-        {"settings": settings_fp, "records": n_records, "hashes": found.hashes, "held": found.records}))
+
+    def judge() -> dict[str, Any]:
+        found = defaults.judge(con, check, cfg.default_value_min_people, cfg.default_value_factor, salt)
+        return {"hashes": found.hashes, "held": found.records}
+
+    judged = _kept_judgement(con, spec.schema, "default_values", settings_fp, n_records, force_full, judge)
+    found = defaults.DefaultValues(judged["hashes"], judged["held"])
+    defaults.clear(con, check, found, salt, cfg.default_value_min_people)
+    r.outcome.warnings += found.warnings()
     return found
 
 
@@ -236,10 +250,7 @@ def _prepare(r: _Run, source: str, force_full: bool, levels_fp: str, salt: str) 
     """Prepared input (its defaults cleared), the rules to skip and the mode; returns the active rules."""
     con, spec, cfg = r.con, r.spec, r.cfg
     n_records, prepared_now = prepare_with_cache(con, spec, source, force_full or not cfg.incremental)
-    found = _judged_defaults(con, spec, cfg, n_records, force_full, salt)
-    if found is not None and spec.defaults is not None:
-        defaults.clear(con, spec.defaults, found, salt, cfg.default_value_min_people)
-        r.outcome.warnings += found.warnings()
+    found = _clear_defaults(r, n_records, force_full, salt)
     skipped = _skipped_rules(con, spec, cfg, n_records, force_full)
     r.outcome.warnings += [
         f"blocking rule {name}: skipped, it would yield over {cfg.max_rule_pairs_per_record:g} pairs per record"
