@@ -5,7 +5,8 @@ mandatory field. A duplicate carrying such a value looks like a record with a *w
 ("different" birth date: a strong no), and two strangers carrying it look like two records that
 *agree* (the same identifier: a strong yes). Either way the value says nothing about the person,
 so it should say nothing to the matcher: its prepared columns are cleared in the matching input,
-and every comparison, blocking rule and training step sees it as missing. The staging and golden layers keep it as it was: only matching ignores it.
+and every comparison, blocking rule and training step sees it as missing. The staging and golden
+layers keep it as it was: only matching ignores it.
 
 What makes a value a default is the blocking cap's principle carried into the comparisons: it is
 held by far more *people* than any natural value of its field.
