@@ -36,7 +36,6 @@ TRAINING_METHOD_ENV = "MDM_BENCH_TRAINING_METHOD"
 MEMORY_LIMIT_ENV = "MDM_BENCH_MEMORY_LIMIT"
 
 
-
 def dataset(records: int, seed: int) -> Path:
     """benchmarks/data/match-N-sS/canonical.csv, generated once."""
     folder = DATA / f"match-{records}-s{seed}"
