@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from mdm.config import MdmConfig
 from tests.mdm.web.web_helpers import ARGS, CHROMIUM, PASSWORD, SHOTS, add_user
@@ -95,7 +96,16 @@ def test_every_page_fits_a_phone_and_a_laptop(server: str, web_config: MdmConfig
 
 
 def _check(page: Any, shot: Any, label: str) -> list[str]:
-    page.screenshot(path=str(shot), full_page=True)
+    try:
+        page.screenshot(path=str(shot), full_page=True)
+    except PlaywrightError as exc:
+        # Chromium sometimes answers "Unable to capture screenshot" to one of this test's sixty
+        # full-page captures on a loaded 2-core machine (once in a fresh clone's `make test`,
+        # 2026-12-07; the same test passed three times alone). The capture is for a person to
+        # look at; the layout checks below read the page itself. One more try, then it fails.
+        if "Unable to capture screenshot" not in str(exc):
+            raise
+        page.screenshot(path=str(shot), full_page=True)
     m = page.evaluate(MEASURE)
     out = []
     if m["scroll"] > m["inner"]:
