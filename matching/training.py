@@ -20,7 +20,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import math
 from dataclasses import dataclass
 
@@ -45,7 +44,6 @@ from matching.spec import ModelSpec
 from matching.sql import one, scalar_int
 
 U_REFINEMENTS = 10
-log = logging.getLogger("mdm.matching")
 
 
 def gamma_columns(comparisons: list[Comparison]) -> list[str]:
@@ -221,8 +219,6 @@ def train(
     for _ in range(U_REFINEMENTS):
         non_match = 1.0 - match_posterior(rand_g, comparisons, m, u, prior)
         u = u_from_patterns(rand_g, rand_n * non_match, comparisons)
-    for note in notes:
-        log.warning("match model training: %s", note)
     params = {
         c.name: ComparisonParams(
             labels=c.labels,
