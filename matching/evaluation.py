@@ -206,14 +206,17 @@ def match_frame(
     models_dir: Path | None = None,
     memory_limit: str = MEMORY_LIMIT,
     party: str = "person",
+    database: Path | None = None,
 ) -> tuple[pd.DataFrame, MatchOutcome]:
     """Match standardised records (a DataFrame, or a Parquet file of them) in a throw-away DuckDB.
 
     Returns (record_key, cluster_id) and the outcome. DuckDB's memory is capped (`memory_limit`,
     spilling to a temp folder beyond it) so an evaluation or a benchmark stays within a laptop's
-    means; a Parquet file is read by DuckDB directly, without a pandas copy.
+    means; a Parquet file is read by DuckDB directly, without a pandas copy. `database`: a new
+    DuckDB file to work in and leave behind (the matcher's tables, to look at afterwards); None
+    works in memory.
     """
-    con = duckdb.connect()
+    con = duckdb.connect(str(database) if database else ":memory:")
     try:
         con.execute(f"SET memory_limit = '{memory_limit.replace(chr(39), '')}'")
         con.execute("CREATE SCHEMA staging")
@@ -280,13 +283,16 @@ def _standardise_to_file(
 
 
 def _match_and_score(
-    records: Standardised, truth: pd.Series, cfg: MatchingConfig, now: datetime, party: str, started: float
+    records: Standardised, truth: pd.Series, cfg: MatchingConfig, now: datetime, party: str, started: float,
+    keep_database: Path | None,
 ) -> Evaluation:
     """Match the standardised file as `party` and score the clusters against `truth`."""
     if party not in PARTIES:
         raise ValueError(f"unknown party {party!r}; choose from {list(PARTIES)}")
-    clusters, outcome = match_frame(records.path, cfg, now, party=party)
+    clusters, outcome = match_frame(records.path, cfg, now, party=party, database=keep_database)
     joined = pd.DataFrame({"record_key": records.record_keys, "truth": truth.reset_index(drop=True).to_numpy()})
+    if keep_database is not None:
+        _store_truth(keep_database, joined)
     joined = joined.merge(clusters, on="record_key", how="left", validate="one_to_one")
     # A record the party's matcher does not read (an organisation's row, matched as persons) is alone.
     joined["cluster_id"] = joined["cluster_id"].fillna(joined["record_key"])
@@ -310,14 +316,16 @@ def evaluate(
     default_country: str = "FR",
     date_format: str | None = None,
     party: str | None = None,
+    keep_database: Path | None = None,
 ) -> Evaluation:
     """Standardise, match and score `frame` against `truth` (aligned with frame's rows).
 
     `party`: match as persons or organisations; None: organisations when the columns name one and
     no person (`party_of`). A frame dated by `frame.attrs["reference_date"]` (the FEBRL data sets are) is standardised
-    as of that date; otherwise as of `now`.
+    as of that date; otherwise as of `now`. `keep_database`: a new DuckDB file to leave the
+    matcher's tables in, with the truth (`TRUTH_TABLE`); it holds the records' personal data.
     """
-    return _evaluate(lambda: (frame, truth), cfg, now, default_country, date_format, party)
+    return _evaluate(lambda: (frame, truth), cfg, now, default_country, date_format, party, keep_database)
 
 
 def evaluate_csv(
@@ -328,15 +336,17 @@ def evaluate_csv(
     default_country: str = "FR",
     date_format: str | None = None,
     party: str | None = None,
+    keep_database: Path | None = None,
 ) -> Evaluation:
     """`evaluate` on a CSV file in canonical columns (`read_canonical_csv`); its rows are let go
     once standardised (`_evaluate`)."""
-    return _evaluate(lambda: read_canonical_csv(path, truth_column), cfg, now, default_country, date_format, party)
+    return _evaluate(lambda: read_canonical_csv(path, truth_column), cfg, now, default_country, date_format, party,
+                     keep_database)
 
 
 def _evaluate(
     load: Callable[[], tuple[pd.DataFrame, pd.Series]], cfg: MatchingConfig | None, now: datetime | None,
-    default_country: str, date_format: str | None, party: str | None,
+    default_country: str, date_format: str | None, party: str | None, keep_database: Path | None = None,
 ) -> Evaluation:
     """`evaluate`'s work on the records and truth `load` returns.
 
@@ -344,6 +354,9 @@ def _evaluate(
     before the matcher runs: on a million records `mdm evaluate` peaked at 4.4 GB holding the
     CSV's rows and the standardised frame beside DuckDB (a caller's own frame stays its caller's).
     """
+    if keep_database is not None and keep_database.exists():
+        # never into an existing file: it could be the warehouse itself
+        raise ValueError(f"{keep_database.name} already exists: give the path of a new file to keep the database in")
     started = time.perf_counter()
     now = now or datetime.now()
     frame, truth = load()
@@ -351,7 +364,21 @@ def _evaluate(
     with tempfile.TemporaryDirectory() as tmp:
         records = _standardise_to_file(frame, Path(tmp), now, default_country, date_format)
         del frame
-        return _match_and_score(records, truth, cfg or MatchingConfig(), now, party, started)
+        return _match_and_score(records, truth, cfg or MatchingConfig(), now, party, started, keep_database)
+
+
+#: The table of a kept evaluation database (`keep_database`) that holds each record's truth id.
+TRUTH_TABLE = "evaluation_truth"
+
+
+def _store_truth(database: Path, joined: pd.DataFrame) -> None:
+    """`evaluation_truth` (record_key, truth) in the kept database, beside the matcher's tables, so
+    that its pairs can be judged with SQL (docs/matching.md, "Looking at the errors")."""
+    frame = pd.DataFrame({"record_key": joined["record_key"].astype(str),
+                          "truth": joined["truth"].astype("string")})
+    with duckdb.connect(str(database)) as con:
+        con.register("truth_frame", frame)
+        con.execute(f"CREATE TABLE {TRUTH_TABLE} AS SELECT * FROM truth_frame")
 
 
 def issue_counts(issues: pd.Series) -> dict[str, int]:

@@ -42,6 +42,13 @@ UNREAD_HINTS = {
     help="Match as persons or organisations (default: organisations when the CSV has company columns and no names).",
 )
 @click.option("--use-config", is_flag=True, help="Use the matching settings of the config instead of the defaults.")
+@click.option(
+    "--keep-database",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Leave the evaluation's DuckDB in this new file: the matcher's pairs and clusters with the truth "
+    "(table evaluation_truth), to look at the errors with SQL. It holds the records' personal data.",
+)
 @config_option
 @json_option
 def evaluate_command(
@@ -52,6 +59,7 @@ def evaluate_command(
     date_format: str | None,
     party: str | None,
     use_config: bool,
+    keep_database: Path | None,
     config_path: str | None,
     as_json: bool,
 ) -> None:
@@ -64,13 +72,14 @@ def evaluate_command(
     other columns are ignored; the encoding and the delimiter (, ; tab |) are detected, as
     for the CSV connector. A file with company columns and no names is matched as
     organisations (--party says it explicitly). The records go through the real standardisation
-    and matching in a temporary database: nothing in $MDM_HOME changes.
+    and matching in a temporary database (--keep-database keeps it): nothing in $MDM_HOME changes.
 
     \b
     Examples:
       mdm evaluate customers.csv --truth-column person_id
       mdm evaluate --dataset febrl3
       mdm evaluate companies.csv --truth-column company_id
+      mdm evaluate customers.csv --truth-column person_id --keep-database errors.duckdb
     """
     from matching.evaluation import evaluate, evaluate_csv, load_dataset
     from matching.settings import MatchingConfig
@@ -78,17 +87,19 @@ def evaluate_command(
     if (csv_file is None) == (dataset is None):
         raise click.UsageError("give either CSV_FILE with --truth-column, or --dataset")
     cfg = get_config(config_path).matching if use_config else MatchingConfig()
+    if keep_database is not None and keep_database.exists():
+        raise click.UsageError(f"--keep-database: {keep_database} already exists; give the path of a new file")
     if dataset is not None:
         frame, truth, dataset_date_format = load_dataset(dataset)
         result = evaluate(frame, truth, cfg, now=clock_now(), default_country=default_country or "AU",
-                          date_format=date_format or dataset_date_format, party=party)
+                          date_format=date_format or dataset_date_format, party=party, keep_database=keep_database)
     else:
         assert csv_file is not None
         if not truth_column:
             raise click.UsageError("--truth-column is required with CSV_FILE")
         try:
             result = evaluate_csv(csv_file, truth_column, cfg, now=clock_now(), default_country=default_country or "FR",
-                                  date_format=date_format, party=party)
+                                  date_format=date_format, party=party, keep_database=keep_database)
         except ValueError as exc:
             raise click.UsageError(str(exc)) from exc
     if as_json:

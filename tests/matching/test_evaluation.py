@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -13,6 +14,7 @@ from click.testing import CliRunner
 from matching.evaluation import (
     FEBRL_REFERENCE_DATE,
     REFERENCE_DATE,
+    TRUTH_TABLE,
     evaluate,
     load_dataset,
     pairwise_scores,
@@ -63,6 +65,27 @@ def test_cli_last_line_and_json(tmp_path: Path, mdm_home: Path) -> None:
     assert as_json.exit_code == 0
     assert '"f1": 1.0' in as_json.output
     assert not (mdm_home / "warehouse.duckdb").exists()          # nothing written to the home
+
+
+def test_cli_keeps_the_database_to_look_at_errors(tmp_path: Path, mdm_home: Path) -> None:
+    path, kept = _csv(tmp_path), tmp_path / "kept.duckdb"
+    result = CliRunner().invoke(mdm, ["evaluate", str(path), "--truth-column", "who", "--keep-database", str(kept)])
+    assert result.exit_code == 0, result.output
+    with duckdb.connect(str(kept), read_only=True) as con:
+        truth = dict(con.execute(f"SELECT record_key, truth FROM {TRUTH_TABLE}").fetchall())
+        merged = con.execute(f"""
+            SELECT count(*) FROM match.clusters a JOIN match.clusters b
+              ON a.cluster_id = b.cluster_id AND a.record_key < b.record_key
+            JOIN {TRUTH_TABLE} ta ON ta.record_key = a.record_key
+            JOIN {TRUTH_TABLE} tb ON tb.record_key = b.record_key AND ta.truth = tb.truth
+        """).fetchone()
+    assert truth == {"1": "P1", "2": "P1", "3": "P2", "4": "P2", "5": "P3"}
+    assert merged == (2,)                                         # both true pairs, as the F1 of 1.0 says
+    before = kept.stat().st_mtime_ns
+    again = CliRunner().invoke(mdm, ["evaluate", str(path), "--truth-column", "who", "--keep-database", str(kept)])
+    assert again.exit_code == 2 and "already exists" in again.output
+    assert kept.stat().st_mtime_ns == before                      # never written into an existing file
+    assert not (mdm_home / "warehouse.duckdb").exists()
 
 
 def test_cli_reads_a_french_excel_export(tmp_path: Path, mdm_home: Path) -> None:
