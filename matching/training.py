@@ -167,7 +167,7 @@ def fit_m(
     n_candidates = float(patterns.counts.sum())
     fitted = train_by_sessions(patterns, comparisons, u, cfg, presence) if cfg.method != "candidates" else None
     if fitted is None:
-        if cfg.method != "candidates":
+        if cfg.method != "candidates" and n_candidates > 0:  # none at all: `train` has said so
             notes.append(
                 f"m: the EM sessions had too few pairs (under {cfg.em_session_min_pairs}) to estimate every "
                 "comparison; fitted by one EM over all candidate pairs"

@@ -110,6 +110,15 @@ def test_too_few_pairs_for_the_sessions_fall_back_with_a_warning() -> None:
     assert any("EM sessions had too few pairs" in w for w in result.outcome.warnings)
 
 
+def test_no_candidate_pair_is_said_once() -> None:
+    # One record: nothing to learn m from, said once, and not also "fitted by one EM over all candidates"
+    frame = pd.DataFrame({"record_id": ["1"], "first_name": ["Ann"], "last_name": ["Lee"]})
+    result = evaluate(frame, pd.Series(["a"]), now=NOW)
+    assert result.outcome is not None
+    m_notes = [w for w in result.outcome.warnings if "training: m:" in w]
+    assert m_notes == ["match model training: m: no candidate pairs to learn from; m keeps its generic start"]
+
+
 def _household(first_names: list[str], birth_dates: list[str | None]) -> pd.DataFrame:
     n = len(first_names)
     return pd.DataFrame({
