@@ -356,7 +356,7 @@ def _evaluate(
     """
     if keep_database is not None and keep_database.exists():
         # never into an existing file: it could be the warehouse itself
-        raise ValueError(f"{keep_database.name} already exists: give the path of a new file to keep the database in")
+        raise FileExistsError(f"{keep_database} already exists; give the path of a new file")
     started = time.perf_counter()
     now = now or datetime.now()
     frame, truth = load()

@@ -87,21 +87,23 @@ def evaluate_command(
     if (csv_file is None) == (dataset is None):
         raise click.UsageError("give either CSV_FILE with --truth-column, or --dataset")
     cfg = get_config(config_path).matching if use_config else MatchingConfig()
-    if keep_database is not None and keep_database.exists():
-        raise click.UsageError(f"--keep-database: {keep_database} already exists; give the path of a new file")
-    if dataset is not None:
-        frame, truth, dataset_date_format = load_dataset(dataset)
-        result = evaluate(frame, truth, cfg, now=clock_now(), default_country=default_country or "AU",
-                          date_format=date_format or dataset_date_format, party=party, keep_database=keep_database)
-    else:
-        assert csv_file is not None
-        if not truth_column:
-            raise click.UsageError("--truth-column is required with CSV_FILE")
-        try:
-            result = evaluate_csv(csv_file, truth_column, cfg, now=clock_now(), default_country=default_country or "FR",
-                                  date_format=date_format, party=party, keep_database=keep_database)
-        except ValueError as exc:
-            raise click.UsageError(str(exc)) from exc
+    try:
+        if dataset is not None:
+            frame, truth, dataset_date_format = load_dataset(dataset)
+            result = evaluate(frame, truth, cfg, now=clock_now(), default_country=default_country or "AU",
+                              date_format=date_format or dataset_date_format, party=party, keep_database=keep_database)
+        else:
+            assert csv_file is not None
+            if not truth_column:
+                raise click.UsageError("--truth-column is required with CSV_FILE")
+            try:
+                result = evaluate_csv(csv_file, truth_column, cfg, now=clock_now(),
+                                      default_country=default_country or "FR", date_format=date_format, party=party,
+                                      keep_database=keep_database)
+            except ValueError as exc:
+                raise click.UsageError(str(exc)) from exc
+    except FileExistsError as exc:
+        raise click.UsageError(f"--keep-database: {exc}") from exc
     if as_json:
         counts = result.outcome.counts if result.outcome else {}
         echo_json({
