@@ -89,6 +89,23 @@ UNCONFIRMED = Unconfirmed()
 
 
 @dataclass(frozen=True)
+class NotClose:
+    """In a household rule: the comparison says nothing of one person. Missing, or at none of its
+    close levels (`Comparison.close`): only weakly alike (an initial, the same year) or different."""
+
+
+NOT_CLOSE = NotClose()
+
+#: The household's own name at a shared address, when nothing of the person agrees closely
+#: (`HouseholdRule.member_unknown`): neutral, and unlike `HOUSEHOLD_LABEL` no cannot-link.
+MEMBER_UNKNOWN = lv.Level("shared by a household, the person not confirmed (not counted)", "FALSE", is_null=True)
+
+
+#: What a household rule's combination asks of one comparison: a level (by identity), or a class of them.
+Combined = lv.Level | Unconfirmed | NotClose
+
+
+@dataclass(frozen=True)
 class HouseholdRule:
     """When two records are one household but two people (see the comment above).
 
@@ -102,19 +119,26 @@ class HouseholdRule:
     `per_channel`: (channel, combination) pairs that mean "another person" only where the records
     share that channel: many people live at one address, few share an e-mail, so weaker evidence
     of two people is enough at an address.
+    `member_unknown`: (channel, combination) pairs that mean "some member of the household, which
+    one unknown": the comparison `family_name` (the name a household shares) then moves to its
+    level `MEMBER_UNKNOWN`, and nothing else changes. Not evidence of two people, so no cannot-link.
     """
 
     channels: tuple[str, ...]
-    disagreements: tuple[Mapping[str, lv.Level | Unconfirmed], ...]
+    disagreements: tuple[Mapping[str, Combined], ...]
     identifiers: tuple[str, ...] = ()
     exact_overrides_cannot_link: str | None = None
-    per_channel: tuple[tuple[str, Mapping[str, lv.Level | Unconfirmed]], ...] = ()
+    per_channel: tuple[tuple[str, Mapping[str, Combined]], ...] = ()
+    member_unknown: tuple[tuple[str, Mapping[str, Combined]], ...] = ()
+    family_name: str | None = None
 
 
 #: Persons: same street, e-mail or phone; another first name, another generation, or another
 #: surname *and* another birth date (one of them alone is a married name, or a typo). At one
 #: address, also another birth date that no exact first name vouches for (siblings: Anika 2007 /
 #: Aniylah 2010); a shared e-mail is nearly personal, and there it is a garbled duplicate as often.
+#: At one address where neither the first name nor the birth date agrees closely (a record with
+#: neither, or with an initial), the surname is what the household shares: it is not counted.
 PERSON_HOUSEHOLD = HouseholdRule(
     channels=("street", "email", "phone"),
     disagreements=(
@@ -125,6 +149,8 @@ PERSON_HOUSEHOLD = HouseholdRule(
     identifiers=("national_id",),
     exact_overrides_cannot_link="birth_date",
     per_channel=(("street", {"first_name": UNCONFIRMED, "birth_date": DIFFERENT}),),
+    member_unknown=(("street", {"first_name": NOT_CLOSE, "birth_date": NOT_CLOSE}),),
+    family_name="last_name",
 )
 
 
@@ -227,6 +253,7 @@ def name_comparison_last() -> Comparison:
             ),
             lv.jaro_winkler("ln", 0.8, "similar (jaro-winkler >= 0.8)"),
             lv.custom("initial only", "(length(l.ln) = 1 OR length(r.ln) = 1) AND l.ln_initial = r.ln_initial", weak=True),
+            MEMBER_UNKNOWN,
             household_level(),
             DIFFERENT,
         ),
@@ -442,15 +469,19 @@ def household_split_sql(comparisons: list[Comparison], rule: HouseholdRule | Non
     return f"({' OR '.join(hits)}){unless}"
 
 
-def _disagrees(comparison: Comparison, level: lv.Level | Unconfirmed) -> str:
-    """SQL over a raw vector: `comparison` is at `level` (UNCONFIRMED: at none of its exact levels)."""
-    if isinstance(level, Unconfirmed):
-        exact = [str(i) for i, own in enumerate(comparison.levels) if own.tf_column]
-        return f"g_{comparison.name} NOT IN ({', '.join(exact)})" if exact else "TRUE"
+def _disagrees(comparison: Comparison, level: Combined) -> str:
+    """SQL over a raw vector: `comparison` is at `level` (UNCONFIRMED: at none of its exact levels;
+    NOT_CLOSE: at none of its close ones)."""
+    if isinstance(level, Unconfirmed | NotClose):
+        if isinstance(level, Unconfirmed):
+            agreeing = [i for i, own in enumerate(comparison.levels) if own.tf_column]
+        else:
+            agreeing = comparison.close
+        return f"g_{comparison.name} NOT IN ({', '.join(map(str, agreeing))})" if agreeing else "TRUE"
     return f"g_{comparison.name} = {comparison.index_of(level)}"
 
 
-def _all_of(by_name: Mapping[str, Comparison], combo: Mapping[str, lv.Level | Unconfirmed]) -> str:
+def _all_of(by_name: Mapping[str, Comparison], combo: Mapping[str, Combined]) -> str:
     """SQL over a raw vector: every comparison of `combo` is at its level (an AND, unbracketed)."""
     return " AND ".join(_disagrees(by_name[n], level) for n, level in combo.items())
 
@@ -474,15 +505,20 @@ def vector_sql(comparisons: list[Comparison], inner: str, rule: HouseholdRule | 
     # An identifier issued to one person (national ID) that agrees settles it: no household rule.
     overrides = [f"g_{n} IN (1, 2)" for n in rule.identifiers if n in by_name]
     unless = f" AND NOT coalesce({' OR '.join(overrides)}, FALSE)" if overrides else ""
+    unknown = [
+        f"g_{channel} = 1 AND {_all_of(by_name, combo)}"
+        for channel, combo in rule.member_unknown if channel in by_name and set(combo) <= set(by_name)
+    ]
     columns = []
     for c in comparisons:
+        counted = ", ".join(str(i) for i, level in enumerate(c.levels[:-1]) if not level.is_null)
+        whens = []
+        if c.household_index is not None and fired:
+            whens.append(f"WHEN ({' OR '.join(f'({f})' for f in fired)}){unless} THEN {c.household_index}")
+        if c.name == rule.family_name and unknown:
+            whens.append(f"WHEN ({' OR '.join(f'({u})' for u in unknown)}){unless} THEN {c.index_of(MEMBER_UNKNOWN)}")
         expr = f"g_{c.name}"
-        target = c.household_index
-        if target is not None and fired:
-            counted = [str(i) for i, level in enumerate(c.levels[:-1]) if not level.is_null]
-            expr = (
-                f"(CASE WHEN g_{c.name} IN ({', '.join(counted)})"
-                f" AND ({' OR '.join(f'({f})' for f in fired)}){unless} THEN {target} ELSE g_{c.name} END)::TINYINT"
-            )
+        if whens:
+            expr = f"(CASE WHEN g_{c.name} NOT IN ({counted}) THEN g_{c.name} {' '.join(whens)} ELSE g_{c.name} END)::TINYINT"
         columns.append(f"{expr} AS g_{c.name}")
     return f"SELECT * EXCLUDE ({', '.join(f'g_{c.name}' for c in comparisons)}), {', '.join(columns)} FROM ({inner})"

@@ -208,6 +208,57 @@ def test_the_same_person_twice_at_the_household_address_is_still_merged() -> Non
     assert len(set(_clusters_of_family(family))) == 1
 
 
+@pytest.mark.parametrize("first_name", [None, "J."])
+def test_a_surname_at_an_address_does_not_say_which_member(first_name: str | None) -> None:
+    """No first name (or an initial) and no birth date: only what the household shares agrees.
+    Its surname is not counted, so the record stays apart from Jean; a record of Jean's own does not."""
+    unknown = _household(["Jean", first_name], ["1962-04-03", None]).assign(email=None, phone=None)
+    assert len(set(_clusters_of_family(unknown))) == 2
+    jean = _household(["Jean", "Jean"], ["1962-04-03", None]).assign(email=None, phone=None)
+    assert len(set(_clusters_of_family(jean))) == 1
+
+
+def _final_vector(raw: dict[str, int]) -> dict[str, int]:
+    """The person spec's final comparison vector for a raw one (missing wherever `raw` is silent)."""
+    import duckdb
+
+    from matching.comparisons import PERSON_HOUSEHOLD, vector_sql
+    from matching.spec import person_spec
+
+    comparisons = list(person_spec(MatchingConfig()).comparisons)
+    inner = "SELECT " + ", ".join(f"{raw.get(c.name, 0)}::TINYINT AS g_{c.name}" for c in comparisons)
+    with duckdb.connect() as con:
+        row = con.execute(vector_sql(comparisons, inner, PERSON_HOUSEHOLD)).fetchone()
+        names = [d[0] for d in con.description or []]
+    assert row is not None
+    return dict(zip(names, row, strict=True))
+
+
+def test_the_unknown_member_level_moves_the_surname_only_and_is_no_cannot_link() -> None:
+    import duckdb
+
+    from matching.comparisons import MEMBER_UNKNOWN, PERSON_HOUSEHOLD, household_split_sql
+    from matching.spec import person_spec
+
+    comparisons = list(person_spec(MatchingConfig()).comparisons)
+    last = next(c for c in comparisons if c.name == "last_name")
+    unknown = last.index_of(MEMBER_UNKNOWN)
+    assert unknown in last.neutral and last.household_index != unknown
+    at_address = {"street": 1, "last_name": 1, "postcode": 1, "city": 1}
+    vector = _final_vector(at_address)
+    assert vector["g_last_name"] == unknown
+    assert (vector["g_street"], vector["g_postcode"], vector["g_city"]) == (1, 1, 1)     # the address still counts
+    assert _final_vector({**at_address, "first_name": 1})["g_last_name"] == 1          # Jean and Jean
+    assert _final_vector({**at_address, "birth_date": 1})["g_last_name"] == 1          # one birth date
+    assert _final_vector({**at_address, "national_id": 1})["g_last_name"] == 1         # one person's ID
+    assert _final_vector({"email": 1, "last_name": 1})["g_last_name"] == 1             # an address only
+    split = household_split_sql(comparisons, PERSON_HOUSEHOLD)
+    assert split is not None
+    values = ", ".join(f"{vector[f'g_{c.name}']}::TINYINT AS g_{c.name}" for c in comparisons)
+    with duckdb.connect() as con:
+        assert con.execute(f"SELECT {split} FROM (SELECT {values})").fetchone() == (False,)
+
+
 def test_a_record_without_first_name_does_not_bridge_a_household() -> None:
     """It agrees with each member on surname, address, phone and e-mail; the members are cannot-links."""
     family = _household(["Jean", "Sophie", None], ["1962-04-03", "1965-09-12", None])
