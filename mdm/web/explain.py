@@ -88,7 +88,7 @@ LEVEL_WORDS: dict[str, str] = {
     "missing or implied by the postcode": N_("missing, or already said by the postcode"),
     "shared by a household, another person (not counted)": N_("shared by another person of the household"),
     "shared by a household, the person not confirmed (not counted)": N_(
-        "shared by the household, without saying which of its people"),
+        "shared by the household, not saying which member"),
     "different": N_("different"),
     "missing": N_("missing on one side"),
     # organisations (matching/organisations.py)
