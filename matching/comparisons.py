@@ -472,13 +472,13 @@ def household_split_sql(comparisons: list[Comparison], rule: HouseholdRule | Non
 def _disagrees(comparison: Comparison, level: Combined) -> str:
     """SQL over a raw vector: `comparison` is at `level` (UNCONFIRMED: at none of its exact levels;
     NOT_CLOSE: at none of its close ones)."""
-    if isinstance(level, Unconfirmed | NotClose):
-        if isinstance(level, Unconfirmed):
-            agreeing = [i for i, own in enumerate(comparison.levels) if own.tf_column]
-        else:
-            agreeing = comparison.close
-        return f"g_{comparison.name} NOT IN ({', '.join(map(str, agreeing))})" if agreeing else "TRUE"
-    return f"g_{comparison.name} = {comparison.index_of(level)}"
+    if isinstance(level, Unconfirmed):
+        agreeing = [i for i, own in enumerate(comparison.levels) if own.tf_column]
+    elif isinstance(level, NotClose):
+        agreeing = comparison.close
+    else:
+        return f"g_{comparison.name} = {comparison.index_of(level)}"
+    return f"g_{comparison.name} NOT IN ({', '.join(map(str, agreeing))})" if agreeing else "TRUE"
 
 
 def _all_of(by_name: Mapping[str, Comparison], combo: Mapping[str, Combined]) -> str:
@@ -490,7 +490,8 @@ def vector_sql(comparisons: list[Comparison], inner: str, rule: HouseholdRule | 
     """SELECT list of the final comparison vector `g_<name>` over `inner`, a query giving the raw ones.
 
     The raw vector is each comparison's own level; the final one applies the household `rule`
-    (agreements a household shares become neutral when the person fields disagree outright).
+    (agreements a household shares become neutral when the person fields disagree outright, and
+    the family name alone when nothing of the person agrees closely: `member_unknown`).
     Every place that stores or samples vectors goes through here, so u, m and scores agree.
     """
     by_name = {c.name: c for c in comparisons}
