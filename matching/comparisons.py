@@ -137,6 +137,9 @@ class HouseholdRule:
 #: surname *and* another birth date (one of them alone is a married name, or a typo). At one
 #: address, also another birth date that no exact first name vouches for (siblings: Anika 2007 /
 #: Aniylah 2010); a shared e-mail is nearly personal, and there it is a garbled duplicate as often.
+#: At one e-mail, another birth date *and* another postcode: nothing of the person agrees but the
+#: name, and an address built from the name (jean.martin@...) can be any Jean Martin's; one person
+#: with a garbled date still has the e-mail and the place, and one who moved still has the date.
 #: At one address where neither the first name nor the birth date agrees closely (a record with
 #: neither, or with an initial), the surname is what the household shares: it is not counted.
 PERSON_HOUSEHOLD = HouseholdRule(
@@ -148,7 +151,10 @@ PERSON_HOUSEHOLD = HouseholdRule(
     ),
     identifiers=("national_id",),
     exact_overrides_cannot_link="birth_date",
-    per_channel=(("street", {"first_name": UNCONFIRMED, "birth_date": DIFFERENT}),),
+    per_channel=(
+        ("street", {"first_name": UNCONFIRMED, "birth_date": DIFFERENT}),
+        ("email", {"birth_date": DIFFERENT, "postcode": DIFFERENT}),
+    ),
     member_unknown=(("street", {"first_name": NOT_CLOSE, "birth_date": NOT_CLOSE}),),
     family_name="last_name",
 )

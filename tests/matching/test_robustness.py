@@ -218,6 +218,23 @@ def test_a_surname_at_an_address_does_not_say_which_member(first_name: str | Non
     assert len(set(_clusters_of_family(jean))) == 1
 
 
+def _namesakes(birth_dates: list[str], streets: list[str], postcodes: list[str], cities: list[str]) -> pd.DataFrame:
+    """Two Jean Martin records with one e-mail address built from the name."""
+    family = _household(["Jean", "Jean"], birth_dates).assign(email="jean.martin@orange.fr", phone=None)
+    return family.assign(street=streets, postcode=postcodes, city=cities)
+
+
+def test_namesakes_sharing_an_email_with_other_birth_dates_and_addresses_stay_two_people() -> None:
+    """One name, one e-mail built from it, and nothing else of the person agrees: two people. The
+    same e-mail and date after a move, or another date at the same address, is still one person."""
+    apart = _namesakes(["1962-04-03", "1971-09-18"], ["12 rue des Lilas", "3 avenue Foch"], ["75020", "69006"], ["Paris", "Lyon"])
+    assert len(set(_clusters_of_family(apart))) == 2
+    moved = apart.assign(birth_date="1962-04-03")
+    assert len(set(_clusters_of_family(moved))) == 1
+    at_home = apart.assign(street="12 rue des Lilas", postcode="75020", city="Paris")
+    assert len(set(_clusters_of_family(at_home))) == 1
+
+
 def _final_vector(raw: dict[str, int]) -> dict[str, int]:
     """The person spec's final comparison vector for a raw one (missing wherever `raw` is silent)."""
     import duckdb
@@ -270,3 +287,26 @@ def test_the_household_level_is_neutral_and_never_picked_by_the_level_sql() -> N
         assert index is not None and comp.labels[index] == HOUSEHOLD_LABEL
         assert index in comp.neutral
         assert f"WHEN FALSE THEN {index}" in comp.gamma_sql()
+
+
+def test_a_shared_email_is_a_household_channel_when_the_date_and_the_postcode_both_disagree() -> None:
+    import duckdb
+
+    from matching.comparisons import DIFFERENT, PERSON_HOUSEHOLD, household_split_sql
+    from matching.spec import person_spec
+
+    comparisons = {c.name: c for c in person_spec(MatchingConfig()).comparisons}
+    apart = {"first_name": 1, "last_name": 1, "email": 1,
+             "birth_date": comparisons["birth_date"].index_of(DIFFERENT),
+             "postcode": comparisons["postcode"].index_of(DIFFERENT)}
+    vector = _final_vector(apart)
+    assert vector["g_email"] == comparisons["email"].household_index
+    assert vector["g_last_name"] == comparisons["last_name"].household_index
+    assert _final_vector({**apart, "postcode": 1})["g_email"] == 1          # the same place: a slip of the date
+    assert _final_vector({**apart, "postcode": 0})["g_email"] == 1          # no postcode: nothing says two places
+    assert _final_vector({**apart, "birth_date": 0})["g_email"] == 1        # no date: nothing says two people
+    split = household_split_sql(list(comparisons.values()), PERSON_HOUSEHOLD)
+    assert split is not None
+    values = ", ".join(f"{vector[f'g_{name}']}::TINYINT AS g_{name}" for name in comparisons)
+    with duckdb.connect() as con:
+        assert con.execute(f"SELECT {split} FROM (SELECT {values})").fetchone() == (True,)
