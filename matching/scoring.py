@@ -11,11 +11,17 @@ Two steps with different costs:
 Term frequencies are frozen with the model (`freeze_term_frequencies`): computed from the records
 when the model version first scores, kept in `match.term_frequencies` under that version. So a
 stored pair's score is a function of its vector, its left record's values and the model version
-alone, and a record arriving tonight cannot move the score of a pair scored last month. A value
-unseen when the frequencies were frozen counts as seen once. The table holds salted 64-bit hashes
-of the values (never the values: an erased customer's e-mail must leave no bytes behind) and only
-values seen at least twice (a value seen once has the default frequency anyway). Rows are keyed
-by the model version and a fingerprint of the salt (`tf_key`).
+alone, and a record arriving tonight cannot move the score of a pair scored last month.
+
+A value's frequency counts the *other* records holding it, (n - 1) / N. The weight answers "one
+record holds this value: how likely is a stranger to hold it too?", and the record itself is no
+stranger. Counting it (n / N) doubled the frequency of a value two records share, which is
+exactly a person's two records under a rare name, and took a bit off each such name. A value
+unseen when the frequencies were frozen counts as held by one other record. The table holds
+salted 64-bit hashes of the values (never the values: an erased customer's e-mail must leave no
+bytes behind) and only values held by three records or more (below that, the default frequency
+is the same). Rows are keyed by the definition, the model version and a fingerprint of the salt
+(`tf_key`).
 
 Each pair keeps its per-comparison weights (`w_<comparison>`): the explanation a steward sees.
 """
@@ -77,10 +83,15 @@ def _hash_sql(expr: str) -> str:
     return f"md5_number_lower(?::VARCHAR || chr(31) || CAST({expr} AS VARCHAR))"
 
 
+#: Part of every frozen frequency's key: a warehouse frozen under another definition (before
+#: 2026-12-08, n / N) re-freezes and rescores once, instead of mixing the two.
+TF_DEFINITION = "mdm-tf-others"
+
+
 def tf_key(version: str, salt: str) -> str:
     """The `model_version` key of the frozen frequencies: the model version and which salt hashed
     them (a changed salt must not silently turn every value into an unseen one)."""
-    return version + ":" + hashlib.sha256(("mdm-tf" + salt).encode()).hexdigest()[:8]
+    return version + ":" + hashlib.sha256((TF_DEFINITION + salt).encode()).hexdigest()[:8]
 
 
 @dataclass(frozen=True)
@@ -125,12 +136,13 @@ def freeze_term_frequencies(con: duckdb.DuckDBPyConnection, spec: ModelSpec, ver
         return []
     con.execute(f"DELETE FROM {table} WHERE model_version <> ?", [version])
     for col in missing:
-        # the NULL-hash row: the frequency of a value seen once, which an unlisted value gets
+        # the NULL-hash row: the frequency of a value held by one other record (a value seen once,
+        # or never, when the frequencies were frozen), which an unlisted value gets
         con.execute(f"""
             INSERT INTO {table} (model_version, column_name, value_hash, tf)
             WITH counts AS (SELECT {col} AS v, count(*) AS n FROM {INPUT_TABLE} WHERE {col} IS NOT NULL GROUP BY ALL),
                  total AS (SELECT greatest(sum(n), 1)::DOUBLE AS t FROM counts)
-            SELECT ?, ?, {_hash_sql("v")}, n / t FROM counts, total WHERE n > 1
+            SELECT ?, ?, {_hash_sql("v")}, (n - 1) / t FROM counts, total WHERE n > 2
             UNION ALL
             SELECT ?, ?, NULL, 1.0 / t FROM total
         """, [version, col, salt, version, col])

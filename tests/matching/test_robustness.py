@@ -208,11 +208,12 @@ def test_the_same_person_twice_at_the_household_address_is_still_merged() -> Non
     assert len(set(_clusters_of_family(family))) == 1
 
 
-@pytest.mark.parametrize("first_name", [None, "J."])
-def test_a_surname_at_an_address_does_not_say_which_member(first_name: str | None) -> None:
-    """No first name (or an initial) and no birth date: only what the household shares agrees.
-    Its surname is not counted, so the record stays apart from Jean; a record of Jean's own does not."""
-    unknown = _household(["Jean", first_name], ["1962-04-03", None]).assign(email=None, phone=None)
+def test_a_surname_at_an_address_does_not_say_which_member() -> None:
+    """No first name and no birth date: only what the household shares agrees. Its surname is not
+    counted, so the record stays apart from Jean; a record of Jean's own does not. (An initial
+    fires the rule too: see the vector test below. Whether "J." then joins Jean, at a street only
+    they hold in this small world, is the model's call on the initial and the street alone.)"""
+    unknown = _household(["Jean", None], ["1962-04-03", None]).assign(email=None, phone=None)
     assert len(set(_clusters_of_family(unknown))) == 2
     jean = _household(["Jean", "Jean"], ["1962-04-03", None]).assign(email=None, phone=None)
     assert len(set(_clusters_of_family(jean))) == 1
@@ -266,6 +267,8 @@ def test_the_unknown_member_level_moves_the_surname_only_and_is_no_cannot_link()
     assert vector["g_last_name"] == unknown
     assert (vector["g_street"], vector["g_postcode"], vector["g_city"]) == (1, 1, 1)     # the address still counts
     assert _final_vector({**at_address, "first_name": 1})["g_last_name"] == 1          # Jean and Jean
+    initial = next(c for c in comparisons if c.name == "first_name").labels.index("initial only")
+    assert _final_vector({**at_address, "first_name": initial})["g_last_name"] == unknown  # J. and Jean
     assert _final_vector({**at_address, "birth_date": 1})["g_last_name"] == 1          # one birth date
     assert _final_vector({**at_address, "national_id": 1})["g_last_name"] == 1         # one person's ID
     assert _final_vector({"email": 1, "last_name": 1})["g_last_name"] == 1             # an address only
