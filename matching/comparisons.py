@@ -77,6 +77,8 @@ DIFFERENT = lv.else_level()
 #: Birth dates a generation apart (parent and child, or namesakes): far stronger evidence of two
 #: people than a date that is merely different.
 GENERATION_APART = lv.custom(GENERATION_LABEL, f"abs(year(l.dob) - year(r.dob)) >= {GENERATION_YEARS}", weak=True)
+#: Birth dates that agree on the year alone: another date, weakly alike.
+SAME_YEAR = lv.custom("same year", "l.dob_year = r.dob_year", weak=True)
 
 
 @dataclass(frozen=True)
@@ -137,9 +139,10 @@ class HouseholdRule:
 #: surname *and* another birth date (one of them alone is a married name, or a typo). At one
 #: address, also another birth date that no exact first name vouches for (siblings: Anika 2007 /
 #: Aniylah 2010); a shared e-mail is nearly personal, and there it is a garbled duplicate as often.
-#: At one e-mail, another birth date *and* another postcode: nothing of the person agrees but the
-#: name, and an address built from the name (jean.martin@...) can be any Jean Martin's; one person
-#: with a garbled date still has the e-mail and the place, and one who moved still has the date.
+#: At one e-mail, another birth date (or the same year only) *and* another postcode: nothing of
+#: the person agrees but the name, and an address built from the name (jean.martin@...) can be any
+#: Jean Martin's; one person with a garbled date still has the e-mail and the place, and one who
+#: moved still has the date.
 #: At one address where neither the first name nor the birth date agrees closely (a record with
 #: neither, or with an initial), the surname is what the household shares: it is not counted.
 PERSON_HOUSEHOLD = HouseholdRule(
@@ -154,6 +157,7 @@ PERSON_HOUSEHOLD = HouseholdRule(
     per_channel=(
         ("street", {"first_name": UNCONFIRMED, "birth_date": DIFFERENT}),
         ("email", {"birth_date": DIFFERENT, "postcode": DIFFERENT}),
+        ("email", {"birth_date": SAME_YEAR, "postcode": DIFFERENT}),
     ),
     member_unknown=(("street", {"first_name": NOT_CLOSE, "birth_date": NOT_CLOSE}),),
     family_name="last_name",
@@ -328,7 +332,7 @@ def birth_date_comparison() -> Comparison:
             ),
             # Two slips of the pen (1994-11-15 / 1997-11-14): weaker than one, stronger than "different".
             lv.custom("two digits off", "CASE WHEN strlen(l.dob_str) = strlen(r.dob_str) THEN hamming(l.dob_str, r.dob_str) = 2 ELSE FALSE END"),
-            lv.custom("same year", "l.dob_year = r.dob_year", weak=True),
+            SAME_YEAR,
             GENERATION_APART,
             DIFFERENT,
         ),

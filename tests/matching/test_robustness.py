@@ -295,7 +295,7 @@ def test_the_household_level_is_neutral_and_never_picked_by_the_level_sql() -> N
 def test_a_shared_email_is_a_household_channel_when_the_date_and_the_postcode_both_disagree() -> None:
     import duckdb
 
-    from matching.comparisons import DIFFERENT, PERSON_HOUSEHOLD, household_split_sql
+    from matching.comparisons import DIFFERENT, PERSON_HOUSEHOLD, SAME_YEAR, household_split_sql
     from matching.spec import person_spec
 
     comparisons = {c.name: c for c in person_spec(MatchingConfig()).comparisons}
@@ -305,6 +305,8 @@ def test_a_shared_email_is_a_household_channel_when_the_date_and_the_postcode_bo
     vector = _final_vector(apart)
     assert vector["g_email"] == comparisons["email"].household_index
     assert vector["g_last_name"] == comparisons["last_name"].household_index
+    same_year = {**apart, "birth_date": comparisons["birth_date"].index_of(SAME_YEAR)}
+    assert _final_vector(same_year)["g_email"] == comparisons["email"].household_index
     assert _final_vector({**apart, "postcode": 1})["g_email"] == 1          # the same place: a slip of the date
     assert _final_vector({**apart, "postcode": 0})["g_email"] == 1          # no postcode: nothing says two places
     assert _final_vector({**apart, "birth_date": 0})["g_email"] == 1        # no date: nothing says two people
