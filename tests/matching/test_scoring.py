@@ -8,6 +8,7 @@ from matching.prepare import INPUT_TABLE
 from matching.scoring import freeze_term_frequencies, tf_key
 from matching.settings import MatchingConfig
 from matching.spec import person_spec
+from warehouse.schema import ddl_text
 
 
 def _frozen(values: list[str | None]) -> dict[object, float]:
@@ -15,8 +16,7 @@ def _frozen(values: list[str | None]) -> dict[object, float]:
     spec = person_spec(MatchingConfig())
     columns = spec.tf_columns()
     with duckdb.connect() as con:
-        con.execute("CREATE SCHEMA match")
-        con.execute("CREATE TABLE match.term_frequencies (model_version VARCHAR, column_name VARCHAR, value_hash UBIGINT, tf DOUBLE)")
+        con.execute(ddl_text("50_match.sql"))
         con.execute(f"CREATE TABLE {INPUT_TABLE} ({', '.join(f'{c} VARCHAR' for c in columns)})")
         for value in values:
             con.execute(f"INSERT INTO {INPUT_TABLE} (ln) VALUES (?)", [value])
