@@ -184,10 +184,14 @@ def company_name_comparison() -> Comparison:
         "company_name",
         (
             lv.null_level("co"),
-            lv.exact("co", "exact (legal form and small words aside)"),
+            lv.exact("co", "exact (legal form and small words aside)", tf=True),
             lv.custom("rare words nearly all shared (weighted overlap >= 0.8)", f"{_JACCARD} >= 0.8"),
             lv.custom("one name within the other (weighted containment >= 0.8)", f"{_CONTAINED} >= 0.8"),
             lv.custom("similar spelling (jaro-winkler >= 0.92)", "jaro_winkler_similarity(l.co, r.co) >= 0.92"),
+            # A slip in a short name ("girard" / "glrard") or in the rare word of a longer one
+            # ("malllot industrie") that Jaro-Winkler scores low: a typo, not another company.
+            lv.custom("one typo (two in a name of 10 letters or more)",
+                      "levenshtein(l.co, r.co) <= CASE WHEN least(length(l.co), length(r.co)) >= 10 THEN 2 ELSE 1 END"),
             lv.custom("many rare words shared (weighted overlap >= 0.5)", f"{_JACCARD} >= 0.5"),
             lv.custom("half of the lighter name shared (weighted containment >= 0.5)", f"{_CONTAINED} >= 0.5",
                       weak=True),
@@ -232,7 +236,9 @@ def vat_comparison() -> Comparison:
 
 
 def domain_comparison() -> Comparison:
-    return Comparison("domain", (lv.null_level("domain"), lv.exact("domain"), DIFFERENT))
+    """The web domain; a group's subsidiaries share it, so it is a channel of `SHARED_SITE` and
+    has the neutral level a shared agreement moves to."""
+    return Comparison("domain", (lv.null_level("domain"), lv.exact("domain"), person.household_level(), DIFFERENT))
 
 
 #: Two records of one legal unit (same SIREN) may name two establishments, or a trade name and the
@@ -278,9 +284,14 @@ def build(names: list[str] | tuple[str, ...] = COMPARISONS) -> list[Comparison]:
 #: SIREN or VAT number settles it.
 SHARED_SITE = HouseholdRule(
     channels=("street", "phone", "domain"),
-    disagreements=({"company_name": DIFFERENT},),
+    disagreements=({"company_name": DIFFERENT}, {"siren": DIFFERENT}),
     identifiers=("siren", "vat"),
 )
+
+
+#: Comparisons whose exact level weighs by the value's frequency: "Pharmacie de la Gare" in every
+#: town agrees by chance far more often than "Pereira Letellier et Fils".
+TF_ADJUST = ("company_name", "street")
 
 
 def prepared_keys() -> PreparedKeys:
@@ -299,6 +310,7 @@ def organisation_spec() -> ModelSpec:
     return ModelSpec(
         kind="organisation", schema=SCHEMA, comparisons=tuple(build()), blocking_rules=rules,
         prepared=prepared_keys(), training=training, fingerprint=fingerprint, household=SHARED_SITE,
+        tf_adjust=TF_ADJUST,
     )
 
 

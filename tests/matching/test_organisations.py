@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -112,3 +114,100 @@ def test_a_file_of_company_columns_is_matched_as_organisations() -> None:
     assert party_of(frame) == "organisation"
     assert party_of(frame.assign(first_name="Marie")) == "person"
     assert evaluate(frame, truth, now=NOW).precision == 1.0
+
+
+def _world_with(extra: list[tuple[str | None, ...]]) -> pd.Series:
+    """Clusters of the 80-organisation world plus `extra` rows (record_id, company, siret, website,
+    phone, street, postcode, city)."""
+    frame, _ = organisations()
+    added = pd.DataFrame(extra, columns=["record_id", "company", "siret", "website", "phone", "street", "postcode",
+                                         "city"])
+    records = standardise_records(pd.concat([frame, added], ignore_index=True), NOW)
+    found, _ = match_frame(records, MatchingConfig(), NOW, party="organisation")
+    return found.set_index("record_key")["cluster_id"]
+
+
+def test_subsidiaries_sharing_a_group_domain_stay_apart() -> None:
+    # Two legal units (two valid SIRENs) under one group's web domain and name head, each also in
+    # a file without its SIRET: the domain is the group's, not evidence of one organisation
+    # (SHARED_SITE: the domain's neutral level, and a cannot-link between the two SIRENs).
+    found = _world_with([
+        ("grpA", "Vidal", _siret(_siren(500), 1), "www.groupe-vidal.fr", "0491000001",
+         "3 rue Paradis", "13001", "Marseille"),
+        ("grpA2", "VIDAL", None, "groupe-vidal.fr", None, "3 rue Paradis", "13001", "Marseille"),
+        ("grpB", "Vidal Immobilier", _siret(_siren(501), 1), "www.groupe-vidal.fr", "0556000002",
+         "8 quai Louis XVIII", "33000", "Bordeaux"),
+        ("grpB2", "Vidal Immobilier", None, "http://www.groupe-vidal.fr/", None, None, "33000", "Bordeaux"),
+    ])
+    assert found["grpA"] == found["grpA2"]
+    assert found["grpB"] == found["grpB2"]
+    assert found["grpA"] != found["grpB"]
+
+
+def test_a_typo_in_a_short_name_at_one_site_is_one_organisation() -> None:
+    # "Glrard" at Girard's address and switchboard: a slip, not another firm sharing the site.
+    found = _world_with([
+        ("typo1", "Girard", None, None, "0472555555", "12 rue Tronchet", "69006", "Lyon"),
+        ("typo2", "Glrard", None, None, "04 72 55 55 55", "12 rue Tronchet", "69006", "Lyon"),
+    ])
+    assert found["typo1"] == found["typo2"]
+
+
+def test_a_rare_name_weighs_more_than_one_every_town_has(tmp_path: Path) -> None:
+    # The exact name's weight comes from the name's frequency: "Pharmacie de la Gare" is in many
+    # towns, "Ardoises Kerbrat" in one; the same agreement says far more for the rare name.
+    generic = [(f"gen{k}", "Pharmacie de la Gare", None, None, f"05{61000000 + k * 13:08d}", f"{k} avenue de la Gare",
+                f"{31000 + k * 10}", f"Ville{k}") for k in range(12)]
+    rare = [(f"rare{k}", "Ardoises Kerbrat", None, None, "0298444444", "1 rue de Brest", "29200", "Brest")
+            for k in range(2)]
+    frame, _ = organisations()
+    added = pd.DataFrame([*generic, ("gen_dup", "Pharmacie de la Gare", None, None, "05 61 00 00 00",
+                                     "0 avenue de la Gare", "31000", "Ville0"), *rare],
+                         columns=["record_id", "company", "siret", "website", "phone", "street", "postcode", "city"])
+    records = standardise_records(pd.concat([frame, added], ignore_index=True), NOW)
+    database = tmp_path / "orgs.duckdb"
+    match_frame(records, MatchingConfig(), NOW, party="organisation", database=database)
+    con = duckdb.connect(str(database), read_only=True)
+    weights = dict(con.execute("""
+        SELECT record_key_l || '-' || record_key_r, CAST(contributions->'$.company_name.weight' AS DOUBLE)
+        FROM match_org.pairs WHERE contributions->>'$.company_name.level' LIKE 'exact%'
+          AND record_key_l IN ('gen0', 'gen_dup', 'rare0', 'rare1') AND record_key_r IN ('gen0', 'gen_dup', 'rare0', 'rare1')
+    """).fetchall())
+    con.close()
+    generic_pair = weights.get("gen0-gen_dup", weights.get("gen_dup-gen0"))
+    rare_pair = weights.get("rare0-rare1", weights.get("rare1-rare0"))
+    assert generic_pair is not None and rare_pair is not None, weights
+    assert rare_pair > generic_pair + 2
+
+
+def _org_vector(raw: dict[str, int]) -> dict[str, int]:
+    """The organisation spec's final comparison vector for a raw one (missing wherever `raw` is silent)."""
+    from matching.comparisons import vector_sql
+    from matching.organisations import SHARED_SITE, organisation_spec
+
+    comparisons = list(organisation_spec().comparisons)
+    inner = "SELECT " + ", ".join(f"{raw.get(c.name, 0)}::TINYINT AS g_{c.name}" for c in comparisons)
+    with duckdb.connect() as con:
+        row = con.execute(vector_sql(comparisons, inner, SHARED_SITE)).fetchone()
+        names = [d[0] for d in con.description or []]
+    assert row is not None
+    return dict(zip(names, row, strict=True))
+
+
+def test_a_shared_domain_under_two_sirens_is_not_counted() -> None:
+    """The domain is a channel of SHARED_SITE: with two different SIRENs (or names that disagree
+    outright) its agreement moves to the neutral level, as the street's and the phone's do. Until
+    2026-12-08 the domain had no such level, and a group's subsidiaries merged through it."""
+    from matching.comparisons import DIFFERENT, HOUSEHOLD_LABEL
+    from matching.organisations import organisation_spec
+
+    by_name = {c.name: c for c in organisation_spec().comparisons}
+    domain, siren, name = by_name["domain"], by_name["siren"], by_name["company_name"]
+    neutral = next(i for i, level in enumerate(domain.levels) if level.label == HOUSEHOLD_LABEL)
+    contained = next(i for i, level in enumerate(name.levels) if level.label.startswith("one name within"))
+    group = {"domain": 1, "siren": siren.index_of(DIFFERENT), "company_name": contained}
+    assert _org_vector(group)["g_domain"] == neutral
+    assert _org_vector({"domain": 1, "company_name": name.index_of(DIFFERENT)})["g_domain"] == neutral
+    # one SIREN, or none known: the shared domain counts
+    assert _org_vector({**group, "siren": 1})["g_domain"] == 1
+    assert _org_vector({"domain": 1, "company_name": contained})["g_domain"] == 1
