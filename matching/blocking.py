@@ -37,12 +37,25 @@ def check_limit(rule: str, estimated_total: int, limit: int) -> None:
 
 @dataclass(frozen=True)
 class BlockingRule:
+    """A rule: records sharing every column of `columns` are paired.
+
+    `when_loose`: what happens when the rule would yield too many pairs on this data (`rule_caps`):
+    `skip` it, or `keep_small_blocks` (its largest blocks left out until the rest fits). `max_block`:
+    the block size cap a loose rule got (None: the stage's `max_block_size`).
+    """
+
     name: str
     columns: tuple[str, ...]
+    when_loose: str = "skip"
+    max_block: int | None = None
 
     @classmethod
     def from_config(cls, rule: BlockingRuleConfig) -> BlockingRule:
-        return cls(rule.name, tuple(BLOCKING_KEYS[k] for k in rule.on))
+        return cls(rule.name, tuple(BLOCKING_KEYS[k] for k in rule.on), rule.when_loose)
+
+    def block_cap(self, max_block_size: int) -> int:
+        """The largest block this rule pairs."""
+        return min(self.max_block or max_block_size, max_block_size)
 
     def key_sql(self) -> str:
         if len(self.columns) == 1:
@@ -111,20 +124,43 @@ def rule_total_pairs(con: duckdb.DuckDBPyConnection, rule: BlockingRule, max_blo
     return int(row[0]) if row else 0
 
 
-def loose_rules(
+def fitting_block_size(con: duckdb.DuckDBPyConnection, rule: BlockingRule, max_block_size: int, limit: float) -> int:
+    """The largest block size such that the rule's blocks up to it yield at most `limit` pairs
+    (0: not even its blocks of two fit)."""
+    row = one(con, f"""
+        WITH sizes AS (
+            SELECT n, count(*) * n * (n - 1) / 2 AS pairs FROM (
+                SELECT count(*) AS n FROM {INPUT_TABLE} WHERE {rule.not_null_sql()} GROUP BY {rule.key_sql()}
+            ) WHERE n BETWEEN 2 AND ? GROUP BY n
+        )
+        SELECT max(n) FROM (SELECT n, sum(pairs) OVER (ORDER BY n) AS running FROM sizes) WHERE running <= ?
+    """, [max_block_size, limit])
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def rule_caps(
     con: duckdb.DuckDBPyConnection, rules: list[BlockingRule], max_block_size: int, per_record: float, records: int,
     floor: int = 0,
-) -> list[str]:
-    """Rules that would yield more than `per_record` pairs per record (and more than `floor`) here: skipped.
+) -> dict[str, int]:
+    """The loose rules and the block size each keeps (0: skipped).
 
-    A rule that suits 5,000 Australian records (same town and street number) can produce millions
-    of pairs on a million French ones, where a few big towns hold most records. Judged on the whole
-    input, so a full and an incremental run skip the same rules. The `floor` is a cost: below it a
-    rule is affordable whatever its pairs per record, and where each person has ten records, ten
-    pairs per record is what a good name rule yields.
+    A rule is loose when it would yield more than `per_record` pairs per record (and more than
+    `floor`) here. A rule that suits 5,000 Australian records (same town and street number) can
+    produce millions of pairs on a million French ones, where a few big towns hold most records:
+    such a rule is skipped. A rule whose `when_loose` is `keep_small_blocks` keeps its blocks up to
+    the size where its pairs fit the limit instead: its pairs are worth most where its blocks are
+    small (a rare company name), and least in the big ones ("Pharmacie de la Gare" in every town).
+    Judged on the whole input, so a full and an incremental run block alike. The `floor` is a
+    cost: below it a rule is affordable whatever its pairs per record, and where each person has
+    ten records, ten pairs per record is what a good name rule yields.
     """
     limit = max(per_record * max(records, 1), floor)
-    return [r.name for r in rules if rule_total_pairs(con, r, max_block_size) > limit]
+    caps = {}
+    for rule in rules:
+        if rule_total_pairs(con, rule, max_block_size) > limit:
+            keep = rule.when_loose == "keep_small_blocks"
+            caps[rule.name] = fitting_block_size(con, rule, max_block_size, limit) if keep else 0
+    return caps
 
 
 def block(
@@ -139,13 +175,15 @@ def block(
         f"CREATE OR REPLACE TEMP TABLE {CANDIDATES_TABLE}_all (key_l VARCHAR, key_r VARCHAR, rule_idx INTEGER)"
     )
     for idx, rule in enumerate(rules):
-        stats = estimate_rule(con, rule, max_block_size)
+        cap = rule.block_cap(max_block_size)
+        stats = estimate_rule(con, rule, cap)
         check_limit(rule.name, stats.estimated_pairs + sum(s.estimated_pairs for s in result.rules),
                     max_candidate_pairs)
         if stats.capped_blocks:
+            why = " to keep the loose rule within its pairs per record" if cap < max_block_size else ""
             result.warnings.append(
-                f"blocking rule {rule.name}: {stats.capped_blocks} block(s) over {max_block_size} records "
-                f"skipped ({stats.capped_records} records)"
+                f"blocking rule {rule.name}: {stats.capped_blocks} block(s) over {cap} records "
+                f"skipped{why} ({stats.capped_records} records)"
             )
         con.execute(
             f"""
@@ -156,7 +194,7 @@ def block(
             JOIN match_block_sizes s ON s.bk = l.bk AND s.n <= ? AND s.n_new > 0
             WHERE l.is_new OR r.is_new
             """,
-            [idx, max_block_size],
+            [idx, cap],
         )
         result.rules.append(stats)
     con.execute(f"""

@@ -21,7 +21,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -60,17 +60,21 @@ def levels_fingerprint(spec: ModelSpec) -> str:
     ).hexdigest()[:16]
 
 
-def _rules_data(spec: ModelSpec) -> list[tuple[str, tuple[str, ...]]]:
-    return [(r.name, r.columns) for r in spec.blocking_rules]
+def _rules_data(spec: ModelSpec) -> list[tuple[Any, ...]]:
+    # a rule that skips when loose is written as before `when_loose` existed: no rebuild on upgrade
+    return [(r.name, r.columns) if r.when_loose == "skip" else (r.name, r.columns, r.when_loose)
+            for r in spec.blocking_rules]
 
 
 def candidates_fingerprint(
-    spec: ModelSpec, cfg: EngineSettings, skipped: list[str], levels: str, found: defaults.DefaultValues | None = None,
+    spec: ModelSpec, cfg: EngineSettings, caps: dict[str, int], levels: str, found: defaults.DefaultValues | None = None,
 ) -> str:
-    """What stored comparison vectors depend on: blocking rules (and which are skipped), cap, comparison
-    levels, and the values that compare as missing (`found`)."""
-    data = repr((_rules_data(spec), skipped, cfg.max_block_size, [c.name for c in spec.comparisons], levels,
-                 sorted(found.hashes.items()) if found else None))
+    """What stored comparison vectors depend on: blocking rules (which are skipped, which keep only
+    their small blocks), cap, comparison levels, and the values that compare as missing (`found`)."""
+    skipped = [name for name, cap in caps.items() if cap == 0]
+    kept = sorted((name, cap) for name, cap in caps.items() if cap > 0)
+    data = repr((_rules_data(spec), skipped, *([kept] if kept else []), cfg.max_block_size,
+                 [c.name for c in spec.comparisons], levels, sorted(found.hashes.items()) if found else None))
     return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
@@ -111,21 +115,24 @@ def _kept_judgement(
     return judged
 
 
-def _skipped_rules(
+def _loose_rules(
     con: duckdb.DuckDBPyConnection, spec: ModelSpec, cfg: EngineSettings, n_records: int, force_full: bool,
-) -> list[str]:
-    """The loose rules to skip: judged on the data, then kept while the data stays about the same
-    size and the rules are the same (`_kept_judgement`)."""
+) -> dict[str, int]:
+    """The loose rules and the block size each keeps, 0 for a rule skipped (`blocking.rule_caps`):
+    judged on the data, then kept while the data stays about the same size and the rules are the
+    same (`_kept_judgement`)."""
     rules_fp = hashlib.sha256(
         repr((_rules_data(spec), cfg.max_block_size, cfg.max_rule_pairs_per_record, cfg.min_rule_pairs)).encode()
     ).hexdigest()[:16]
-    judged = _kept_judgement(con, spec.schema, "skipped_rules", rules_fp, n_records, force_full, lambda: {
-        "skipped": blocking.loose_rules(
-            con, list(spec.blocking_rules), cfg.max_block_size, cfg.max_rule_pairs_per_record, n_records,
-            cfg.min_rule_pairs,
-        ),
-    })
-    return list(judged["skipped"])
+
+    def judge() -> dict[str, Any]:
+        caps = blocking.rule_caps(con, list(spec.blocking_rules), cfg.max_block_size, cfg.max_rule_pairs_per_record,
+                                  n_records, cfg.min_rule_pairs)
+        return {"skipped": [name for name, cap in caps.items() if cap == 0],
+                "kept_small_blocks": {name: cap for name, cap in caps.items() if cap > 0}}
+
+    judged = _kept_judgement(con, spec.schema, "skipped_rules", rules_fp, n_records, force_full, judge)
+    return {**dict.fromkeys(judged["skipped"], 0), **judged.get("kept_small_blocks", {})}
 
 
 def _clear_defaults(r: _Run, n_records: int, force_full: bool, salt: str) -> defaults.DefaultValues | None:
@@ -251,20 +258,23 @@ def _prepare(r: _Run, source: str, force_full: bool, levels_fp: str, salt: str) 
     con, spec, cfg = r.con, r.spec, r.cfg
     n_records, prepared_now = prepare_with_cache(con, spec, source, force_full or not cfg.incremental)
     found = _clear_defaults(r, n_records, force_full, salt)
-    skipped = _skipped_rules(con, spec, cfg, n_records, force_full)
+    caps = _loose_rules(con, spec, cfg, n_records, force_full)
+    skipped = [name for name, cap in caps.items() if cap == 0]
     r.outcome.warnings += [
         f"blocking rule {name}: skipped, it would yield over {cfg.max_rule_pairs_per_record:g} pairs per record"
         for name in skipped
     ]
-    cand_fp = candidates_fingerprint(spec, cfg, skipped, levels_fp, found)
+    cand_fp = candidates_fingerprint(spec, cfg, caps, levels_fp, found)
     r.full = force_full or not cfg.incremental or _state(con, spec.schema, "candidates_fingerprint") != cand_fp
     change = _mark_new(con, spec.schema, r.full)
     _set_state(con, spec.schema, "candidates_fingerprint", cand_fp)
     r.counts.update({
         "records": n_records, "records_prepared": prepared_now, "blocking_rules_skipped": skipped,
+        "blocking_rules_kept_small_blocks": {name: cap for name, cap in caps.items() if cap > 0},
         "new_or_changed_records": change["new_or_changed"], "removed_records": change["removed"],
     })
-    return [rule for rule in spec.blocking_rules if rule.name not in skipped]
+    return [replace(rule, max_block=caps[rule.name]) if rule.name in caps else rule
+            for rule in spec.blocking_rules if caps.get(rule.name) != 0]
 
 
 def _block_and_compare(r: _Run, active: list[blocking.BlockingRule]) -> blocking.BlockingResult:
@@ -415,6 +425,7 @@ def run(
             "model_version": model.version,
             "blocking": rule_report(blocked),
             "blocking_rules_skipped": r.counts["blocking_rules_skipped"],
+            "blocking_rules_kept_small_blocks": r.counts["blocking_rules_kept_small_blocks"],
             "seconds": {k: round(v, 3) for k, v in r.timings.items()},
         }
     return r.outcome

@@ -84,6 +84,12 @@ DEFAULT_RULES: dict[str, list[str]] = {
     "street_city": ["street", "city"],
 }
 
+#: The rules on the name, the one field every organisation record has: when one is loose on a big
+#: file (blocks of a hundred "Pharmacie de la Gare" in a hundred towns) it keeps its small blocks
+#: instead of being skipped (`blocking.rule_caps`). Skipped, nothing else pairs two establishments
+#: of one company that share only their name.
+NAME_RULES = frozenset({"company_name", "rare_token", "rare_token_2", "first_tokens", "first_token"})
+
 #: EM sessions (comparisons held fixed): the name with the town, the phone, the legal unit.
 DEFAULT_SESSIONS: list[list[str]] = [["company_name", "city"], ["phone"], ["siren"], ["company_name"]]
 
@@ -302,9 +308,12 @@ def prepared_keys() -> PreparedKeys:
 def organisation_spec() -> ModelSpec:
     """Organisations as the engine matches them: comparisons, rules, sessions and state of their own."""
     training = TrainingConfig(em_sessions=DEFAULT_SESSIONS)
-    rules = tuple(BlockingRule(name, tuple(BLOCKING_KEYS[k] for k in keys)) for name, keys in DEFAULT_RULES.items())
+    rules = tuple(BlockingRule(name, tuple(BLOCKING_KEYS[k] for k in keys),
+                               "keep_small_blocks" if name in NAME_RULES else "skip")
+                  for name, keys in DEFAULT_RULES.items())
     fingerprint = hashlib.sha256(json.dumps(
-        {"comparisons": list(COMPARISONS), "rules": DEFAULT_RULES, "training": training.model_dump()},
+        {"comparisons": list(COMPARISONS), "rules": DEFAULT_RULES, "keep_small_blocks": sorted(NAME_RULES),
+         "training": training.model_dump()},
         sort_keys=True,
     ).encode()).hexdigest()[:16]
     return ModelSpec(

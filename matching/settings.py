@@ -68,6 +68,11 @@ class BlockingRuleConfig(BaseModel):
 
     name: str = Field(description="Rule name, shown in the blocking statistics and on each pair.")
     on: list[str] = Field(min_length=1, description=f"Blocking keys, from {sorted(BLOCKING_KEYS)}.")
+    when_loose: Literal["skip", "keep_small_blocks"] = Field(
+        default="skip",
+        description="When the rule would yield over max_rule_pairs_per_record: skip it, or keep its blocks up to "
+        "the size that fits (its biggest blocks left out).",
+    )
 
     @field_validator("on")
     @classmethod
@@ -178,7 +183,8 @@ class MatchingConfig(BaseModel):
     )
     max_rule_pairs_per_record: float = Field(
         default=1.5, gt=0,
-        description="A blocking rule that would yield more pairs than this per record is skipped with a warning.",
+        description="A blocking rule that would yield more pairs than this per record is skipped with a warning "
+        "(or, with when_loose: keep_small_blocks, keeps only its blocks up to the size that fits).",
     )
     min_rule_pairs: int = Field(
         default=1_000_000, ge=0,
@@ -251,7 +257,8 @@ class MatchingConfig(BaseModel):
         """What the fitted model depends on: comparisons, blocking and training settings."""
         relevant = {
             "comparisons": self.comparisons,
-            "blocking": [r.model_dump() for r in self.blocking_rules],
+            # a rule at its defaults dumps as before `when_loose` existed: no refit on upgrade
+            "blocking": [r.model_dump(exclude_defaults=True) for r in self.blocking_rules],
             "max_block_size": self.max_block_size,
             "max_rule_pairs_per_record": self.max_rule_pairs_per_record,
             "min_rule_pairs": self.min_rule_pairs,

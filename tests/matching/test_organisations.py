@@ -211,3 +211,28 @@ def test_a_shared_domain_under_two_sirens_is_not_counted() -> None:
     # one SIREN, or none known: the shared domain counts
     assert _org_vector({**group, "siren": 1})["g_domain"] == 1
     assert _org_vector({"domain": 1, "company_name": contained})["g_domain"] == 1
+
+
+def test_a_loose_name_rule_still_pairs_a_rare_name(tmp_path: Path) -> None:
+    """Limits so tight that every name rule is loose (as "Pharmacie de la Gare" in every town makes
+    them on a big file): the name rules keep their small blocks, so two establishments of one
+    company sharing nothing but a rare name are still compared (they were never compared before
+    2026-12-08, when a loose rule was skipped whole)."""
+    frame, _ = organisations()
+    generic = [(f"gen{k}", "Pharmacie de la Gare", f"05{61000000 + k * 13:08d}", f"{k} avenue de la Gare",
+                f"{31000 + k * 10}", f"Ville{k}") for k in range(40)]
+    sites = [("kb1", "Ardoises Kerbrat", "0298444444", "1 rue de Brest", "29200", "Brest"),
+             ("kb2", "ARDOISES KERBRAT SARL", "0298555555", "4 route de Quimper", "29000", "Quimper")]
+    added = pd.DataFrame([*generic, *sites], columns=["record_id", "company", "phone", "street", "postcode", "city"])
+    records = standardise_records(pd.concat([frame, added], ignore_index=True), NOW)
+    database = tmp_path / "orgs.duckdb"
+    cfg = MatchingConfig(max_rule_pairs_per_record=0.5, min_rule_pairs=0)
+    _, outcome = match_frame(records, cfg, NOW, party="organisation", database=database)
+    assert outcome.counts["blocking_rules_kept_small_blocks"].get("company_name", 0) >= 2
+    with duckdb.connect(str(database), read_only=True) as con:
+        found = con.execute("SELECT count(*) FROM match_org.candidates WHERE record_key_l = 'kb1' AND record_key_r = 'kb2'"
+                            ).fetchall()
+        generic_pairs = con.execute("SELECT count(*) FROM match_org.candidates WHERE record_key_l LIKE 'gen%' "
+                                    "AND record_key_r LIKE 'gen%' AND rule = 'company_name'").fetchall()
+    assert found == [(1,)]
+    assert generic_pairs == [(0,)]               # the block of 40 is the one left out
