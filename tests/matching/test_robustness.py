@@ -1,8 +1,9 @@
 """The matcher never crashes on data nobody here generated, and households stay apart.
 
 Property-based tests (hypothesis) generate random canonical frames: any Unicode, empty or
-constant columns, one usable column, all duplicates or none, two records. Whatever comes in,
-the run completes and every record gets exactly one cluster.
+constant columns, one usable column, all duplicates or none, two records; and random company
+frames, matched as organisations. Whatever comes in, the run completes and every record gets
+exactly one cluster.
 """
 
 from __future__ import annotations
@@ -62,6 +63,47 @@ def canonical_frames(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.Series]:
 def test_any_canonical_frame_completes_with_one_cluster_per_record(case: tuple[pd.DataFrame, pd.Series]) -> None:
     frame, truth = case
     result = evaluate(frame, truth, now=NOW)
+    assert result.records == len(frame)
+    assert 1 <= result.clusters <= len(frame)
+    assert 0.0 <= result.f1 <= 1.0
+
+
+_COMPANY_COLUMNS = ("company", "siret", "vat_number", "website", "phone", "street", "postcode", "city")
+#: Valid and invalid identifiers, Excel's float among them.
+_SIRETS = st.sampled_from(["73282932000074", "7.3282932000074E13", "73282932000074.0", "732829320", "12345678901234",
+                           "35600000000048", ""])
+
+
+@st.composite
+def company_frames(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.Series]:
+    """A random frame of company columns (matched as organisations): any Unicode in the names and
+    addresses, identifiers valid, invalid or damaged, some rows repeated, some values empty."""
+    n_orgs = draw(st.integers(min_value=1, max_value=6))
+    columns = ["company", *draw(st.lists(st.sampled_from(_COMPANY_COLUMNS[1:]), max_size=7, unique=True))]
+    orgs = []
+    for _ in range(n_orgs):
+        row = {}
+        for col in columns:
+            if col == "siret":
+                row[col] = draw(st.one_of(st.none(), _SIRETS))
+            elif col == "company":
+                row[col] = draw(st.one_of(st.none(), _TEXT, _TEXT.map(lambda t: f"{t} SARL")))
+            else:
+                row[col] = draw(st.one_of(st.none(), _TEXT))
+        orgs.append(row)
+    copies = draw(st.lists(st.integers(min_value=0, max_value=n_orgs - 1), min_size=2, max_size=14))
+    frame = pd.DataFrame([orgs[i] for i in copies], columns=columns).astype(object)
+    frame = frame.where(frame.notna(), None)
+    frame.insert(0, "record_id", [f"r{i}" for i in range(len(frame))])
+    return frame, pd.Series([f"o{i}" for i in copies])
+
+
+@pytest.mark.slow
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(company_frames())
+def test_any_company_frame_completes_with_one_cluster_per_record(case: tuple[pd.DataFrame, pd.Series]) -> None:
+    frame, truth = case
+    result = evaluate(frame, truth, now=NOW, party="organisation")
     assert result.records == len(frame)
     assert 1 <= result.clusters <= len(frame)
     assert 0.0 <= result.f1 <= 1.0
