@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from matching.prepare import INPUT_TABLE
-from matching.settings import BLOCKING_KEYS, BlockingRuleConfig
+from matching.settings import BLOCKING_KEYS, BlockingRuleConfig, WhenLoose
 from matching.sql import one
 
 CANDIDATES_TABLE = "match_candidates_new"
@@ -46,7 +46,7 @@ class BlockingRule:
 
     name: str
     columns: tuple[str, ...]
-    when_loose: str = "skip"
+    when_loose: WhenLoose = "skip"
     max_block: int | None = None
 
     @classmethod

@@ -61,6 +61,10 @@ COMPARISONS: tuple[str, ...] = (
 )
 
 
+#: What a blocking rule does when it would yield too many pairs on the data (`blocking.rule_caps`).
+WhenLoose = Literal["skip", "keep_small_blocks"]
+
+
 class BlockingRuleConfig(BaseModel):
     """Records that share every key in `on` become a candidate pair."""
 
@@ -68,7 +72,7 @@ class BlockingRuleConfig(BaseModel):
 
     name: str = Field(description="Rule name, shown in the blocking statistics and on each pair.")
     on: list[str] = Field(min_length=1, description=f"Blocking keys, from {sorted(BLOCKING_KEYS)}.")
-    when_loose: Literal["skip", "keep_small_blocks"] = Field(
+    when_loose: WhenLoose = Field(
         default="skip",
         description="When the rule would yield over max_rule_pairs_per_record: skip it, or keep its blocks up to "
         "the size that fits (its biggest blocks left out).",
