@@ -227,13 +227,19 @@ def write(people: list[Person], gen: Generator, out: Path) -> int:
         for k in range(count):
             rows.append(gen.record(p, first=k == 0) | {"person_id": p.pid, "source": gen.rng.choice(SOURCES),
                                                         "country": "FR"})
+    return write_shuffled(rows, gen, out, COLUMNS, "x")
+
+
+def write_shuffled(rows: list[dict[str, Any]], gen: Generator, out: Path, columns: tuple[str, ...], prefix: str) -> int:
+    """Write `rows` in a random order (a file's order says nothing about who is who), each with a
+    `record_id` made of `prefix` and its line number; return how many."""
     gen.rng.shuffle(rows)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+        writer = csv.DictWriter(fh, fieldnames=columns)
         writer.writeheader()
         for i, row in enumerate(rows):
-            writer.writerow(row | {"record_id": f"x{i}"})
+            writer.writerow(row | {"record_id": f"{prefix}{i}"})
     return len(rows)
 
 

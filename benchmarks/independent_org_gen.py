@@ -34,12 +34,11 @@ Figures are in docs/organisations.md ("An independent generator").
 from __future__ import annotations
 
 import argparse
-import csv
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from benchmarks.independent_gen import Generator, fold
+from benchmarks.independent_gen import Generator, fold, write_shuffled
 
 #: Trades written before a founder's surname or a place ("Boulangerie Martin", "Hôtel de la Gare").
 TRADES = ("Boulangerie", "Garage", "Pharmacie", "Restaurant", "Hôtel", "Cabinet", "Plomberie", "Menuiserie",
@@ -269,14 +268,7 @@ def write(companies: list[Company], gen: OrgGenerator, out: Path) -> int:
             source = "erp" if k == 0 else gen.rng.choice(SOURCES)
             rows.append(gen.org_record(c, k == 0, source) | {"organisation_id": c.oid, "source": source,
                                                               "country": "FR"})
-    gen.rng.shuffle(rows)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS)
-        writer.writeheader()
-        for i, row in enumerate(rows):
-            writer.writerow(row | {"record_id": f"o{i}"})
-    return len(rows)
+    return write_shuffled(rows, gen, out, COLUMNS, "o")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -80,3 +80,17 @@ def person(record_id: str, source: str = "crm", **fields: Any) -> dict[str, Any]
 
 def frame(*rows: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(list(rows))
+
+
+def final_vector(spec: Any, raw: dict[str, int]) -> dict[str, int]:
+    """A spec's final comparison vector (its household rule applied) for a raw one: the level
+    index of each comparison named in `raw`, missing (0) for the others."""
+    from matching.comparisons import vector_sql
+
+    comparisons = list(spec.comparisons)
+    inner = "SELECT " + ", ".join(f"{raw.get(c.name, 0)}::TINYINT AS g_{c.name}" for c in comparisons)
+    with duckdb.connect() as con:
+        row = con.execute(vector_sql(comparisons, inner, spec.household)).fetchone()
+        names = [d[0] for d in con.description or []]
+    assert row is not None
+    return dict(zip(names, row, strict=True))

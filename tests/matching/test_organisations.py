@@ -13,6 +13,7 @@ from stdnum import luhn
 
 from matching.evaluation import Evaluation, evaluate, match_frame, party_of, standardise_records
 from matching.settings import MatchingConfig
+from tests.matching.match_helpers import final_vector
 
 NOW = datetime(2026, 12, 7)
 TRADES = ["Boulangerie", "Menuiserie", "Plomberie", "Garage", "Pharmacie", "Cabinet", "Transports", "Imprimerie"]
@@ -182,16 +183,9 @@ def test_a_rare_name_weighs_more_than_one_every_town_has(tmp_path: Path) -> None
 
 def _org_vector(raw: dict[str, int]) -> dict[str, int]:
     """The organisation spec's final comparison vector for a raw one (missing wherever `raw` is silent)."""
-    from matching.comparisons import vector_sql
-    from matching.organisations import SHARED_SITE, organisation_spec
+    from matching.organisations import organisation_spec
 
-    comparisons = list(organisation_spec().comparisons)
-    inner = "SELECT " + ", ".join(f"{raw.get(c.name, 0)}::TINYINT AS g_{c.name}" for c in comparisons)
-    with duckdb.connect() as con:
-        row = con.execute(vector_sql(comparisons, inner, SHARED_SITE)).fetchone()
-        names = [d[0] for d in con.description or []]
-    assert row is not None
-    return dict(zip(names, row, strict=True))
+    return final_vector(organisation_spec(), raw)
 
 
 def test_a_shared_domain_under_two_sirens_is_not_counted() -> None:

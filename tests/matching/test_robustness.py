@@ -23,6 +23,7 @@ from matching.evaluation import evaluate, match_frame, standardise_records
 from matching.model import ComparisonParams
 from matching.settings import MatchingConfig
 from matching.training import u_from_patterns
+from tests.matching.match_helpers import final_vector
 
 NOW = datetime(2026, 12, 1)
 
@@ -280,18 +281,9 @@ def test_namesakes_sharing_an_email_with_other_birth_dates_and_addresses_stay_tw
 
 def _final_vector(raw: dict[str, int]) -> dict[str, int]:
     """The person spec's final comparison vector for a raw one (missing wherever `raw` is silent)."""
-    import duckdb
-
-    from matching.comparisons import PERSON_HOUSEHOLD, vector_sql
     from matching.spec import person_spec
 
-    comparisons = list(person_spec(MatchingConfig()).comparisons)
-    inner = "SELECT " + ", ".join(f"{raw.get(c.name, 0)}::TINYINT AS g_{c.name}" for c in comparisons)
-    with duckdb.connect() as con:
-        row = con.execute(vector_sql(comparisons, inner, PERSON_HOUSEHOLD)).fetchone()
-        names = [d[0] for d in con.description or []]
-    assert row is not None
-    return dict(zip(names, row, strict=True))
+    return final_vector(person_spec(MatchingConfig()), raw)
 
 
 def test_the_unknown_member_level_moves_the_surname_only_and_is_no_cannot_link() -> None:
