@@ -241,10 +241,26 @@ def vat_comparison() -> Comparison:
                               DIFFERENT))
 
 
+#: The neutral level a site's shared agreement moves to when `SHARED_SITE` fires: the persons'
+#: household level (`comparisons.household_level`), said of organisations.
+AT_SITE = lv.Level("shared with another organisation at the site (not counted)", "FALSE", is_null=True,
+                   household=True)
+
+
+def _at_site(factory: Callable[[], Comparison]) -> Callable[[], Comparison]:
+    """`factory`'s person comparison with its household level said of organisations (AT_SITE)."""
+
+    def make() -> Comparison:
+        comparison = factory()
+        return Comparison(comparison.name, tuple(AT_SITE if level.household else level for level in comparison.levels))
+
+    return make
+
+
 def domain_comparison() -> Comparison:
     """The web domain; a group's subsidiaries share it, so it is a channel of `SHARED_SITE` and
     has the neutral level a shared agreement moves to."""
-    return Comparison("domain", (lv.null_level("domain"), lv.exact("domain"), person.household_level(), DIFFERENT))
+    return Comparison("domain", (lv.null_level("domain"), lv.exact("domain"), AT_SITE, DIFFERENT))
 
 
 #: Two records of one legal unit (same SIREN) may name two establishments, or a trade name and the
@@ -270,8 +286,8 @@ FACTORIES = {
     "siren": siren_comparison,
     "vat": vat_comparison,
     "domain": _within_unit(domain_comparison),
-    "phone": _within_unit(person.phone_comparison),
-    "street": _within_unit(person.street_comparison),
+    "phone": _within_unit(_at_site(person.phone_comparison)),
+    "street": _within_unit(_at_site(person.street_comparison)),
     "postcode": _within_unit(person.postcode_comparison),
     "city": _within_unit(person.city_comparison),
 }

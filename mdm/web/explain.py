@@ -96,6 +96,7 @@ LEVEL_WORDS: dict[str, str] = {
     "rare words nearly all shared (weighted overlap >= 0.8)": N_("nearly all their distinctive words in common"),
     "one name within the other (weighted containment >= 0.8)": N_("one name contained in the other"),
     "similar spelling (jaro-winkler >= 0.92)": N_("spelt almost the same"),
+    "one typo (two in a name of 10 letters or more)": N_("one or two letters apart"),
     "many rare words shared (weighted overlap >= 0.5)": N_("many distinctive words in common"),
     "half of the lighter name shared (weighted containment >= 0.5)": N_("half of the shorter name in common"),
     "some words shared (weighted overlap >= 0.25)": N_("a few words in common"),
@@ -105,6 +106,8 @@ LEVEL_WORDS: dict[str, str] = {
     "same first two words": N_("the same first two words"),
     "same first word": N_("the same first word"),
     "same legal unit (SIREN)": N_("the same legal unit (SIREN)"),
+    "shared with another organisation at the site (not counted)": N_(
+        "shared with another organisation at the same site"),
 }
 #: Labels that start like this, whatever their figures ("a generation apart (25 years or more)").
 LEVEL_PREFIX_WORDS: dict[str, str] = {"a generation apart": N_("a generation apart")}

@@ -192,12 +192,13 @@ def test_a_shared_domain_under_two_sirens_is_not_counted() -> None:
     """The domain is a channel of SHARED_SITE: with two different SIRENs (or names that disagree
     outright) its agreement moves to the neutral level, as the street's and the phone's do. Until
     2026-12-08 the domain had no such level, and a group's subsidiaries merged through it."""
-    from matching.comparisons import DIFFERENT, HOUSEHOLD_LABEL
+    from matching.comparisons import DIFFERENT
     from matching.organisations import organisation_spec
 
     by_name = {c.name: c for c in organisation_spec().comparisons}
     domain, siren, name = by_name["domain"], by_name["siren"], by_name["company_name"]
-    neutral = next(i for i, level in enumerate(domain.levels) if level.label == HOUSEHOLD_LABEL)
+    neutral = domain.household_index
+    assert neutral is not None and domain.levels[neutral].label.startswith("shared with another organisation")
     contained = next(i for i, level in enumerate(name.levels) if level.label.startswith("one name within"))
     group = {"domain": 1, "siren": siren.index_of(DIFFERENT), "company_name": contained}
     assert _org_vector(group)["g_domain"] == neutral
