@@ -180,7 +180,7 @@ def block(
         check_limit(rule.name, stats.estimated_pairs + sum(s.estimated_pairs for s in result.rules),
                     max_candidate_pairs)
         if stats.capped_blocks:
-            why = " to keep the loose rule within its pairs per record" if cap < max_block_size else ""
+            why = ", to keep this loose rule within max_rule_pairs_per_record" if cap < max_block_size else ""
             result.warnings.append(
                 f"blocking rule {rule.name}: {stats.capped_blocks} block(s) over {cap} records "
                 f"skipped{why} ({stats.capped_records} records)"
