@@ -46,3 +46,10 @@ def test_a_rule_within_its_limit_keeps_every_block() -> None:
     assert rule_caps(con, [keep], max_block_size=400, per_record=1.5, records=47, floor=1_000) == {}
     result = block(con, [keep], max_block_size=400, max_candidate_pairs=10_000)
     assert result.candidate_pairs == 785 and not result.warnings
+
+
+def test_a_keep_small_blocks_rule_is_skipped_when_not_even_its_pairs_of_two_fit() -> None:
+    con = _input()
+    keep = BlockingRule("keep", ("k",), "keep_small_blocks")
+    # a limit under one pair: the blocks of two alone (two pairs) are over it
+    assert rule_caps(con, [keep], max_block_size=400, per_record=0.01, records=47, floor=0) == {"keep": 0}
